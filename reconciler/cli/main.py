@@ -1,0 +1,85 @@
+"""The ``reconciler`` command line: a lazy group of thin commands.
+
+Each command lives in its own module under ``reconciler.cli`` and is imported only
+when used, so ``reconciler validate`` never pays for importing the sandbox or httpx.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+#: command name -> (module, attribute, one-line help shown by ``reconciler --help``)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("reconciler.cli.validate", "validate_command", "Check projects.d/ files (no live system needed)."),
+    "schema": ("reconciler.cli.validate", "schema_command", "Write the JSON Schema of the documents."),
+    "plan": ("reconciler.cli.plan", "plan_command", "Show what apply would change on the target."),
+    "report": ("reconciler.cli.report", "report_group", "Answer who-sees-what questions."),
+    "apply": ("reconciler.cli.apply", "apply_command", "Apply the plan to the target, with an audit record."),
+    "audit": ("reconciler.cli.audit", "audit_group", "Read and verify the audit trail."),
+    "drift": ("reconciler.cli.drift", "drift_command", "Report live changes the files do not declare."),
+    "import": ("reconciler.cli.importer", "import_command", "Write projects.d/ from a live company."),
+    "sandbox": ("reconciler.cli.sandbox", "sandbox_group", "Run or initialise the embedded sandbox."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if _available(name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None or not _available(cmd_name):
+            return None
+        module = importlib.import_module(spec[0])
+        command = getattr(module, spec[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _available(name: str) -> bool:
+    return importlib.util.find_spec(COMMANDS[name][0]) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+def cli() -> None:
+    """Declarative config-as-code for call-center projects: who sees what.
+
+    Projects, memberships, roles and policies live in YAML under projects.d/.
+    `validate` checks them, `plan` shows what would change on the live platform,
+    `apply` changes it and records an audit trail linked to the git commit.
+
+    The target defaults to the embedded sandbox (.reconciler/sandbox.db), so everything
+    works on a fresh machine with no account.
+    """
+
+
+def main() -> None:
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ReconcilerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,332 @@
+"""Changes: the small typed values a plan is made of.
+
+Each change is a frozen value with a total order: ``(phase, sort_key)``. Phases encode
+the ordering that never opens a gap:
+
+    0 SECURITY_ON   switch simple -> advanced (before anything uses projects)
+    1 ROLES_GRANT   role create, permission update, role holder add
+    2 PROJECTS      project create, rename, description update
+    3 GRANT         member add, object add, object move (atomic, single-project kinds)
+    4 REVOKE        member remove, object remove (after every add: no access gap)
+    5 TEARDOWN      project delete (after moves out of it), role holder remove, role delete
+    6 SECURITY_OFF  switch advanced -> simple (last)
+
+Changes in one phase are independent of each other and may run concurrently; the
+executor batches them per project into as few writes as possible. Names always refer to
+the state *after* earlier phases (a project renamed in phase 2 is named by its new name
+in phase 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import IntEnum
+from typing import Any, ClassVar, Literal
+
+MemberType = Literal["user", "group"]
+
+
+class Phase(IntEnum):
+    SECURITY_ON = 0
+    ROLES_GRANT = 1
+    PROJECTS = 2
+    GRANT = 3
+    REVOKE = 4
+    TEARDOWN = 5
+    SECURITY_OFF = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Base of every change. ``type`` names the change in JSON and in registries."""
+
+    type: ClassVar[str] = "change"
+    action: ClassVar[str] = "update"
+
+    @property
+    def phase(self) -> Phase:
+        raise NotImplementedError
+
+    @property
+    def scope(self) -> str | None:
+        """The project this change touches (named after renames), if any."""
+        return None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (int(self.phase), self.type, *astuple_str(self))
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type, "action": self.action}
+        data.update(asdict(self))
+        return data
+
+    def __lt__(self, other: Change) -> bool:
+        return self.sort_key() < other.sort_key()
+
+
+def astuple_str(change: Change) -> tuple[str, ...]:
+    return tuple(str(v) for v in asdict(change).values())
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityTypeChange(Change):
+    type: ClassVar[str] = "security_type"
+    action: ClassVar[str] = "update"
+    before: str
+    after: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.SECURITY_ON if self.after == "advanced" else Phase.SECURITY_OFF
+
+
+@dataclass(frozen=True, slots=True)
+class RoleCreate(Change):
+    type: ClassVar[str] = "role_create"
+    action: ClassVar[str] = "create"
+    role: str
+    permissions: tuple[str, ...]
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.ROLES_GRANT
+
+
+@dataclass(frozen=True, slots=True)
+class RoleUpdate(Change):
+    """A custom role's permissions change (the whole set, before and after)."""
+
+    type: ClassVar[str] = "role_update"
+    action: ClassVar[str] = "update"
+    role: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.ROLES_GRANT
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDelete(Change):
+    type: ClassVar[str] = "role_delete"
+    action: ClassVar[str] = "delete"
+    role: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.TEARDOWN
+
+
+@dataclass(frozen=True, slots=True)
+class RoleHolderAdd(Change):
+    type: ClassVar[str] = "role_holder_add"
+    action: ClassVar[str] = "add"
+    role: str
+    user: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.ROLES_GRANT
+
+
+@dataclass(frozen=True, slots=True)
+class RoleHolderRemove(Change):
+    type: ClassVar[str] = "role_holder_remove"
+    action: ClassVar[str] = "remove"
+    role: str
+    user: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.TEARDOWN
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectCreate(Change):
+    type: ClassVar[str] = "project_create"
+    action: ClassVar[str] = "create"
+    name: str
+    description: str = ""
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.PROJECTS
+
+    @property
+    def scope(self) -> str | None:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRename(Change):
+    type: ClassVar[str] = "project_rename"
+    action: ClassVar[str] = "rename"
+    old_name: str
+    new_name: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.PROJECTS
+
+    @property
+    def scope(self) -> str | None:
+        return self.new_name
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectUpdate(Change):
+    """A project's description changes (named by its name after any rename)."""
+
+    type: ClassVar[str] = "project_update"
+    action: ClassVar[str] = "update"
+    name: str
+    before: str
+    after: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.PROJECTS
+
+    @property
+    def scope(self) -> str | None:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectDelete(Change):
+    type: ClassVar[str] = "project_delete"
+    action: ClassVar[str] = "delete"
+    name: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.TEARDOWN
+
+    @property
+    def scope(self) -> str | None:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAdd(Change):
+    type: ClassVar[str] = "member_add"
+    action: ClassVar[str] = "add"
+    project: str
+    member_type: MemberType
+    member: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.GRANT
+
+    @property
+    def scope(self) -> str | None:
+        return self.project
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRemove(Change):
+    """A member leaves a project. ``reason`` explains removals the user did not write
+    themselves (e.g. the Default-project policy)."""
+
+    type: ClassVar[str] = "member_remove"
+    action: ClassVar[str] = "remove"
+    project: str
+    member_type: MemberType
+    member: str
+    reason: str = ""
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.REVOKE
+
+    @property
+    def scope(self) -> str | None:
+        return self.project
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectAdd(Change):
+    type: ClassVar[str] = "object_add"
+    action: ClassVar[str] = "add"
+    project: str
+    kind: str
+    object: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.GRANT
+
+    @property
+    def scope(self) -> str | None:
+        return self.project
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRemove(Change):
+    type: ClassVar[str] = "object_remove"
+    action: ClassVar[str] = "remove"
+    project: str
+    kind: str
+    object: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.REVOKE
+
+    @property
+    def scope(self) -> str | None:
+        return self.project
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectMove(Change):
+    """Atomic move of a single-project object: never a moment in no project."""
+
+    type: ClassVar[str] = "object_move"
+    action: ClassVar[str] = "move"
+    kind: str
+    object: str
+    source: str
+    target: str
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.GRANT
+
+    @property
+    def scope(self) -> str | None:
+        return self.target
+
+
+CHANGE_TYPES: dict[str, type[Change]] = {
+    cls.type: cls
+    for cls in (
+        SecurityTypeChange,
+        RoleCreate,
+        RoleUpdate,
+        RoleDelete,
+        RoleHolderAdd,
+        RoleHolderRemove,
+        ProjectCreate,
+        ProjectRename,
+        ProjectUpdate,
+        ProjectDelete,
+        MemberAdd,
+        MemberRemove,
+        ObjectAdd,
+        ObjectRemove,
+        ObjectMove,
+    )
+}
+
+
+def change_from_dict(data: dict[str, Any]) -> Change:
+    """Inverse of ``Change.to_dict`` (for saved plans). Raises KeyError/TypeError on junk."""
+    cls = CHANGE_TYPES[str(data["type"])]
+    fields = {k: v for k, v in data.items() if k not in ("type", "action")}
+    for key in ("permissions", "before", "after"):
+        if isinstance(fields.get(key), list):
+            fields[key] = tuple(fields[key])
+    return cls(**fields)
