@@ -17,15 +17,51 @@ from reconciler.errors import ReconcilerError
 
 #: command name -> (module, attribute, one-line help shown by ``reconciler --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "validate": ("reconciler.cli.validate", "validate_command", "Check projects.d/ files (no live system needed)."),
-    "schema": ("reconciler.cli.validate", "schema_command", "Write the JSON Schema of the documents."),
-    "plan": ("reconciler.cli.plan", "plan_command", "Show what apply would change on the target."),
-    "report": ("reconciler.cli.report", "report_group", "Answer who-sees-what questions."),
-    "apply": ("reconciler.cli.apply", "apply_command", "Apply the plan to the target, with an audit record."),
-    "audit": ("reconciler.cli.audit", "audit_group", "Read and verify the audit trail."),
-    "drift": ("reconciler.cli.drift", "drift_command", "Report live changes the files do not declare."),
-    "import": ("reconciler.cli.importer", "import_command", "Write projects.d/ from a live company."),
-    "sandbox": ("reconciler.cli.sandbox", "sandbox_group", "Run or initialise the embedded sandbox."),
+    "validate": (
+        "reconciler.cli.validate",
+        "validate_command",
+        "Check projects.d/ files (no live system needed).",
+    ),
+    "schema": (
+        "reconciler.cli.validate",
+        "schema_command",
+        "Write the JSON Schema of the documents.",
+    ),
+    "plan": (
+        "reconciler.cli.plan",
+        "plan_command",
+        "Show what apply would change on the target.",
+    ),
+    "report": (
+        "reconciler.cli.report",
+        "report_group",
+        "Answer who-sees-what questions.",
+    ),
+    "apply": (
+        "reconciler.cli.apply",
+        "apply_command",
+        "Apply the plan to the target, with an audit record.",
+    ),
+    "audit": (
+        "reconciler.cli.audit",
+        "audit_group",
+        "Read and verify the audit trail.",
+    ),
+    "drift": (
+        "reconciler.cli.drift",
+        "drift_command",
+        "Report live changes the files do not declare.",
+    ),
+    "import": (
+        "reconciler.cli.importer",
+        "import_command",
+        "Write projects.d/ from a live company.",
+    ),
+    "sandbox": (
+        "reconciler.cli.sandbox",
+        "sandbox_group",
+        "Run or initialise the embedded sandbox.",
+    ),
 }
 
 

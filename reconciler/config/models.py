@@ -23,7 +23,7 @@ Name = Annotated[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class _Doc(_Strict):

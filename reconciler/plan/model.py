@@ -1,0 +1,109 @@
+"""The Plan: what the planner produces and every renderer and the executor consume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.errors import Position
+from reconciler.plan.changes import Change
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Violation:
+    """A failed safety check or policy. ``blocking`` violations make a plan not applicable."""
+
+    code: str
+    message: str
+    position: Position | None = None
+    blocking: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "position": str(self.position) if self.position else None,
+            "blocking": self.blocking,
+        }
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Sight:
+    """One object a user can see, and the project that grants it ("*" for everything)."""
+
+    kind: str
+    object: str
+    project: str
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class AccessDelta:
+    """How one user's effective visibility changes."""
+
+    user: str
+    gained: tuple[Sight, ...] = ()
+    lost: tuple[Sight, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "gained": [[s.kind, s.object, s.project] for s in self.gained],
+            "lost": [[s.kind, s.object, s.project] for s in self.lost],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    changes: tuple[Change, ...]
+    live_fingerprint: str
+    desired_fingerprint: str
+    violations: tuple[Violation, ...] = ()
+    access_impact: tuple[AccessDelta, ...] = ()
+    unmanaged_projects: tuple[str, ...] = ()
+    unmanaged_roles: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def applicable(self) -> bool:
+        return not any(v.blocking for v in self.violations)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def summary(self) -> dict[str, int]:
+        """Counts per action (add, remove, create, ...), sorted by action name."""
+        counts = Counter(c.action for c in self.changes)
+        return dict(sorted(counts.items()))
+
+    def body(self) -> dict[str, Any]:
+        """Everything that defines the plan, in a canonical JSON-ready form."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "changes": [c.to_dict() for c in self.changes],
+            "summary": self.summary(),
+            "access_impact": [d.to_dict() for d in self.access_impact],
+            "violations": [v.to_dict() for v in self.violations],
+            "unmanaged": {
+                "projects": list(self.unmanaged_projects),
+                "roles": list(self.unmanaged_roles),
+            },
+            "notes": list(self.notes),
+            "applicable": self.applicable,
+            "live_fingerprint": self.live_fingerprint,
+            "desired_fingerprint": self.desired_fingerprint,
+        }
+
+    def checksum(self) -> str:
+        blob = json.dumps(self.body(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+    def to_data(self) -> dict[str, Any]:
+        data = self.body()
+        data["checksum"] = self.checksum()
+        return data
