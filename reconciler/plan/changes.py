@@ -330,3 +330,16 @@ def change_from_dict(data: dict[str, Any]) -> Change:
         if isinstance(fields.get(key), list):
             fields[key] = tuple(fields[key])
     return cls(**fields)
+
+
+def batch_key(change: Change) -> tuple[str, str]:
+    """Changes with the same phase and batch key may travel in one write request."""
+    if isinstance(change, MemberAdd | MemberRemove | ObjectAdd | ObjectRemove):
+        return ("contents", change.project)
+    if isinstance(change, ObjectMove):
+        return ("move", f"{change.kind}/{change.object}")
+    if isinstance(change, ProjectRename | ProjectUpdate | ProjectCreate | ProjectDelete):
+        return ("project", change.scope or "")
+    if isinstance(change, RoleCreate | RoleUpdate | RoleDelete | RoleHolderAdd | RoleHolderRemove):
+        return ("role", change.role)
+    return ("company", "")
