@@ -85,6 +85,7 @@ class _Run:
         self.gate = asyncio.Semaphore(max(1, concurrency))
         self.failed = False
         self.done: dict[Change, ChangeOutcome] = {}
+        self.started: set[Change] = set()
 
     def record(self, batch: Sequence[Change], outcomes: list[ChangeOutcome]) -> None:
         for change, outcome in zip(batch, outcomes, strict=True):
@@ -96,6 +97,7 @@ class _Run:
         async with self.gate:
             if self.failed:
                 return
+            self.started.update(batch)
             try:
                 result = await self.live.write(batch, self.meta)
             except ReconcilerError as exc:
@@ -120,26 +122,22 @@ async def execute(
     the platform may or may not have applied them; ``plan`` afterwards shows the truth.
     """
     run = _Run(live, meta, concurrency, progress)
-    in_flight: set[Change] = set()
     try:
         for phase in batches(changes):
             if run.failed:
                 break
-            in_flight = {c for batch in phase for c in batch}
             await asyncio.gather(*(run.run_batch(b) for b in phase))
     except asyncio.CancelledError:
-        return _result(changes, run, in_flight, interrupted=True)
-    return _result(changes, run, in_flight, interrupted=False)
+        return _result(changes, run)
+    return _result(changes, run)
 
 
-def _result(
-    changes: Sequence[Change], run: _Run, in_flight: set[Change], *, interrupted: bool
-) -> ApplyResult:
+def _result(changes: Sequence[Change], run: _Run) -> ApplyResult:
     outcomes = []
     for change in sorted(changes):
         outcome = run.done.get(change)
         if outcome is None:
-            status: Status = "unknown" if interrupted and change in in_flight else "not_started"
+            status: Status = "unknown" if change in run.started else "not_started"
             outcome = ChangeOutcome(change, status)
         outcomes.append(outcome)
     return ApplyResult(tuple(outcomes))
