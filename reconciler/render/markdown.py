@@ -1,0 +1,232 @@
+"""The plan as a pull-request comment (GitHub-flavoured markdown).
+
+A title with the applicable status, a summary table, one collapsible ``<details>`` per
+project, the access impact and the violations. GitHub refuses comments over 65,536
+characters: when the full rendering exceeds ``budget``, a summary (per-project counts,
+truncated to fit) is rendered instead, pointing to the job log and the JSON plan.
+
+Names come from users, so every name is escaped for where it lands: HTML entities in
+``<summary>`` tags, backslash escapes plus entities in markdown text, and code fences
+longer than any backtick run inside them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+from reconciler.plan.changes import Change
+from reconciler.plan.model import AccessDelta, Plan, Violation
+from reconciler.render.describe import (
+    clean,
+    count_phrase,
+    describe,
+    ordered_counts,
+    sight_label,
+    summary_phrase,
+)
+
+#: Characters a comment may have, with room to spare under GitHub's 65,536.
+BUDGET = 60_000
+#: Objects listed per user in the access impact before "... and N more".
+MAX_SIGHTS = 20
+#: Violations listed in a summarised comment.
+MAX_SUMMARY_VIOLATIONS = 20
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+_TOO_LARGE = (
+    "> [!NOTE]\n> This plan is too large for one comment ({size:,} characters), so only "
+    "counts are shown. The full plan is in the job log and in the JSON plan "
+    "(`reconciler plan --format json`, or the artifact saved with `--out`)."
+)
+
+
+def md(text: str) -> str:
+    """``text`` safe as inline markdown (also inside a table cell): no markup, no HTML."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", clean(text)), quote=True)
+
+
+def in_html(text: str) -> str:
+    """``text`` safe inside an HTML element such as ``<summary>``."""
+    return html.escape(clean(text), quote=True)
+
+
+def fenced(lines: Iterable[str], info: str = "diff") -> str:
+    """A code block whose fence no backtick run in ``lines`` can close."""
+    body = list(lines)
+    longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([fence + info, *body, fence])
+
+
+def render_markdown(plan: Plan, *, budget: int = BUDGET) -> str:
+    """The plan as a PR comment of at most ``budget`` characters (ends with a newline)."""
+    full = _join([_title(plan), _summary(plan), *_full_sections(plan), _footer(plan)])
+    if len(full) <= budget:
+        return full
+    return _summarised(plan, budget, len(full))
+
+
+def _join(parts: Iterable[str]) -> str:
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _title(plan: Plan) -> str:
+    if not plan.applicable:
+        count = sum(1 for v in plan.violations if v.blocking)
+        noun = "violation" if count == 1 else "violations"
+        return f"## Reconciler plan: :x: NOT APPLICABLE ({count} blocking {noun})"
+    if plan.empty:
+        return "## Reconciler plan: :white_check_mark: no changes"
+    return "## Reconciler plan: :white_check_mark: applicable"
+
+
+def _summary(plan: Plan) -> str:
+    rows = ordered_counts(plan.changes)
+    if not rows:
+        return "No changes."
+    table = ["| action | count |", "|---|---:|", *(f"| {a} | {n} |" for a, n in rows)]
+    return f"**{summary_phrase(plan)}**\n\n" + "\n".join(table)
+
+
+def _full_sections(plan: Plan) -> list[str]:
+    return [
+        _violations(plan.violations, len(plan.violations)),
+        _changes(plan),
+        _access(plan.access_impact),
+        _unmanaged(plan),
+        _notes(plan),
+    ]
+
+
+def _by_scope(plan: Plan) -> list[tuple[str | None, list[Change]]]:
+    buckets: dict[tuple[int, str], list[Change]] = {}
+    for change in sorted(plan.changes):
+        scope = change.scope
+        buckets.setdefault((0 if scope is None else 1, scope or ""), []).append(change)
+    return [(name if rank else None, changes) for (rank, name), changes in sorted(buckets.items())]
+
+
+def _changes(plan: Plan) -> str:
+    if not plan.changes:
+        return ""
+    parts = ["### Changes by project"]
+    for scope, changes in _by_scope(plan):
+        label = "Company-wide" if scope is None else f"<b>{in_html(scope)}</b>"
+        lines = []
+        for change in changes:
+            line = describe(change)
+            reason = f"   (reason: {line.reason})" if line.reason else ""
+            lines.append(f"{line.symbol} {line.subject}{reason}")
+        parts.append(
+            f"<details><summary>{label}: {count_phrase(changes)}</summary>\n\n"
+            f"{fenced(lines)}\n\n</details>"
+        )
+    return "\n\n".join(parts)
+
+
+def _access(deltas: tuple[AccessDelta, ...]) -> str:
+    if not deltas:
+        return ""
+    lines: list[str] = []
+    for delta in deltas:
+        lines.append(f"# {clean(delta.user)}: +{len(delta.gained)} -{len(delta.lost)}")
+        items = [("+", s) for s in delta.gained] + [("-", s) for s in delta.lost]
+        lines += [f"{sym} {sight_label(s)}" for sym, s in items[:MAX_SIGHTS]]
+        if len(items) > MAX_SIGHTS:
+            lines.append(f"# ... and {len(items) - MAX_SIGHTS} more")
+    noun = "user sees" if len(deltas) == 1 else "users see"
+    return (
+        f"### Access impact\n\n<details><summary>{len(deltas)} {noun} different objects"
+        f"</summary>\n\n{fenced(lines)}\n\n</details>"
+    )
+
+
+def _violation(v: Violation) -> str:
+    level = ":x: **error**" if v.blocking else ":warning: **warning**"
+    where = f"{md(str(v.position))}: " if v.position else ""
+    return f"- {level} {where}{md(v.message)} ({md(v.code)})"
+
+
+def _violations(violations: tuple[Violation, ...], limit: int) -> str:
+    if not violations:
+        return ""
+    ordered = sorted(violations, key=lambda v: (not v.blocking, v.code, v.message))
+    lines = ["### Violations", "", *(_violation(v) for v in ordered[:limit])]
+    if len(ordered) > limit:
+        lines.append(f"- ... and {len(ordered) - limit} more")
+    return "\n".join(lines)
+
+
+def _unmanaged(plan: Plan) -> str:
+    if not plan.unmanaged_projects and not plan.unmanaged_roles:
+        return ""
+    lines = ["### Unmanaged (live, declared by no file; untouched unless `prune: true`)", ""]
+    lines += [f"- project {md(n)}" for n in plan.unmanaged_projects]
+    lines += [f"- role {md(n)}" for n in plan.unmanaged_roles]
+    return "\n".join(lines)
+
+
+def _notes(plan: Plan) -> str:
+    if not plan.notes:
+        return ""
+    return "\n".join(["### Notes", "", *(f"- {md(n)}" for n in plan.notes)])
+
+
+def _footer(plan: Plan) -> str:
+    return f"<sub>checksum `{plan.checksum()}`</sub>"
+
+
+def _summarised(plan: Plan, budget: int, size: int) -> str:
+    """Counts only, with as many per-project rows as fit in ``budget``."""
+    access = ""
+    if plan.access_impact:
+        gained = sum(len(d.gained) for d in plan.access_impact)
+        lost = sum(len(d.lost) for d in plan.access_impact)
+        access = (
+            f"### Access impact\n\n{len(plan.access_impact)} users see different objects "
+            f"(+{gained} / -{lost} in total)."
+        )
+    unmanaged = ""
+    if plan.unmanaged_projects or plan.unmanaged_roles:
+        unmanaged = (
+            f"{len(plan.unmanaged_projects)} unmanaged projects and "
+            f"{len(plan.unmanaged_roles)} unmanaged roles are left untouched."
+        )
+    head = [
+        _title(plan),
+        _TOO_LARGE.format(size=size),
+        _summary(plan),
+        _violations(plan.violations, MAX_SUMMARY_VIOLATIONS),
+        access,
+        unmanaged,
+    ]
+    fixed = _join([*head, "", _footer(plan)])
+    table = _project_table(plan, budget - len(fixed) - 2)
+    return _join([*head, table, _footer(plan)])
+
+
+def _project_table(plan: Plan, room: int) -> str:
+    groups = _by_scope(plan)
+    actions = [a for a, _ in ordered_counts(plan.changes)]
+    lines = [
+        "### Changes by project",
+        "",
+        "| project | " + " | ".join(actions) + " |",
+        "|---|" + "---:|" * len(actions),
+    ]
+    used = sum(len(line) + 1 for line in lines)
+    reserve = 80  # the "... and N more projects" line
+    for shown, (scope, changes) in enumerate(groups):
+        counts = {a: 0 for a in actions}
+        for change in changes:
+            counts[change.action] += 1
+        name = "company-wide" if scope is None else md(scope)
+        row = f"| {name} | " + " | ".join(str(counts[a]) for a in actions) + " |"
+        if used + len(row) + 1 + reserve > room:
+            lines.append(f"\n... and {len(groups) - shown} more projects.")
+            break
+        lines.append(row)
+        used += len(row) + 1
+    return "\n".join(lines)
