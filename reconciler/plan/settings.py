@@ -1,0 +1,78 @@
+"""Planner settings: the knobs a plan depends on besides the two Snapshots.
+
+Some come from files (``normalize`` fills them from the Company, Project and Policy
+documents), some from the command line (``allow_mass_change``) or the live system
+(``token_user``). Callers combine them with ``dataclasses.replace``::
+
+    settings = replace(desired.settings, allow_mass_change=flag, token_user=me.login,
+                       locate=loaded.locate)
+
+``locate`` turns a *reference key* into a file position, so violations can name
+file:line while the planner stays pure. Key shapes (tuples of strings):
+
+    ("company",)
+    ("project", name)                      ("project", name, "description")
+    ("project", name, "users", login)      ("project", name, "groups", group)
+    ("project", name, "objects", kind, object)
+    ("project", name, "previous_names", old_name)
+    ("role", name)                         ("role", name, "users", login)
+    ("role", name, "permissions")
+    ("policy", name)                       ("policy", name, "isolate", project)
+    ("policy", name, "max_view_all_users")
+
+A lookup that knows no position for a key answers ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from reconciler.errors import Position
+from reconciler.kinds import DEFAULT_PROJECT
+
+Key = tuple[str, ...]
+Locate = Callable[[Key], Position | None]
+
+
+def no_position(key: Key) -> Position | None:
+    """The ``locate`` used when nobody knows where things are written."""
+    del key
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySpec:
+    """A ``Policy`` document, as the planner checks it on the resulting state."""
+
+    name: str
+    isolate: tuple[str, ...] = ()
+    max_view_all_users: int | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PlanSettings:
+    """Everything besides the two Snapshots that decides a plan.
+
+    ``renames`` maps a declared project to its ``previous_names``; ``protected`` holds
+    projects a plan may never delete. Thresholds: a plan is refused when it removes
+    more than ``max_remove_share`` of the live memberships (users and groups in
+    projects) or deletes more than ``max_delete_share`` of the live projects, unless
+    ``allow_mass_change``; thresholds apply only when live holds at least
+    ``min_existing`` memberships (respectively projects), as tiny companies would
+    otherwise trip them on every change. ``token_user`` is the login the reconciler acts
+    as: a plan that takes rights away from it is refused.
+    """
+
+    prune: bool = False
+    default_project: str = DEFAULT_PROJECT
+    remove_placed_members: bool = True
+    renames: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    protected: frozenset[str] = frozenset()
+    policies: tuple[PolicySpec, ...] = ()
+    max_remove_share: float = 0.25
+    max_delete_share: float = 0.25
+    min_existing: int = 10
+    allow_mass_change: bool = False
+    token_user: str | None = None
+    locate: Locate = no_position
