@@ -34,7 +34,7 @@ MAX_SIGHTS = 20
 #: Violations listed in a summarised comment.
 MAX_SUMMARY_VIOLATIONS = 20
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~])")
 _TOO_LARGE = (
     "> [!NOTE]\n> This plan is too large for one comment ({size:,} characters), so only "
     "counts are shown. The full plan is in the job log and in the JSON plan "
