@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Final
 
 from reconciler.plan.model import Plan
+from reconciler.render.json import render_json
+from reconciler.render.markdown import render_markdown
+from reconciler.render.text import render_text
 
 FORMATS: Final[tuple[str, ...]] = ("text", "json", "markdown")
 
@@ -16,15 +19,9 @@ FORMATS: Final[tuple[str, ...]] = ("text", "json", "markdown")
 def render(plan: Plan, output_format: str, *, color: bool = False) -> str:
     """``plan`` in ``output_format`` (one of ``FORMATS``); ``color`` applies to text only."""
     if output_format == "json":
-        from reconciler.render.json import render_json
-
         return render_json(plan)
     if output_format == "markdown":
-        from reconciler.render.markdown import render_markdown
-
         return render_markdown(plan)
     if output_format == "text":
-        from reconciler.render.text import render_text
-
         return render_text(plan, color=color)
     raise ValueError(f"unknown format {output_format!r}; expected one of {', '.join(FORMATS)}")

@@ -26,6 +26,7 @@ MAX_SIGHTS = 10
 
 _COLORS = {"+": "green", "-": "red", "~": "yellow", ">": "cyan"}
 
+
 class Style:
     """``click.style`` when colour is on; the text unchanged otherwise."""
 
@@ -73,8 +74,7 @@ def _banner(plan: Plan, style: Style) -> str:
     count = sum(1 for v in plan.violations if v.blocking)
     noun = "violation" if count == 1 else "violations"
     return style(
-        f"!! NOT APPLICABLE: {count} blocking {noun} (listed below); apply will refuse "
-        "this plan.",
+        f"!! NOT APPLICABLE: {count} blocking {noun} (listed below); apply will refuse this plan.",
         fg="red",
         bold=True,
     )

@@ -149,7 +149,9 @@ def blocked() -> Plan:
 
 
 def empty() -> Plan:
-    return Plan(changes=(), live_fingerprint="sha256:" + "5" * 64, desired_fingerprint="sha256:" + "5" * 64)
+    return Plan(
+        changes=(), live_fingerprint="sha256:" + "5" * 64, desired_fingerprint="sha256:" + "5" * 64
+    )
 
 
 @pytest.fixture

@@ -32,8 +32,7 @@ def test_output_validates_against_the_published_schema(
 ) -> None:
     plan: Plan = request.getfixturevalue(name)
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    jsonschema.validate(json.loads(render_json(plan)), SCHEMA,
-                        cls=jsonschema.Draft202012Validator)
+    jsonschema.validate(json.loads(render_json(plan)), SCHEMA, cls=jsonschema.Draft202012Validator)
 
 
 def _broken(data: dict[str, Any], how: str) -> dict[str, Any]:

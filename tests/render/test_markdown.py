@@ -17,8 +17,8 @@ EVIL = ["<img src=x onerror=alert(1)>", "a|b", "```x", "**bold** [link](http://e
 
 def escape_html(text: str) -> str:
     """What markdown-it makes of ``text`` shown literally."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
-        '"', "&quot;"
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
 
 
@@ -83,9 +83,13 @@ def test_plan_just_under_budget_is_rendered_in_full() -> None:
 @pytest.mark.parametrize("name", EVIL)
 def test_user_names_cannot_inject_html_or_break_tables(name: str) -> None:
     plan = Plan(
-        (ProjectCreate(name), MemberAdd(name, "user", name),
-         ObjectMove("queues", name, "Default", name)),
-        "sha256:" + "0" * 64, "sha256:" + "1" * 64,
+        (
+            ProjectCreate(name),
+            MemberAdd(name, "user", name),
+            ObjectMove("queues", name, "Default", name),
+        ),
+        "sha256:" + "0" * 64,
+        "sha256:" + "1" * 64,
         violations=(Violation("isolate", f"user {name} is in two isolated projects"),),
         access_impact=(AccessDelta(name, gained=(Sight("queues", name, name),)),),
         unmanaged_projects=(name,),
@@ -105,7 +109,7 @@ def test_summarised_table_rows_keep_their_columns() -> None:
     changes += [MemberRemove(f"a|b {i}", "user", "v") for i in range(50)]
     plan = Plan(tuple(sorted(changes)), "sha256:" + "0" * 64, "sha256:" + "1" * 64)
     html = to_html(render_markdown(plan, budget=3_000))
-    table = html[html.index("Changes by project"):]
+    table = html[html.index("Changes by project") :]
     rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
     assert len(rows) > 10
     assert {r.count("<t") for r in rows} == {3}

@@ -54,8 +54,12 @@ def _delta(user: str, n: int) -> AccessDelta:
 
 def test_access_impact_truncates_users_and_objects() -> None:
     deltas = tuple(_delta(f"u{i:03}", 25) for i in range(60))
-    plan = Plan((MemberAdd("P", "user", "u000"),), "sha256:" + "0" * 64, "sha256:" + "1" * 64,
-                access_impact=deltas)
+    plan = Plan(
+        (MemberAdd("P", "user", "u000"),),
+        "sha256:" + "0" * 64,
+        "sha256:" + "1" * 64,
+        access_impact=deltas,
+    )
     out = render_text(plan, max_users=50, max_sights=10)
     assert "Access impact (60 users see different objects):" in out
     assert out.count("    ... and 15 more\n") == 50
@@ -65,8 +69,9 @@ def test_access_impact_truncates_users_and_objects() -> None:
 
 def test_control_characters_in_names_cannot_forge_lines_or_colours() -> None:
     evil = "x\n    + user root\x1b[32m"
-    plan = Plan((MemberRemove(evil, "user", evil, reason=evil),), "sha256:" + "0" * 64,
-                "sha256:" + "1" * 64)
+    plan = Plan(
+        (MemberRemove(evil, "user", evil, reason=evil),), "sha256:" + "0" * 64, "sha256:" + "1" * 64
+    )
     out = render_text(plan)
     assert "\x1b" not in out
     assert "\n    + user root" not in out
