@@ -1,0 +1,104 @@
+"""``ApiClient``: the live system over the projects API v1, on ``httpx.AsyncClient``.
+
+The adapter behind ``reconciler.live.protocol.LiveSystem``. Callers speak names
+(``Snapshot`` and change values); the client keeps the name <-> id maps and project
+versions from its last read and its own writes. URL shapes and JSON live in this package
+only: ``reading`` (GETs), ``writes`` (changes -> requests), ``session`` (one exchange:
+rate limit, timeouts, retries, errors) and ``api_models`` (the JSON).
+
+Use it as an async context manager, or call ``aclose()``::
+
+    async with ApiClient("https://company.example/api/v1", token=token) as live:
+        snapshot = await live.fetch_snapshot()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Sequence
+from types import TracebackType
+
+import httpx
+
+from reconciler.live import api_models as api
+from reconciler.live.protocol import Identity, WriteMeta, WriteResult
+from reconciler.live.reading import IdMaps, Reader
+from reconciler.live.retry import Sleep
+from reconciler.live.secret import Token
+from reconciler.live.session import ClientSettings, Session
+from reconciler.live.writes import Writer
+from reconciler.plan.changes import Change
+from reconciler.state.snapshot import Snapshot
+
+
+class ApiClient:
+    """A ``LiveSystem`` speaking the projects API v1 at ``base_url`` (``.../api/v1``).
+
+    ``transport`` replaces the network (``httpx.ASGITransport`` for the in-process
+    sandbox, ``httpx.MockTransport`` in tests); ``sleep`` and ``rng`` drive the retry
+    waits and the rate limit, so tests can observe them without waiting.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: Token | None,
+        settings: ClientSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.settings = settings or ClientSettings()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=self.settings.httpx_timeout(),
+            follow_redirects=False,
+        )
+        self._session = Session(self._http, token, self.settings, sleep=sleep, rng=rng)
+        self._maps: IdMaps | None = None
+        self._maps_lock = asyncio.Lock()
+        self._writer = Writer(self._session, self._current_maps, self._forget_maps)
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.base_url!r})"
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def whoami(self) -> Identity:
+        me = await self._session.call("GET", "/whoami", api.WhoAmI)
+        return Identity(login=me.login, is_admin=me.is_admin, permissions=frozenset(me.permissions))
+
+    async def fetch_snapshot(self) -> Snapshot:
+        snapshot, self._maps = await Reader(self._session).snapshot()
+        return snapshot
+
+    async def write(self, changes: Sequence[Change], meta: WriteMeta) -> WriteResult:
+        ids = await self._writer.write(changes, meta)
+        return WriteResult(change_ids=tuple(ids))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _current_maps(self) -> IdMaps:
+        """The maps of the last read; read the company first when there is none."""
+        async with self._maps_lock:
+            if self._maps is None:
+                await self.fetch_snapshot()
+            assert self._maps is not None
+            return self._maps
+
+    def _forget_maps(self) -> None:
+        self._maps = None

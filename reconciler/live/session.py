@@ -1,0 +1,290 @@
+"""One HTTP exchange with the platform: rate limit, timeouts, retries, error translation.
+
+Every request of the live client goes through ``Session.call``. It is the one place
+where httpx exceptions and HTTP error answers become the reconciler's error tree
+(``raise ... from exc``), with method, path (never the token) and status.
+
+Retry rules (see ``RetryMode``):
+
+* ``SAFE`` -- reads, and writes that cannot be applied twice: contents batches (adding
+  what is there and removing what is absent change nothing), PATCH/PUT of absolute
+  values, deletes, moves and role-holder batches. Writes to a project also carry
+  ``If-Match``, so a retry of a write that did land on the server answers 412 instead
+  of applying anything again; the client then checks (``resolve``) whether the live
+  state is exactly what its own write would have produced and, if so, succeeds.
+* ``UNSENT`` -- writes that create something (POST /projects, POST /roles): retried only
+  when the request certainly did not run: a connection that never opened, or a 429.
+  After a timeout, a dropped connection or a 502/504 they fail with one clear error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from reconciler import __version__
+from reconciler.errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    ResponseShapeError,
+    TransportError,
+)
+from reconciler.live.api_models import ErrorEnvelope
+from reconciler.live.retry import (
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    Sleep,
+    TokenBucket,
+    parse_retry_after,
+)
+from reconciler.live.secret import Token, scrub
+
+M = TypeVar("M", bound=BaseModel)
+Resolver = Callable[[], Awaitable[M | None]]
+
+log = logging.getLogger("reconciler.live")
+
+#: Statuses after which the request may have run (a proxy gave up waiting on it).
+_MAYBE_APPLIED_STATUSES = frozenset({502, 504})
+
+
+class RetryMode(Enum):
+    SAFE = "safe"
+    UNSENT = "unsent"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSettings:
+    """Network behaviour of the live client. ``rate_limit`` is requests per second
+    (``None``: unlimited); ``concurrency`` bounds parallel requests of one snapshot."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rate_limit: float | None = 20.0
+    burst: int | None = None
+    concurrency: int = 4
+    page_size: int = 1000
+
+    @property
+    def attempt_timeout(self) -> float:
+        """A deadline for one attempt, also where the transport has none (in-process)."""
+        return self.connect_timeout + self.read_timeout
+
+    def httpx_timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            self.read_timeout, connect=self.connect_timeout, pool=self.connect_timeout
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    reason: str
+    maybe_applied: bool
+    retry_after: float | None = None
+    final: bool = False
+
+
+def shown_path(path: str, params: Mapping[str, Any] | None) -> str:
+    """The path as errors show it: query included, ``api_token`` never."""
+    kept = {k: v for k, v in (params or {}).items() if k != "api_token"}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+class Session:
+    """Sends requests for the client; see the module docstring for the retry rules."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        token: Token | None,
+        settings: ClientSettings,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.http, self.token, self.settings = http, token, settings
+        self.sleep = sleep
+        self.rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
+        self.bucket = TokenBucket(settings.rate_limit, settings.burst, sleep=sleep)
+
+    def base_headers(self) -> dict[str, str]:
+        headers = {"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token.reveal()}"
+        return headers
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        mode: RetryMode = RetryMode.SAFE,
+        resolve: Resolver[M] | None = None,
+    ) -> M:
+        """One API call, with retries; the answer validated as ``model``."""
+        where = shown_path(path, params)
+        maybe_applied, attempt = False, 0
+        while True:
+            attempt += 1
+            await self.bucket.acquire()
+            try:
+                response = await self._send(method, path, params, body, headers)
+            except (httpx.TransportError, TimeoutError) as exc:
+                failure = self._classify(exc)
+                if not self._retryable(failure, mode, attempt):
+                    raise TransportError(method, where, _gave_up(failure, attempt)) from exc
+            else:
+                status_failure = _status_failure(response)
+                if status_failure is None or not self._retryable(status_failure, mode, attempt):
+                    return await self._finish(
+                        method,
+                        where,
+                        response,
+                        model,
+                        attempt=attempt,
+                        maybe_applied=maybe_applied,
+                        resolve=resolve,
+                    )
+                failure = status_failure
+            maybe_applied = maybe_applied or failure.maybe_applied
+            await self._pause(method, where, failure, attempt)
+
+    async def _pause(self, method: str, where: str, failure: _Failure, attempt: int) -> None:
+        policy = self.settings.retry
+        delay = policy.delay(attempt, failure.retry_after, self.rng)
+        log.info(
+            "%s %s: %s; retry %d of %d in %.2fs",
+            method,
+            where,
+            failure.reason,
+            attempt,
+            policy.max_attempts - 1,
+            delay,
+        )
+        await self.sleep(delay)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        merged = {**self.base_headers(), **(headers or {})}
+        async with asyncio.timeout(self.settings.attempt_timeout):
+            return await self.http.request(
+                method, path, params=dict(params or {}), json=body, headers=merged
+            )
+
+    def _classify(self, exc: BaseException) -> _Failure:
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return _Failure(f"connect timed out after {self.settings.connect_timeout:g}s", False)
+        if isinstance(exc, httpx.ConnectError):
+            return _Failure(f"could not connect ({scrub(str(exc), self.token)})", False)
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            return _Failure(f"no answer within {self.settings.read_timeout:g}s", True)
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+            return _Failure(f"cannot send: {scrub(str(exc), self.token)}", False, final=True)
+        return _Failure(f"connection failed ({type(exc).__name__})", True)
+
+    def _retryable(self, failure: _Failure, mode: RetryMode, attempt: int) -> bool:
+        if attempt >= self.settings.retry.max_attempts or failure.final:
+            return False
+        return mode is RetryMode.SAFE or not failure.maybe_applied
+
+    async def _finish(
+        self,
+        method: str,
+        where: str,
+        response: httpx.Response,
+        model: type[M],
+        *,
+        attempt: int,
+        maybe_applied: bool,
+        resolve: Resolver[M] | None,
+    ) -> M:
+        if response.status_code < 400:
+            return self.parse(method, where, response.content, model)
+        if maybe_applied and resolve is not None and response.status_code in (404, 409, 412):
+            log.info(
+                "%s %s: HTTP %d after an uncertain attempt; checking whether it landed",
+                method,
+                where,
+                response.status_code,
+            )
+            resolved = await resolve()
+            if resolved is not None:
+                return resolved
+        raise self.api_error(method, where, response, attempt)
+
+    def parse(self, method: str, where: str, content: bytes, model: type[M]) -> M:
+        try:
+            return model.model_validate_json(content)
+        except ValidationError as exc:
+            raise ResponseShapeError(method, where, _describe(exc)) from exc
+
+    def api_error(
+        self, method: str, where: str, response: httpx.Response, attempt: int = 1
+    ) -> ApiError:
+        status = response.status_code
+        try:
+            err = ErrorEnvelope.model_validate_json(response.content).error
+            message, code = scrub(err.message, self.token) or response.reason_phrase, err.code
+            code = scrub(code, self.token)
+        except ValidationError:
+            message, code = f"{response.reason_phrase} (not an API error answer)", ""
+        if status == 401:
+            message += " -- check the token (RECONCILER_TOKEN or --token-file)"
+        if status in RETRYABLE_STATUSES:
+            message += f" (after {attempt} attempts)" if attempt > 1 else " (not retried)"
+        cls = _ERROR_CLASSES.get(status, ApiError)
+        return cls(method, where, status, message, code)
+
+
+_ERROR_CLASSES: dict[int, type[ApiError]] = {
+    401: AuthError,
+    403: AuthError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: ConflictError,
+}
+
+
+def _status_failure(response: httpx.Response) -> _Failure | None:
+    status = response.status_code
+    if status not in RETRYABLE_STATUSES:
+        return None
+    retry_after = None
+    if status in (429, 503):
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    return _Failure(f"HTTP {status}", status in _MAYBE_APPLIED_STATUSES, retry_after)
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"]) or "body"
+    more = exc.error_count() - 1
+    suffix = f" (and {more} more problems)" if more > 0 else ""
+    return f"field '{loc}': {first['msg']}{suffix}"
+
+
+def _gave_up(failure: _Failure, attempt: int) -> str:
+    tries = f"after {attempt} attempts" if attempt > 1 else "not retried"
+    return f"{failure.reason} ({tries})"

@@ -1,0 +1,193 @@
+"""Where the live system is, and the token to reach it.
+
+A target is one of:
+
+* ``https://HOST/api/v1`` -- a platform speaking the projects API v1 over HTTPS;
+* ``http://127.0.0.1:PORT/api/v1`` -- plain HTTP, allowed only to a loopback address
+  (the sandbox served by ``uvicorn`` on this machine);
+* ``sandbox:PATH`` -- the embedded sandbox, in-process (``httpx.ASGITransport``) on the
+  SQLite file PATH. A missing PATH is created with the demo company, and its admin
+  token is kept next to it in ``PATH.token`` (mode 0600), with one notice on stderr.
+
+The token comes from ``RECONCILER_TOKEN`` or a token file, never from a command-line
+value; for a sandbox target ``PATH.token`` is used when neither is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import random
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+
+from reconciler.errors import UsageError
+from reconciler.live.client import ApiClient
+from reconciler.live.retry import Sleep
+from reconciler.live.secret import Token
+from reconciler.live.session import ClientSettings
+
+TOKEN_ENV = "RECONCILER_TOKEN"  # noqa: S105 -- the name of a variable, not a secret
+SANDBOX_PREFIX = "sandbox:"
+SANDBOX_BASE_URL = "http://sandbox.local/api/v1"
+_HELP = "use https://HOST/api/v1, http://127.0.0.1:PORT/api/v1 or sandbox:PATH"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    kind: Literal["http", "sandbox"]
+    url: str = ""
+    path: Path | None = None
+
+    @property
+    def token_path(self) -> Path | None:
+        return sandbox_token_path(self.path) if self.path is not None else None
+
+
+def sandbox_token_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".token")
+
+
+def parse_target(target: str) -> Target:
+    """Check a ``--target`` value; ``UsageError`` says what is wrong (never echoing a
+    query string, which could hold a token)."""
+    text = target.strip()
+    if text.startswith(SANDBOX_PREFIX):
+        raw = text[len(SANDBOX_PREFIX) :]
+        if not raw:
+            raise UsageError(
+                "target 'sandbox:' needs a file path, e.g. sandbox:.reconciler/sandbox.db"
+            )
+        return Target("sandbox", path=Path(raw).expanduser())
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"unknown target {parts.scheme + ':' if parts.scheme else text!r}: {_HELP}"
+        )
+    if any(k == "api_token" for k, _ in parse_qsl(parts.query)) or parts.username or parts.password:
+        raise UsageError(
+            "the target URL must not carry credentials: put the token in RECONCILER_TOKEN "
+            "or a --token-file"
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise UsageError(
+            f"refusing plain http to {parts.hostname}: the token would cross the network "
+            "unencrypted; use https (plain http is only for 127.0.0.1/localhost)"
+        )
+    return Target("http", url=text.rstrip("/"))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def read_token_file(path: Path) -> Token:
+    """The token in ``path`` (one line); ``UsageError`` when missing, unreadable or empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"token file {path} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"token file {path} is a directory, not a file") from None
+    except PermissionError:
+        raise UsageError(f"token file {path} is not readable (permission denied)") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"token file {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read token file {path}: {exc.strerror}") from None
+    value = text.strip()
+    if not value:
+        raise UsageError(f"token file {path} is empty")
+    if any(ch.isspace() for ch in value):
+        raise UsageError(f"token file {path} must hold one token on one line")
+    return Token(value)
+
+
+def resolve_token(
+    token_file: Path | None, target: str, *, environ: Mapping[str, str] | None = None
+) -> Token | None:
+    """The token to use: ``token_file``, else ``RECONCILER_TOKEN``, else (sandbox targets)
+    the sandbox's own token file. ``None`` when there is none (yet)."""
+    env = os.environ if environ is None else environ
+    if token_file is not None:
+        return read_token_file(token_file)
+    value = env.get(TOKEN_ENV)
+    if value is not None:
+        if not value.strip():
+            raise UsageError(f"{TOKEN_ENV} is set but empty")
+        return Token(value.strip())
+    parsed = parse_target(target)
+    if parsed.token_path is not None and parsed.token_path.exists():
+        return read_token_file(parsed.token_path)
+    return None
+
+
+def open_target(
+    target: str,
+    *,
+    token: Token | str | None,
+    settings: ClientSettings | None = None,
+    notice: Callable[[str], None] | None = None,
+    sleep: Sleep = asyncio.sleep,
+    rng: random.Random | None = None,
+) -> ApiClient:
+    """An ``ApiClient`` for ``target`` (use it with ``async with``). ``notice`` receives
+    the one-line message about a newly created sandbox (default: stderr)."""
+    parsed = parse_target(target)
+    secret = Token(token) if isinstance(token, str) else token
+    url, transport = parsed.url, None
+    if parsed.kind == "sandbox":
+        assert parsed.path is not None
+        transport, secret = _sandbox(parsed.path, secret, notice or _stderr)
+        url = SANDBOX_BASE_URL
+    elif secret is None:
+        raise UsageError(f"no API token: set {TOKEN_ENV} or pass --token-file")
+    return ApiClient(
+        url, token=secret, settings=settings, transport=transport, sleep=sleep, rng=rng
+    )
+
+
+def _sandbox(
+    path: Path, token: Token | None, notice: Callable[[str], None]
+) -> tuple[httpx.AsyncBaseTransport, Token]:
+    from reconciler.sandbox.app import create_app  # noqa: PLC0415 -- only sandbox targets pay
+    from reconciler.sandbox.demo import init_company  # noqa: PLC0415
+
+    token_path = sandbox_token_path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        token = Token(init_company(path, demo=True))
+        _write_private(token_path, token)
+        notice(
+            f"Created the embedded sandbox {path} with the demo company; "
+            f"its admin token is in {token_path}."
+        )
+    elif token is None:
+        raise UsageError(
+            f"no token for the sandbox {path}: {token_path} is missing; set {TOKEN_ENV} "
+            "or pass --token-file"
+        )
+    return httpx.ASGITransport(app=create_app(path)), token
+
+
+def _write_private(path: Path, token: Token) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token.reveal() + "\n")
+    path.chmod(0o600)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
