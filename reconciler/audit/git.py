@@ -1,0 +1,257 @@
+"""Where an apply comes from: git commit metadata and the CI (or local) identity.
+
+Everything here reads the outside world (``git`` subprocesses, the environment) and
+never fails: outside a git repository, without ``git`` installed, or on a repository
+with no commit yet, the fields it cannot learn are ``None``. ``git`` runs with its
+arguments as a list (no shell), a timeout, no terminal prompts and ``LC_ALL=C``.
+
+Remote URLs lose any credentials (``https://user:token@host/x.git`` becomes
+``https://host/x.git``) before they leave this module, so a token configured in a
+remote never reaches an audit record, a log or an error message.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+GIT_TIMEOUT_SECONDS = 10.0
+
+_PR_REF = re.compile(r"^refs/pull/(\d+)/")
+_PR_SUBJECTS = (
+    re.compile(r"^Merge pull request #(\d+)\b"),  # GitHub merge commit
+    re.compile(r"\(#(\d+)\)\s*$"),  # GitHub squash merge: "Subject (#123)"
+    re.compile(r"See merge request [^\s!]+!(\d+)"),  # GitLab merge commit body
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GitInfo:
+    """The commit an apply runs from. ``dirty`` is ``None`` when not asked or unknown."""
+
+    commit: str | None = None
+    branch: str | None = None
+    author_name: str | None = None
+    author_email: str | None = None
+    remote_url: str | None = None
+    subject: str | None = None
+    dirty: bool | None = None
+
+    @property
+    def pr_number(self) -> int | None:
+        """A pull/merge request number named by the commit message (merge or squash)."""
+        return pr_from_message(self.subject or "")
+
+    def to_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> GitInfo:
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True, slots=True)
+class CiInfo:
+    """Who runs the apply, as the CI system tells it (``system`` is None when local)."""
+
+    system: str | None = None
+    actor: str | None = None
+    pr_number: int | None = None
+    run_id: str | None = None
+    run_url: str | None = None
+    branch: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> CiInfo:
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def strip_credentials(url: str) -> str:
+    """A URL without user, password or query (``https://u:t@h/p?x=1`` -> ``https://h/p``).
+
+    scp-like remotes (``git@host:org/repo.git``) carry no secret and are kept as they are.
+    """
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "<unparseable URL>"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _git(repo_dir: Path, *args: str) -> str | None:
+    """stdout of ``git -C repo_dir args`` (stripped), or None on any failure."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo_dir), *args],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.strip()
+
+
+def _remote_url(repo_dir: Path) -> str | None:
+    url = _git(repo_dir, "remote", "get-url", "origin")
+    if url is None:
+        remotes = (_git(repo_dir, "remote") or "").split()
+        url = _git(repo_dir, "remote", "get-url", remotes[0]) if remotes else None
+    return strip_credentials(url) if url else None
+
+
+def is_dirty(repo_dir: Path, path: Path | str = ".") -> bool:
+    """Whether ``path`` (relative to ``repo_dir`` or absolute) has uncommitted changes,
+    untracked files included (``git status --porcelain -- path``).
+
+    Outside a git working tree (or without git) there is nothing to guard: False.
+    """
+    out = _git(repo_dir, "status", "--porcelain", "--untracked-files=all", "--", str(path))
+    return bool(out)
+
+
+def git_metadata(repo_dir: Path, path: Path | str | None = None) -> GitInfo:
+    """Commit, branch, commit author, credential-free remote URL and subject of HEAD in
+    ``repo_dir``; with ``path``, also whether that path is dirty. Never raises."""
+    head = _git(repo_dir, "log", "-1", "--format=%H%x00%an%x00%ae%x00%s")
+    if head is None:
+        return GitInfo()
+    commit, name, email, subject = [*head.split("\x00"), "", "", ""][:4]
+    branch = _git(repo_dir, "symbolic-ref", "--short", "-q", "HEAD") or None
+    dirty = is_dirty(repo_dir, path) if path is not None else None
+    return GitInfo(
+        commit=commit or None,
+        branch=branch,
+        author_name=name or None,
+        author_email=email or None,
+        remote_url=_remote_url(repo_dir),
+        subject=subject or None,
+        dirty=dirty,
+    )
+
+
+def pr_from_message(message: str) -> int | None:
+    for pattern in _PR_SUBJECTS:
+        match = pattern.search(message)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _github_pr(env: Mapping[str, str]) -> int | None:
+    event_path = env.get("GITHUB_EVENT_PATH")
+    if event_path:
+        try:
+            event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            event = None
+        if isinstance(event, dict) and isinstance(event.get("pull_request"), dict):
+            number = _int(event["pull_request"].get("number"))
+            if number is not None:
+                return number
+    match = _PR_REF.match(env.get("GITHUB_REF", ""))
+    return int(match.group(1)) if match else None
+
+
+def _github(env: Mapping[str, str]) -> CiInfo:
+    run_id = env.get("GITHUB_RUN_ID") or None
+    server, repo = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
+    run_url = None
+    if run_id and server and repo:
+        run_url = f"{strip_credentials(server).rstrip('/')}/{repo}/actions/runs/{run_id}"
+    return CiInfo(
+        system="github",
+        actor=env.get("GITHUB_TRIGGERING_ACTOR") or env.get("GITHUB_ACTOR") or None,
+        pr_number=_github_pr(env),
+        run_id=run_id,
+        run_url=run_url,
+        branch=env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME") or None,
+    )
+
+
+def _gitlab(env: Mapping[str, str]) -> CiInfo:
+    url = env.get("CI_PIPELINE_URL")
+    return CiInfo(
+        system="gitlab",
+        actor=env.get("GITLAB_USER_LOGIN") or None,
+        pr_number=_int(env.get("CI_MERGE_REQUEST_IID", "")),
+        run_id=env.get("CI_PIPELINE_ID") or None,
+        run_url=strip_credentials(url) if url else None,
+        branch=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+        or env.get("CI_COMMIT_REF_NAME")
+        or None,
+    )
+
+
+def _generic(env: Mapping[str, str]) -> CiInfo:
+    url = env.get("BUILD_URL")
+    return CiInfo(
+        system="ci",
+        actor=env.get("BUILD_USER_ID") or env.get("CI_ACTOR") or None,
+        pr_number=_int(env.get("CHANGE_ID", "")),
+        run_id=env.get("BUILD_ID") or env.get("CI_BUILD_ID") or None,
+        run_url=strip_credentials(url) if url else None,
+        branch=env.get("BRANCH_NAME") or env.get("CI_BRANCH") or None,
+    )
+
+
+def ci_metadata(env: Mapping[str, str] | None = None) -> CiInfo:
+    """The CI identity from the environment: GitHub Actions, GitLab CI, or a generic CI
+    (``CI`` set; Jenkins variables understood). ``CiInfo()`` when run locally."""
+    env = os.environ if env is None else env
+    if env.get("GITHUB_ACTIONS") == "true":
+        return _github(env)
+    if env.get("GITLAB_CI"):
+        return _gitlab(env)
+    if env.get("CI", "").lower() in ("true", "1", "yes") or env.get("JENKINS_URL"):
+        return _generic(env)
+    return CiInfo()
+
+
+def local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        return "unknown"
+
+
+def actor_label(ci: CiInfo, user: str | None = None) -> str:
+    """Who ran the apply, as recorded and sent to the platform: ``github:alice``,
+    ``gitlab:bob``, ``ci:jenkins-user`` (``ci`` alone when the CI names nobody), or
+    ``local:carol`` for a person at their terminal."""
+    if ci.system is not None:
+        return f"{ci.system}:{ci.actor}" if ci.actor else ci.system
+    return f"local:{user if user is not None else local_user()}"
