@@ -76,3 +76,13 @@ def test_control_characters_in_names_cannot_forge_lines_or_colours() -> None:
     assert "\x1b" not in out
     assert "\n    + user root" not in out
     assert "project x\\n    + user root\\x1b[32m" in out
+
+
+def test_seeing_everything_reads_as_such() -> None:
+    plan = Plan(
+        (MemberAdd("P", "user", "olga"),),
+        "sha256:" + "0" * 64,
+        "sha256:" + "1" * 64,
+        access_impact=(AccessDelta("olga", lost=(Sight("*", "*", "*"),)),),
+    )
+    assert "  olga: +0 -1\n    - everything (Admin or view_all)\n" in render_text(plan)
