@@ -1,25 +1,153 @@
-"""Who sees what: effective visibility of users, and how a plan changes it."""
+"""Who sees what: effective visibility of users, and how a plan changes it.
+
+A user who holds the built-in Admin role, or any role with ``view_all``, sees
+everything: their visibility is the single sight ``EVERYTHING`` (``*/*`` in project
+``*``). Every other user sees the objects of the projects they belong to, directly or
+through a group: one ``Sight(kind, object, project)`` per granting project.
+
+``access_impact`` compares *objects*, not sights: an object that stays visible through
+another project (a queue moved between two projects the user is in) is no change. A
+user who stops seeing everything shows ``EVERYTHING`` lost and nothing gained (what they
+still see is ``what_can_see`` on the resulting state); one who starts seeing everything
+shows ``EVERYTHING`` gained. Only users touched by a difference between the two states
+are examined, so the cost follows the size of the change, not of the company.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+from reconciler.kinds import ADMIN_ROLE
 from reconciler.plan.model import AccessDelta, Sight
-from reconciler.state.snapshot import Snapshot
+from reconciler.state.snapshot import ObjectRef, ProjectState, Snapshot
 
 #: What a user who sees everything (Admin, view_all) sees.
 EVERYTHING = Sight("*", "*", "*")
 
+VIEW_ALL = "view_all"
+
+
+def sees_everything(snapshot: Snapshot) -> frozenset[str]:
+    """Users who see everything: Admin holders and holders of a ``view_all`` role."""
+    users: set[str] = set()
+    for role in snapshot.roles.values():
+        if role.builtin or role.name == ADMIN_ROLE or VIEW_ALL in role.permissions:
+            users |= role.users
+    return frozenset(users)
+
+
+class _Index:
+    """Project membership of users and groups in one snapshot, built once."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.everything = sees_everything(snapshot)
+        self.user_projects: dict[str, set[str]] = {}
+        self.group_projects: dict[str, set[str]] = {}
+        self.user_groups: dict[str, set[str]] = {}
+        for name, project in snapshot.projects.items():
+            for user in project.users:
+                self.user_projects.setdefault(user, set()).add(name)
+            for group in project.groups:
+                self.group_projects.setdefault(group, set()).add(name)
+        for group, members in snapshot.groups.items():
+            for user in members:
+                self.user_groups.setdefault(user, set()).add(group)
+
+    def projects_of(self, user: str) -> set[str]:
+        names = set(self.user_projects.get(user, ()))
+        for group in self.user_groups.get(user, ()):
+            names |= self.group_projects.get(group, set())
+        return names
+
+    def objects_of(self, user: str) -> dict[ObjectRef, set[str]]:
+        """Each object the user sees, with the projects that grant it."""
+        seen: dict[ObjectRef, set[str]] = {}
+        for name in self.projects_of(user):
+            for ref in self.snapshot.projects[name].objects:
+                seen.setdefault(ref, set()).add(name)
+        return seen
+
 
 def visible(snapshot: Snapshot, user: str) -> set[Sight]:
-    raise NotImplementedError
-
-
-def access_impact(live: Snapshot, after: Snapshot) -> tuple[AccessDelta, ...]:
-    raise NotImplementedError
-
-
-def who_can_see(snapshot: Snapshot, kind: str, name: str) -> list[str]:
-    raise NotImplementedError
+    """Everything ``user`` sees in ``snapshot``."""
+    index = _Index(snapshot)
+    if user in index.everything:
+        return {EVERYTHING}
+    return set(_sights(index.objects_of(user)))
 
 
 def what_can_see(snapshot: Snapshot, user: str) -> list[Sight]:
-    raise NotImplementedError
+    """``visible``, sorted: what the report command prints for ``--user``."""
+    return sorted(visible(snapshot, user))
+
+
+def who_can_see(snapshot: Snapshot, kind: str, name: str) -> list[str]:
+    """Every user who sees object ``kind/name`` (Admin and view_all holders included)."""
+    ref = (kind, name)
+    users = set(sees_everything(snapshot))
+    groups: set[str] = set()
+    for project in snapshot.projects.values():
+        if ref in project.objects:
+            users |= project.users
+            groups |= project.groups
+    for group in groups:
+        users |= snapshot.groups.get(group, frozenset())
+    return sorted(users)
+
+
+def access_impact(live: Snapshot, after: Snapshot) -> tuple[AccessDelta, ...]:
+    """How visibility changes from ``live`` to ``after``, for every user it changes for.
+
+    Both states must name projects alike: pass the live state *after* renames.
+    """
+    before_index, after_index = _Index(live), _Index(after)
+    deltas = []
+    for user in sorted(_touched_users(live, after, before_index, after_index)):
+        delta = _delta(user, before_index, after_index)
+        if delta.gained or delta.lost:
+            deltas.append(delta)
+    return tuple(deltas)
+
+
+def _delta(user: str, before: _Index, after: _Index) -> AccessDelta:
+    all_before, all_after = user in before.everything, user in after.everything
+    if all_before and all_after:
+        return AccessDelta(user)
+    if all_after:
+        return AccessDelta(user, gained=(EVERYTHING,))
+    if all_before:
+        return AccessDelta(user, lost=(EVERYTHING,))
+    seen_before, seen_after = before.objects_of(user), after.objects_of(user)
+    gained = {ref: seen_after[ref] for ref in seen_after.keys() - seen_before.keys()}
+    lost = {ref: seen_before[ref] for ref in seen_before.keys() - seen_after.keys()}
+    return AccessDelta(user, tuple(sorted(_sights(gained))), tuple(sorted(_sights(lost))))
+
+
+def _sights(seen: Mapping[ObjectRef, Iterable[str]]) -> Iterable[Sight]:
+    for (kind, name), projects in seen.items():
+        for project in projects:
+            yield Sight(kind, name, project)
+
+
+def _touched_users(live: Snapshot, after: Snapshot, before: _Index, now: _Index) -> set[str]:
+    """Users whose visibility may differ: a superset, cheap to compute."""
+    touched = set(before.everything ^ now.everything)
+    changed_groups: set[str] = set()
+    for group in live.groups.keys() | after.groups.keys():
+        old, new = live.groups.get(group, frozenset()), after.groups.get(group, frozenset())
+        if old != new:
+            touched |= old ^ new
+    empty = ProjectState(name="")
+    for name in live.projects.keys() | after.projects.keys():
+        old_p, new_p = live.projects.get(name, empty), after.projects.get(name, empty)
+        if old_p is new_p:
+            continue
+        touched |= old_p.users ^ new_p.users
+        changed_groups |= old_p.groups ^ new_p.groups
+        if old_p.objects != new_p.objects:
+            touched |= old_p.users | new_p.users
+            changed_groups |= old_p.groups | new_p.groups
+    for group in changed_groups:
+        touched |= live.groups.get(group, frozenset()) | after.groups.get(group, frozenset())
+    return touched

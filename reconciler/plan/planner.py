@@ -1,12 +1,226 @@
-"""The pure planner: ``plan(desired, live, settings) -> Plan``."""
+"""The pure planner: ``plan(desired, live, settings) -> Plan``.
+
+No I/O, no clock, no randomness: set algebra over the two Snapshots. The resulting
+state comes from ``target.py``; this module turns the difference between the renamed
+live state and that target into change values, then asks ``safety.py`` and
+``references.py`` what is wrong with it and ``access.py`` who sees what differently.
+Changes are sorted by their total order, so equal inputs give an identical plan.
+"""
 
 from __future__ import annotations
 
-from reconciler.plan.model import Plan
+from collections.abc import Iterable, Iterator, Mapping
+
+from reconciler.kinds import SINGLE_PROJECT_KINDS
+from reconciler.plan.access import access_impact
+from reconciler.plan.changes import (
+    Change,
+    MemberAdd,
+    MemberRemove,
+    MemberType,
+    ObjectAdd,
+    ObjectMove,
+    ObjectRemove,
+    ProjectCreate,
+    ProjectDelete,
+    ProjectRename,
+    ProjectUpdate,
+    RoleCreate,
+    RoleDelete,
+    RoleHolderAdd,
+    RoleHolderRemove,
+    RoleUpdate,
+    SecurityTypeChange,
+)
+from reconciler.plan.model import Plan, Violation
+from reconciler.plan.references import unknown_references
+from reconciler.plan.safety import check
 from reconciler.plan.settings import PlanSettings
-from reconciler.state.snapshot import Snapshot
+from reconciler.plan.target import (
+    Resolution,
+    placed_reason,
+    renamed,
+    resolve_renames,
+    resolve_target,
+    switched,
+)
+from reconciler.state.snapshot import ObjectRef, ProjectState, Snapshot
+
+_EMPTY = ProjectState(name="")
 
 
 def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None) -> Plan:
     """The changes that take ``live`` to ``desired``, checked and explained (pure)."""
-    raise NotImplementedError
+    settings = settings or PlanSettings()
+    resolution = resolve(desired, live, settings)
+    changes = tuple(sorted(diff(live, resolution, settings)))
+    violations = [
+        *resolution.violations,
+        *unknown_references(desired, live, settings),
+        *check(live, resolution, changes, settings),
+    ]
+    if desired.security_type == "simple" and desired.projects:
+        violations.append(_projects_when_simple(settings))
+    return Plan(
+        changes=changes,
+        live_fingerprint=live.fingerprint(),
+        desired_fingerprint=desired.fingerprint(),
+        violations=tuple(sorted(set(violations), key=_violation_order)),
+        access_impact=access_impact(resolution.base, resolution.target),
+        unmanaged_projects=resolution.unmanaged_projects,
+        unmanaged_roles=resolution.unmanaged_roles,
+        notes=tuple(_notes(live, resolution, settings)),
+    )
+
+
+def resolve(desired: Snapshot, live: Snapshot, settings: PlanSettings) -> Resolution:
+    """Switch, rename, then merge: the resulting state and what led to it."""
+    base = switched(live, desired.security_type)
+    renames, refused = resolve_renames(desired, base, settings)
+    resolution = resolve_target(desired, renamed(base, renames), settings)
+    return Resolution(
+        base=resolution.base,
+        target=resolution.target,
+        renames=renames,
+        placed=resolution.placed,
+        unmanaged_projects=resolution.unmanaged_projects,
+        unmanaged_roles=resolution.unmanaged_roles,
+        violations=(*refused, *resolution.violations),
+    )
+
+
+def diff(live: Snapshot, resolution: Resolution, settings: PlanSettings) -> Iterator[Change]:
+    """Every change from ``live`` to the resolved target, unordered."""
+    base, target = resolution.base, resolution.target
+    if live.security_type != target.security_type and target.security_type is not None:
+        yield SecurityTypeChange(before=str(live.security_type), after=target.security_type)
+    yield from _role_changes(base, target)
+    if target.security_type == "simple":
+        return
+    for old, new in resolution.renames.items():
+        yield ProjectRename(old_name=old, new_name=new)
+    yield from _project_changes(base, target)
+    yield from _member_changes(resolution, settings)
+    yield from _object_changes(base, target)
+
+
+def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
+    for name, role in target.roles.items():
+        live = base.roles.get(name)
+        if live is None:
+            yield RoleCreate(role=name, permissions=tuple(sorted(role.permissions)))
+        elif not live.builtin and live.permissions != role.permissions:
+            before, after = tuple(sorted(live.permissions)), tuple(sorted(role.permissions))
+            yield RoleUpdate(role=name, before=before, after=after)
+        held = live.users if live is not None else frozenset()
+        for user in role.users - held:
+            yield RoleHolderAdd(role=name, user=user)
+        for user in held - role.users:
+            yield RoleHolderRemove(role=name, user=user)
+    for name in base.roles.keys() - target.roles.keys():
+        yield RoleDelete(role=name)
+
+
+def _project_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
+    for name, project in target.projects.items():
+        live = base.projects.get(name)
+        if live is None:
+            yield ProjectCreate(name=name, description=project.description)
+        elif live.description != project.description:
+            yield ProjectUpdate(name=name, before=live.description, after=project.description)
+    for name in base.projects.keys() - target.projects.keys():
+        yield ProjectDelete(name=name)
+
+
+def _member_changes(resolution: Resolution, settings: PlanSettings) -> Iterator[Change]:
+    base, target = resolution.base, resolution.target
+    for name, project in target.projects.items():
+        live = base.projects.get(name, _EMPTY)
+        if live is project:
+            continue
+        policy = name == settings.default_project and settings.remove_placed_members
+        placed = resolution.placed if policy else {}
+        yield from _members(name, "user", live.users, project.users, placed)
+        yield from _members(name, "group", live.groups, project.groups, placed)
+
+
+def _members(
+    project: str,
+    member_type: MemberType,
+    before: frozenset[str],
+    after: frozenset[str],
+    placed: Mapping[tuple[str, str], tuple[str, ...]],
+) -> Iterator[Change]:
+    for member in after - before:
+        yield MemberAdd(project=project, member_type=member_type, member=member)
+    for member in before - after:
+        where = placed.get((member_type, member))
+        reason = placed_reason(where) if where else ""
+        yield MemberRemove(project, member_type, member, reason)
+
+
+def _object_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
+    """Object adds and removes; a single-project object leaving one project and
+    entering another is one ``ObjectMove``. Single-project objects still in a project
+    that is deleted are removed first (the platform refuses to delete a project that
+    holds them)."""
+    left: dict[ObjectRef, list[str]] = {}
+    entered: dict[ObjectRef, list[str]] = {}
+    for name in base.projects.keys() | target.projects.keys():
+        before = base.projects.get(name, _EMPTY).objects
+        after = target.projects.get(name, _EMPTY).objects
+        if before is after:
+            continue
+        deleted = name not in target.projects
+        for ref in after - before:
+            if ref[0] in SINGLE_PROJECT_KINDS:
+                entered.setdefault(ref, []).append(name)
+            else:
+                yield ObjectAdd(name, *ref)
+        for ref in before if deleted else before - after:
+            if ref[0] in SINGLE_PROJECT_KINDS:
+                left.setdefault(ref, []).append(name)
+            elif not deleted:
+                yield ObjectRemove(name, *ref)
+    for ref in left.keys() | entered.keys():
+        yield from _pair(ref, sorted(left.get(ref, ())), sorted(entered.get(ref, ())))
+
+
+def _pair(ref: ObjectRef, sources: list[str], targets: list[str]) -> Iterator[Change]:
+    kind, name = ref
+    for source, into in zip(sources, targets, strict=False):
+        yield ObjectMove(kind=kind, object=name, source=source, target=into)
+    for into in targets[len(sources) :]:
+        yield ObjectAdd(into, kind, name)
+    for source in sources[len(targets) :]:
+        yield ObjectRemove(source, kind, name)
+
+
+def _notes(live: Snapshot, resolution: Resolution, settings: PlanSettings) -> Iterable[str]:
+    target = resolution.target
+    if live.security_type == "simple" and target.security_type == "advanced":
+        yield (
+            "switching to the advanced security type creates project Default holding every "
+            "user, group and object; this plan starts from that state"
+        )
+    if live.security_type == "advanced" and target.security_type == "simple":
+        yield "switching to the simple security type deletes every project"
+    default = settings.default_project
+    if default in resolution.unmanaged_projects and settings.remove_placed_members:
+        yield (
+            f"project {default} is not declared: only members placed in a declared project "
+            "are removed from it (company default_project.remove_placed_members)"
+        )
+
+
+def _projects_when_simple(settings: PlanSettings) -> Violation:
+    return Violation(
+        "projects_off",
+        "the Company declares security_type simple, which has no projects, "
+        "but projects are declared",
+        settings.locate(("company",)),
+    )
+
+
+def _violation_order(v: Violation) -> tuple[str, str, str]:
+    return (v.code, str(v.position or ""), v.message)
