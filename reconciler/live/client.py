@@ -22,7 +22,8 @@ from types import TracebackType
 import httpx
 
 from reconciler.live import api_models as api
-from reconciler.live.protocol import Identity, WriteMeta, WriteResult
+from reconciler.live.changelog import read_changelog
+from reconciler.live.protocol import ChangeLogEntry, Identity, WriteMeta, WriteResult
 from reconciler.live.reading import IdMaps, Reader
 from reconciler.live.retry import Sleep
 from reconciler.live.secret import Token
@@ -88,6 +89,13 @@ class ApiClient:
     async def write(self, changes: Sequence[Change], meta: WriteMeta) -> WriteResult:
         ids = await self._writer.write(changes, meta)
         return WriteResult(change_ids=tuple(ids))
+
+    async def read_changelog(
+        self, *, project: str | None = None, since: str | None = None
+    ) -> list[ChangeLogEntry]:
+        """The platform's change log, ids turned into names (``ChangeLogReader``)."""
+        maps = await self._current_maps()
+        return await read_changelog(self._session, maps, project=project, since=since)
 
     async def aclose(self) -> None:
         await self._http.aclose()

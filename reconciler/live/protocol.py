@@ -7,9 +7,9 @@ projects API v1). An adapter for another server implements the same four methods
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from reconciler.plan.changes import Change
 from reconciler.state.snapshot import Snapshot
@@ -64,3 +64,38 @@ class LiveSystem(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeLogEntry:
+    """One entry of the platform's change log, with platform ids turned into names.
+
+    ``subject`` names the resource the entry is about (a project or role name, a user's
+    login, ``kind/name`` for an object); ``project`` the project it belongs to. In
+    ``before``/``after``, id lists under ``users``/``user_ids``, ``groups``/``group_ids``
+    and ``objects``/``object_ids`` become logins, group names and ``[kind, name]`` pairs
+    (an id nobody knows any more reads ``"#<id>"``). ``commit``/``plan``/``client_actor``
+    are the ``X-Reconciler-*`` headers the write carried (``None`` for a write by hand).
+    """
+
+    id: int
+    time: str
+    actor_login: str
+    action: str
+    resource: str
+    subject: str | None = None
+    project: str | None = None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    commit: str | None = None
+    plan: str | None = None
+    client_actor: str | None = field(default=None)
+
+
+class ChangeLogReader(Protocol):
+    async def read_changelog(
+        self, *, project: str | None = None, since: str | None = None
+    ) -> list[ChangeLogEntry]:
+        """Every change-log entry the token may see (of ``project`` only, when given;
+        from the RFC 3339 time ``since``, when given), oldest first."""
+        ...

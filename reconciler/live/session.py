@@ -148,7 +148,8 @@ class Session:
             except (httpx.TransportError, TimeoutError) as exc:
                 failure = self._classify(exc)
                 if not self._retryable(failure, mode, attempt):
-                    raise TransportError(method, where, _gave_up(failure, attempt)) from exc
+                    reason = _gave_up(failure, attempt)
+                    raise TransportError(method, where, reason) from self._safe_cause(exc)
             else:
                 status_failure = _status_failure(response)
                 if status_failure is None or not self._retryable(status_failure, mode, attempt):
@@ -203,6 +204,13 @@ class Session:
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
             return _Failure(f"cannot send: {scrub(str(exc), self.token)}", False, final=True)
         return _Failure(f"connection failed ({type(exc).__name__})", True)
+
+    def _safe_cause(self, exc: Exception) -> Exception:
+        """``exc``, or a scrubbed stand-in when its text holds the token."""
+        text = str(exc)
+        if self.token is None or self.token.scrub(text) == text:
+            return exc
+        return httpx.TransportError(f"{type(exc).__name__}: {self.token.scrub(text)}")
 
     def _retryable(self, failure: _Failure, mode: RetryMode, attempt: int) -> bool:
         if attempt >= self.settings.retry.max_attempts or failure.final:

@@ -1,0 +1,124 @@
+"""Target parsing and token resolution: clear errors, no token ever echoed."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import SECRET
+
+from reconciler.errors import UsageError
+from reconciler.live.target import open_target, parse_target, resolve_token, sandbox_token_path
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://company.example/api/v1",
+        "https://company.example:8443/api/v1/",
+        "http://127.0.0.1:8765/api/v1",
+        "http://127.9.9.9/api/v1",
+        "http://localhost:8000/api/v1",
+        "http://[::1]:8000/api/v1",
+    ],
+)
+def test_http_targets(target: str) -> None:
+    parsed = parse_target(target)
+    assert parsed.kind == "http" and parsed.url == target.rstrip("/")
+
+
+def test_sandbox_target(tmp_path: Path) -> None:
+    parsed = parse_target(f"sandbox:{tmp_path}/s.db")
+    assert parsed.kind == "sandbox" and parsed.path == tmp_path / "s.db"
+    assert parsed.token_path == tmp_path / "s.db.token"
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("http://company.example/api/v1", "refusing plain http to company.example"),
+        ("http://10.0.0.5/api/v1", "refusing plain http"),
+        ("ftp://x/api", "unknown target 'ftp:'"),
+        ("company.example", "unknown target 'company.example'"),
+        ("sandbox:", "needs a file path"),
+        (f"https://x.example/api/v1?api_token={SECRET}", "must not carry credentials"),
+        (f"https://me:{SECRET}@x.example/api/v1", "must not carry credentials"),
+    ],
+)
+def test_bad_targets_say_why_without_echoing_secrets(target: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as info:
+        parse_target(target)
+    assert SECRET not in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_token_from_file_wins_then_env(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(SECRET + "\n")
+    env = {"RECONCILER_TOKEN": "from-env"}
+    assert resolve_token(token_file, "https://x.example/api/v1", environ=env).reveal() == SECRET  # type: ignore[union-attr]
+    assert resolve_token(None, "https://x.example/api/v1", environ=env).reveal() == "from-env"  # type: ignore[union-attr]
+    assert resolve_token(None, "https://x.example/api/v1", environ={}) is None
+
+
+def test_sandbox_token_file_is_the_fallback(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    target = f"sandbox:{db}"
+    assert resolve_token(None, target, environ={}) is None
+    sandbox_token_path(db).write_text("sandbox-token\n")
+    assert resolve_token(None, target, environ={}).reveal() == "sandbox-token"  # type: ignore[union-attr]
+    assert resolve_token(None, target, environ={"RECONCILER_TOKEN": "e"}).reveal() == "e"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("", "is empty"),
+        ("  \n", "is empty"),
+        ("two words", "one token on one line"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_token_file_errors(tmp_path: Path, content: str | bytes | None, message: str) -> None:
+    path = tmp_path / "token"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(UsageError, match=message) as info:
+        resolve_token(path, "https://x.example/api/v1", environ={})
+    assert "words" not in str(info.value)
+
+
+def test_token_file_that_is_a_directory_or_unreadable(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a directory"):
+        resolve_token(tmp_path, "https://x.example/api/v1", environ={})
+    locked = tmp_path / "locked"
+    locked.write_text(SECRET)
+    locked.chmod(0)
+    try:
+        if locked.stat().st_mode & stat.S_IRUSR == 0 and _cannot_read(locked):
+            with pytest.raises(UsageError, match="not readable"):
+                resolve_token(locked, "https://x.example/api/v1", environ={})
+    finally:
+        locked.chmod(0o600)
+
+
+def _cannot_read(path: Path) -> bool:
+    try:
+        path.read_bytes()
+    except PermissionError:
+        return True
+    return False  # running as root: permissions do not apply
+
+
+def test_empty_env_token_is_an_error() -> None:
+    with pytest.raises(UsageError, match="RECONCILER_TOKEN is set but empty"):
+        resolve_token(None, "https://x.example/api/v1", environ={"RECONCILER_TOKEN": " "})
+
+
+def test_http_target_without_token_is_refused() -> None:
+    with pytest.raises(UsageError, match="no API token: set RECONCILER_TOKEN"):
+        open_target("https://x.example/api/v1", token=None)
