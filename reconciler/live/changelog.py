@@ -126,7 +126,9 @@ async def read_changelog(
     found: list[ChangeLogEntry] = []
     offset: int | None = 0
     while offset is not None:
-        page = await session.call("GET", "/changelog", EntryPage, params={**params, "offset": offset})
+        page = await session.call(
+            "GET", "/changelog", EntryPage, params={**params, "offset": offset}
+        )
         found += [entry(raw, names) for raw in page.items]
         if page.next_offset is not None and page.next_offset <= offset:
             break

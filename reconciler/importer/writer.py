@@ -1,0 +1,93 @@
+"""Write an imported ``projects.d/`` to disk: YAML text with the schema modeline."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from reconciler.errors import ReconcilerError, UsageError
+from reconciler.importer.documents import FileSpec, layout
+from reconciler.state.snapshot import Snapshot
+
+#: Where the JSON Schema of the documents lives, relative to the repository root.
+SCHEMA_PATH = PurePosixPath("schemas/projects.schema.json")
+HEADER = "# Written by `reconciler import` from the live platform; edit freely.\n"
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    yaml.explicit_start = False
+    return yaml
+
+
+def modeline(path: PurePosixPath) -> str:
+    """The yaml-language-server modeline for a file at ``path`` inside a config
+    directory that sits at the repository root (next to ``schemas/``)."""
+    up = "../" * (len(path.parts))
+    return f"# yaml-language-server: $schema={up}{SCHEMA_PATH}\n"
+
+
+def _commented(doc: dict[str, Any], comments: dict[str, str]) -> CommentedMap:
+    data = CommentedMap(doc)
+    for key, text in comments.items():
+        if key in data:
+            data.yaml_set_comment_before_after_key(key, before=text)
+    return data
+
+
+def render_file(spec: FileSpec) -> str:
+    """The text of one file: modeline, header, documents separated by ``---``."""
+    yaml = _yaml()
+    parts: list[str] = []
+    for index, doc in enumerate(spec.documents):
+        stream = io.StringIO()
+        yaml.dump(_commented(doc, spec.comments if index == 0 else {}), stream)
+        parts.append(stream.getvalue())
+    return modeline(spec.path) + HEADER + "---\n".join(parts)
+
+
+def _existing_yaml(out_dir: Path) -> list[Path]:
+    return sorted(p for p in out_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+
+
+def _prepare(out_dir: Path, force: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} exists and is not a directory")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not force:
+            raise UsageError(
+                f"{out_dir} is not empty: choose an empty or new directory, or pass "
+                "--force to replace the YAML files in it"
+            )
+        for stale in _existing_yaml(out_dir):
+            stale.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def write_projects_dir(snapshot: Snapshot, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Write a complete config directory for ``snapshot`` into ``out_dir``.
+
+    Refuses a non-empty ``out_dir`` unless ``force`` (which first removes every
+    ``*.yaml``/``*.yml`` file under it, so no stale document survives). Returns the
+    files written, in order.
+    """
+    try:
+        _prepare(out_dir, force)
+        written: list[Path] = []
+        for spec in layout(snapshot):
+            target = out_dir.joinpath(*spec.path.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_text(render_file(spec), encoding="utf-8")
+            os.replace(tmp, target)
+            written.append(target)
+    except OSError as exc:
+        raise ReconcilerError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc
+    return written
