@@ -59,6 +59,9 @@ def attach_git_note(repo_dir: Path, commit: str, text: str) -> None:
     if not commit or commit.startswith("-"):
         raise AuditError(f"not a commit to attach a note to: {commit!r}")
     env = _env(repo_dir)
+    known = _run(repo_dir, ["rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"], env)
+    if known.returncode != 0:
+        raise AuditError(f"git notes: no commit {commit[:12]} in {repo_dir}")
     args = ["notes", f"--ref={NOTES_REF}", "append", "-m", text, commit]
     done = _run(repo_dir, args, env)
     if done.returncode != 0:
