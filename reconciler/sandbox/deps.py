@@ -1,0 +1,148 @@
+"""Request plumbing shared by the routers: the sandbox, the caller, paging, headers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Query, Request, Security
+from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+
+from reconciler.sandbox.authz import Actor, actor_for_user, load_actor
+from reconciler.sandbox.changelog import ClientMeta, Ctx
+from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.models import MAX_ID, ErrorBody
+from reconciler.sandbox.problems import bad_request, unauthorized
+from reconciler.sandbox.store import Store, hash_token
+
+MAX_LIMIT = 1000
+
+
+@dataclass(slots=True)
+class Sandbox:
+    """What every request needs: the database and the fault settings."""
+
+    store: Store
+    faults: FaultInjector
+
+
+def get_sandbox(request: Request) -> Sandbox:
+    sandbox = request.app.state.sandbox
+    assert isinstance(sandbox, Sandbox)
+    return sandbox
+
+
+SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
+
+_bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API token>")
+_query = APIKeyQuery(
+    name="api_token", auto_error=False, description="The API token as a query parameter"
+)
+
+
+def _token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    api_token: Annotated[str | None, Security(_query)],
+) -> str | None:
+    if credentials is not None and credentials.credentials:
+        return credentials.credentials
+    return api_token or None
+
+
+TokenDep = Annotated[str | None, Depends(_token)]
+
+
+def _authenticate(sandbox: Sandbox, token: str | None) -> Actor:
+    if not token:
+        raise unauthorized(
+            "no API token: send 'Authorization: Bearer <token>' or the api_token query parameter"
+        )
+    with sandbox.store.read() as conn:
+        actor = load_actor(conn, hash_token(token))
+    if actor is None:
+        raise unauthorized("the API token is not valid (unknown or revoked)")
+    return actor
+
+
+async def faulted_actor(sandbox: SandboxDep, token: TokenDep, request: Request) -> Actor:
+    """The caller, after the fault injector had its say (rate limit, errors, timeouts)."""
+    client = request.client.host if request.client else "unknown"
+    await sandbox.faults.before_request(hash_token(token) if token else f"anonymous:{client}")
+    return _authenticate(sandbox, token)
+
+
+def plain_actor(sandbox: SandboxDep, token: TokenDep) -> Actor:
+    """The caller, never faulted (for the fault settings themselves)."""
+    return _authenticate(sandbox, token)
+
+
+ActorDep = Annotated[Actor, Depends(faulted_actor)]
+UnfaultedActorDep = Annotated[Actor, Depends(plain_actor)]
+
+
+def client_meta(
+    commit: Annotated[str | None, Header(alias="X-Reconciler-Commit")] = None,
+    plan: Annotated[str | None, Header(alias="X-Reconciler-Plan")] = None,
+    actor: Annotated[str | None, Header(alias="X-Reconciler-Actor")] = None,
+) -> ClientMeta:
+    return ClientMeta(commit, plan, actor).bounded()
+
+
+def write_ctx(actor: ActorDep, meta: Annotated[ClientMeta, Depends(client_meta)]) -> Ctx:
+    return Ctx(actor, meta)
+
+
+CtxDep = Annotated[Ctx, Depends(write_ctx)]
+
+
+def refreshed(ctx: Ctx, conn: Any) -> Ctx:
+    """The context with the actor re-read inside the write transaction."""
+    return replace(ctx, actor=actor_for_user(conn, ctx.actor.id))
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(alias="If-Match", description="The project version the client last read"),
+    ] = None,
+) -> int | None:
+    """``If-Match: 3`` (also ``"3"`` or ``W/"3"``); ``*`` or absent means no check."""
+    if value is None or value.strip() in ("", "*"):
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise bad_request("If-Match must be a project version: a positive integer")
+    return int(text)
+
+
+IfMatchDep = Annotated[int | None, Depends(if_match)]
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    offset: int
+    limit: int
+
+
+def paging(
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+) -> Paging:
+    return Paging(offset, limit)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "Bad input"),
+        (401, "No or unknown API token"),
+        (403, "Not allowed"),
+        (404, "Not found, or not visible to the caller"),
+        (409, "A platform rule refused the change"),
+        (412, "Stale project version (If-Match)"),
+        (422, "Invalid request"),
+        (429, "Rate limited; see Retry-After"),
+    )
+}

@@ -1,0 +1,226 @@
+"""SQLite storage of the sandbox (standard library ``sqlite3``).
+
+One :class:`Store` per database file holds one connection, opened on first use, with
+foreign keys on and the WAL journal. Every access goes through :meth:`Store.read` or
+:meth:`Store.write`; a write is one ``BEGIN IMMEDIATE`` transaction that commits only
+when the block finishes, so a failing multi-item write changes nothing. A lock
+serializes use of the connection across threads (uvicorn's worker threads, tests, an
+in-process ASGI client); other processes are serialized by SQLite itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS company (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    name TEXT NOT NULL,
+    security_type TEXT NOT NULL CHECK (security_type IN ('simple', 'advanced'))
+);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS group_members_user ON group_members(user_id);
+CREATE TABLE IF NOT EXISTS roles (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    builtin INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS role_permissions (
+    role_id INTEGER NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+    permission TEXT NOT NULL,
+    PRIMARY KEY (role_id, permission)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS role_holders (
+    role_id INTEGER NOT NULL REFERENCES roles(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (role_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS role_holders_user ON role_holders(user_id);
+CREATE TABLE IF NOT EXISTS objects (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    single INTEGER NOT NULL,
+    UNIQUE (kind, name)
+);
+CREATE TABLE IF NOT EXISTS projects (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS project_users (
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (project_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS project_users_user ON project_users(user_id);
+CREATE TABLE IF NOT EXISTS project_groups (
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    PRIMARY KEY (project_id, group_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS project_groups_group ON project_groups(group_id);
+CREATE TABLE IF NOT EXISTS project_objects (
+    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    object_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+    single INTEGER NOT NULL,
+    PRIMARY KEY (project_id, object_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS project_objects_object ON project_objects(object_id);
+-- the single-project rule, as a last line of defence behind the checks in code
+CREATE UNIQUE INDEX IF NOT EXISTS project_objects_single
+    ON project_objects(object_id) WHERE single = 1;
+CREATE TABLE IF NOT EXISTS changelog (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    actor_id INTEGER,
+    actor_login TEXT NOT NULL,
+    action TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    resource_id INTEGER,
+    project_id INTEGER,
+    before TEXT,
+    after TEXT,
+    client_commit TEXT,
+    client_plan TEXT,
+    client_actor TEXT
+);
+CREATE INDEX IF NOT EXISTS changelog_project ON changelog(project_id, id);
+CREATE INDEX IF NOT EXISTS changelog_time ON changelog(time);
+"""
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: its SHA-256, so the database never holds a secret."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Store:
+    """The sandbox database: one connection, opened lazily, used under a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(
+                str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.executescript(SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read: one deferred transaction, rolled back at the end."""
+        with self._lock:
+            conn = self._connect()
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: commits if the block finishes, else changes nothing."""
+        with self._lock:
+            conn = self._connect()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def ids_in(conn: sqlite3.Connection, table: str, ids: Iterable[int]) -> set[int]:
+    """Which of ``ids`` exist in ``table`` (one query per 500 ids)."""
+    wanted = sorted(set(ids))
+    found: set[int] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)  # noqa: S608
+        found.update(r[0] for r in rows)
+    return found
+
+
+def scalar(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
+    row = conn.execute(sql, tuple(params)).fetchone()
+    return None if row is None else row[0]
+
+
+def column(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+    return [r[0] for r in conn.execute(sql, tuple(params))]
+
+
+def select_page(
+    conn: sqlite3.Connection,
+    ids_sql: str,
+    params: Iterable[Any],
+    visible: set[int] | None,
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[list[int], int]:
+    """One page of ids (``ids_sql`` selects them in id order), restricted to ``visible``
+    unless it is ``None``; answers the page and the total."""
+    args = tuple(params)
+    if visible is None:
+        total = int(scalar(conn, f"SELECT COUNT(*) FROM ({ids_sql})", args))  # noqa: S608
+        ids = column(conn, f"{ids_sql} LIMIT ? OFFSET ?", (*args, limit, offset))
+        return ids, total
+    every = [i for i in column(conn, ids_sql, args) if i in visible]
+    return every[offset : offset + limit], len(every)
+
+
+def page_body(items: list[dict[str, Any]], total: int, offset: int) -> dict[str, Any]:
+    end = offset + len(items)
+    return {"items": items, "total": total, "next_offset": end if end < total else None}
+
+
+def grouped(conn: sqlite3.Connection, sql: str, ids_json: str) -> dict[int, list[int]]:
+    """``sql`` selects (owner, member) pairs for owners in ``json_each(?)``: owner -> members."""
+    out: dict[int, list[int]] = {}
+    for owner, member in conn.execute(sql, (ids_json,)):
+        out.setdefault(int(owner), []).append(int(member))
+    for members in out.values():
+        members.sort()
+    return out
