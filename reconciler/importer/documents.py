@@ -29,9 +29,10 @@ from reconciler.state.snapshot import ProjectState, Snapshot
 SLUG_MAX = 60
 
 OVERLAP_COMMENT = (
-    "Imported with remove_placed_members: false because live has members of {default} who\n"
-    "are also placed in other projects ({examples}). With true, the first plan would remove\n"
-    "them from {default}. Set it to true once you want them restricted to their projects."
+    "Live has members of {default} who are also in other projects ({examples}).\n"
+    "projects/ declares {default} with exactly its live members, so this setting changes\n"
+    "nothing today; false keeps it that way if you stop declaring {default} (with true,\n"
+    "a plan would then remove those members from {default})."
 )
 
 

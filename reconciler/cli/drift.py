@@ -1,0 +1,100 @@
+"""``reconciler drift``: report live changes the files do not declare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.session import PlanOptions, fail, stderr_notice
+from reconciler.drift.adopt import AdoptResult
+from reconciler.drift.detect import Detected, adopt_and_check, detect
+from reconciler.drift.notify import NotifyError, notify
+from reconciler.drift.render import RENDERERS
+from reconciler.errors import ReconcilerError
+from reconciler.plan.saved import redact_target
+
+
+@click.command("drift")
+@config_dir_option
+@target_options
+@format_option("text", "json", "markdown")
+@click.option(
+    "--notify",
+    "notify_url",
+    metavar="URL",
+    envvar="RECONCILER_NOTIFY_URL",
+    default=None,
+    help="POST a Slack-compatible JSON summary here when drift is found. "
+    "Env: RECONCILER_NOTIFY_URL.",
+)
+@click.option(
+    "--adopt",
+    "adopt_live",
+    is_flag=True,
+    help="Write the live values into the YAML files (comments and layout kept).",
+)
+@click.option(
+    "--since",
+    metavar="TIME",
+    default=None,
+    help="Read the change log from this RFC 3339 time only (default: all of it).",
+)
+def drift_command(
+    *,
+    config_dir: Path,
+    target: str,
+    token_file: Path | None,
+    output_format: str,
+    notify_url: str | None,
+    adopt_live: bool,
+    since: str | None,
+) -> None:
+    """Compare the live target with projects.d/ and report what differs.
+
+    For each difference: what live holds, what the files declare, and from the
+    platform's change log who changed it, when, and whether the reconciler did it (the
+    write carried a commit) or a person did it by hand. Exit 0 in sync, 2 drift found,
+    1 error. With --adopt, the files are rewritten to declare what live holds (review
+    them and open a pull request); the exit code still says drift was found.
+    """
+    options = PlanOptions(config_dir=config_dir, target=target, token_file=token_file)
+    try:
+        detected = detect(options, since=since, notice=stderr_notice)
+    except ReconcilerError as exc:
+        fail(exc, exit_code=1)
+    report = detected.report
+    click.echo(RENDERERS[output_format](report), nl=False)
+    if notify_url and report.drifted:
+        _notify(notify_url, detected, target)
+    if adopt_live:
+        _adopt(detected, options)
+    raise SystemExit(report.exit_code)
+
+
+def _notify(url: str, detected: Detected, target: str) -> None:
+    try:
+        notify(url, detected.report, source=redact_target(target))
+    except NotifyError as exc:
+        click.echo(f"warning: {exc} (the drift report above is unaffected)", err=True)
+    else:
+        click.echo("Sent the drift summary to the webhook.", err=True)
+
+
+def _adopt(detected: Detected, options: PlanOptions) -> None:
+    try:
+        result = adopt_and_check(detected, options)
+    except ReconcilerError as exc:
+        fail(exc, exit_code=1)
+    _show(result)
+
+
+def _show(result: AdoptResult) -> None:
+    for note in result.notes:
+        click.echo(note, err=True)
+    counts = (
+        f"{len(result.changed)} file(s) changed, {len(result.created)} created, "
+        f"{len(result.removed)} removed"
+    )
+    click.echo(f"Adopted the live values: {counts}; a plan is now empty.", err=True)

@@ -1,0 +1,59 @@
+"""``reconciler import``: write projects.d/ from a live company."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import target_options
+from reconciler.cli.session import fail, open_client, stderr_notice
+from reconciler.errors import ReconcilerError
+from reconciler.importer import placed_overlaps, write_projects_dir
+from reconciler.state.snapshot import Snapshot
+
+
+async def _fetch(target: str, token_file: Path | None) -> Snapshot:
+    async with open_client(target, token_file, notice=stderr_notice) as opened:
+        client, _identity = opened
+        return await client.fetch_snapshot()
+
+
+@click.command("import")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write (must be empty or new, unless --force).",
+)
+@target_options
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty directory, replacing every *.yaml/*.yml file in it.",
+)
+def import_command(*, out_dir: Path, target: str, token_file: Path | None, force: bool) -> None:
+    """Read the live company and write a complete projects.d/ for it.
+
+    One file per project (projects/<slug>.yaml), roles.yaml (custom roles and the
+    Admin holders) and company.yaml. `reconciler validate` passes on the result and
+    `reconciler plan` against the same target shows no changes.
+    """
+    try:
+        snapshot = asyncio.run(_fetch(target, token_file))
+        written = write_projects_dir(snapshot, out_dir, force=force)
+    except ReconcilerError as exc:
+        fail(exc)
+    click.echo(
+        f"Wrote {len(written)} files to {out_dir}: {len(snapshot.projects)} projects, "
+        f"{len(snapshot.roles)} roles.",
+        err=True,
+    )
+    if placed_overlaps(snapshot):
+        click.echo(
+            "Note: some members of Default are also in other projects; company.yaml keeps "
+            "default_project.remove_placed_members: false so nothing changes (see its comment).",
+            err=True,
+        )
