@@ -110,7 +110,7 @@ def log_command(
     """List applied changes with time, commit, author and pull request.
 
     Answers "which commit gave alice access to the bank project, and when":
-    `reconciler audit log --user alice --project bank`.
+    `reconciler audit log --user alice --project Bank` (names match exactly).
     """
     log = AuditLog(log_path)
     verification = log.verify()
