@@ -206,19 +206,20 @@ def apply_finished(
     started_seq: int,
     *,
     time: str,
-    outcome: ApplyOutcome,
+    outcome: ApplyOutcome | str,
     changes: Sequence[Mapping[str, Any]],
 ) -> AuditRecord:
     """The record appended after the last write: the started record's context, the
     apply's ``outcome`` and each change with ``outcome``/``error``/``change_ids``
-    (e.g. ``[o.to_dict() for o in result.outcomes]`` from the executor)."""
+    (e.g. ``result.outcome`` and ``[o.to_dict() for o in result.outcomes]`` from the
+    executor's ``ApplyResult``). An ``outcome`` outside ``APPLY_OUTCOMES`` raises."""
     if outcome not in APPLY_OUTCOMES:
         raise AuditError(f"apply outcome {outcome!r} is not one of {APPLY_OUTCOMES}")
     return replace(
         started,
         type="apply_finished",
         time=time,
-        outcome=outcome,
+        outcome=cast(ApplyOutcome, outcome),
         started_seq=started_seq,
         changes=tuple(ChangeEntry.from_data(c) for c in changes),
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -245,3 +247,36 @@ def test_any_single_byte_change_is_detected(tmp_path: Path, data: st.DataObject)
         assert not AuditLog(path).verify().ok
     finally:
         path.write_bytes(original)
+
+
+def test_kill_9_mid_append_loses_nothing_before_the_tail(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from reconciler.audit.log import AuditLog
+        log = AuditLog(Path(sys.argv[1]))
+        changes = [{"type": "member_add", "member": "u%d" % i} for i in range(5000)]
+        while True:
+            log.append({"type": "apply_started", "changes": changes})
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path)])
+    try:
+        for _ in range(6000):  # a bound against hanging, not a timing assertion
+            if path.exists() and path.read_bytes().count(b"\n") >= 3:
+                break
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    log = AuditLog(path)
+    result = log.verify()
+    if not result.ok:
+        assert result.problem is not None and result.problem.kind == "torn"
+        assert log.repair() is not None
+        result = log.verify()
+    assert result.ok and result.records >= 3
+    assert log.append(started()).seq == result.records + 1
+    assert log.verify().ok

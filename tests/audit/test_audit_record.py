@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from audit_helpers import SECRET, finished, member_add, started
 
+from reconciler.apply.executor import ApplyResult, ChangeOutcome
 from reconciler.audit.git import ci_metadata, git_metadata
 from reconciler.audit.record import (
     AuditRecord,
@@ -81,7 +82,7 @@ def test_bad_change_entries_are_refused(bad: dict[str, object]) -> None:
 
 def test_bad_outcome_and_malformed_record() -> None:
     with pytest.raises(AuditError, match="not one of"):
-        apply_finished(started(), 1, time="t", outcome="done", changes=[])  # type: ignore[arg-type]
+        apply_finished(started(), 1, time="t", outcome="done", changes=[])
     with pytest.raises(AuditError, match="malformed"):
         AuditRecord.from_data({"type": "apply_started"})
     with pytest.raises(AuditError, match="unknown record type"):
@@ -117,3 +118,21 @@ def test_utc_timestamp_format() -> None:
     moment = datetime(2026, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     assert utc_timestamp(moment) == "2026-05-01T10:00:00Z"
     assert utc_timestamp().endswith("Z")
+
+
+def test_the_executors_result_feeds_the_finished_record() -> None:
+    add = MemberAdd(project="Bank", member_type="user", member="alice")
+    move = ObjectMove(kind="queues", object="IVR", source="Default", target="Bank")
+    result = ApplyResult(
+        (
+            ChangeOutcome(move, "applied", None, (3,)),
+            ChangeOutcome(add, "unknown"),
+        )
+    )
+    begun = started([c.change.to_dict() for c in result.outcomes])
+    done = apply_finished(
+        begun, 1, time="t", outcome=result.outcome, changes=[o.to_dict() for o in result.outcomes]
+    )
+    assert done.outcome == "interrupted"
+    assert [(c.outcome, c.change_ids) for c in done.changes] == [("applied", (3,)), ("unknown", ())]
+    assert done.changes[1].change == add.to_dict()
