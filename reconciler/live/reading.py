@@ -9,9 +9,9 @@ list, its remaining pages are read concurrently; all requests share one semaphor
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from reconciler.errors import LiveError, ResponseShapeError
 from reconciler.live import api_models as api
@@ -94,15 +94,23 @@ class Reader:
         self.limit = max(1, min(1000, session.settings.page_size))
 
     async def snapshot(self) -> tuple[Snapshot, IdMaps]:
-        company, users, groups, roles, objects, projects = await asyncio.gather(
-            self._get("/company", api.Company),
-            self._list("/users", UserPage),
-            self._list("/groups", GroupPage),
-            self._list("/roles", RolePage),
-            self._list("/objects", ObjectPage),
-            self._list("/projects", ProjectPage, {"include": "members,objects"}),
+        include: dict[str, object] = {"include": "members,objects"}
+        company = asyncio.ensure_future(self._get("/company", api.Company))
+        users = asyncio.ensure_future(self._list("/users", UserPage))
+        groups = asyncio.ensure_future(self._list("/groups", GroupPage))
+        roles = asyncio.ensure_future(self._list("/roles", RolePage))
+        objects = asyncio.ensure_future(self._list("/objects", ObjectPage))
+        projects = asyncio.ensure_future(self._list("/projects", ProjectPage, include))
+        await all_or_nothing([company, users, groups, roles, objects, projects])
+        raw = _Raw(
+            company.result(),
+            users.result(),
+            groups.result(),
+            roles.result(),
+            objects.result(),
+            projects.result(),
         )
-        return build_snapshot(_Raw(company, users, groups, roles, objects, projects))
+        return build_snapshot(raw)
 
     async def _get(self, path: str, model: type[M], params: dict[str, object] | None = None) -> M:
         async with self.gate:
@@ -131,6 +139,25 @@ class Reader:
                 f"({len(items)} items read, {first.total} announced); run the command again"
             )
         return items
+
+
+async def all_or_nothing(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    """Wait for every task; on the first failure cancel the others and raise that one
+    error alone (not a group: a user gets one clear message)."""
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
+    for task in tasks:
+        error = task.exception() if task in done and not task.cancelled() else None
+        if error is not None:
+            raise error
 
 
 def build_snapshot(raw: _Raw) -> tuple[Snapshot, IdMaps]:

@@ -1,19 +1,27 @@
-"""Helpers for the live-client tests: a recording sleep and MockTransport clients."""
+"""Helpers for the live-client tests: a recording sleep, MockTransport clients, and the
+sandbox as a live system both in-process (ASGI) and served by uvicorn on a loopback port."""
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from reconciler.live.client import ApiClient
 from reconciler.live.retry import RetryPolicy
 from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings
+from reconciler.sandbox.app import create_app
+from reconciler.sandbox.demo import init_company
 
 SECRET = "tok-SUPER-secret-1234567890"
 
@@ -39,10 +47,6 @@ def jsonify(status: int, data: Any, headers: dict[str, str] | None = None) -> ht
 def api_error(status: int, code: str, message: str, **headers: str) -> httpx.Response:
     body = {"error": {"code": code, "message": message, "details": {}}}
     return jsonify(status, body, headers)
-
-
-def page(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"items": items, "total": len(items), "next_offset": None}
 
 
 FAST = ClientSettings(
@@ -73,3 +77,103 @@ def mock_client(sleeps: Sleeps) -> Callable[..., ApiClient]:
         )
 
     return make
+
+
+# --- the sandbox as a live system ---------------------------------------------------------
+
+SANDBOX_SETTINGS = ClientSettings(
+    connect_timeout=5.0,
+    read_timeout=10.0,
+    retry=RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, max_retry_after=5.0),
+    rate_limit=None,
+)
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Passes requests on, keeping ``(method, path, query)`` of each."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[tuple[str, str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.method, request.url.path, request.url.query.decode()))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@dataclass
+class Live:
+    """One sandbox company reachable as a target; ``client()`` makes a fresh ApiClient
+    whose requests are counted."""
+
+    kind: str
+    db: Path
+    token: str
+    url: str
+    app: Any = None
+    transports: list[CountingTransport] = field(default_factory=list)
+
+    def client(
+        self,
+        token: str | None = None,
+        settings: ClientSettings = SANDBOX_SETTINGS,
+        sleep: Any = None,
+    ) -> ApiClient:
+        inner: httpx.AsyncBaseTransport
+        if self.app is not None:
+            inner = httpx.ASGITransport(app=self.app)
+        else:
+            inner = httpx.AsyncHTTPTransport()
+        transport = CountingTransport(inner)
+        self.transports.append(transport)
+        extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+        return ApiClient(
+            self.url,
+            token=Token(token or self.token),
+            settings=settings,
+            transport=transport,
+            rng=random.Random(3),
+            **extra,
+        )
+
+    @property
+    def requests(self) -> list[tuple[str, str, str]]:
+        return [r for t in self.transports for r in t.requests]
+
+
+@pytest.fixture
+def served_app() -> Iterator[Callable[[Any], str]]:
+    """Serve an ASGI app with uvicorn on a free loopback port; answers its base URL."""
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def serve(app: Any) -> str:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.005)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/api/v1"
+
+    yield serve
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join()
+
+
+@pytest.fixture(params=["in-process", "served"])
+def live(request: pytest.FixtureRequest, tmp_path: Path, served_app: Callable[[Any], str]) -> Live:
+    """A fresh demo company, as each of the two targets in turn."""
+    db = tmp_path / "company.db"
+    token = init_company(db, demo=True)
+    app = create_app(db)
+    if request.param == "in-process":
+        return Live("in-process", db, token, "http://sandbox.local/api/v1", app=app)
+    return Live("served", db, token, served_app(app))
