@@ -168,12 +168,18 @@ def served_app() -> Iterator[Callable[[Any], str]]:
         thread.join()
 
 
+def make_live(kind: str, where: Path, serve: Callable[[Any], str]) -> Live:
+    """A fresh demo company in ``where``, reachable in-process or served by uvicorn."""
+    where.mkdir(parents=True, exist_ok=True)
+    db = where / "company.db"
+    token = init_company(db, demo=True)
+    app = create_app(db)
+    if kind == "in-process":
+        return Live(kind, db, token, "http://sandbox.local/api/v1", app=app)
+    return Live(kind, db, token, serve(app))
+
+
 @pytest.fixture(params=["in-process", "served"])
 def live(request: pytest.FixtureRequest, tmp_path: Path, served_app: Callable[[Any], str]) -> Live:
     """A fresh demo company, as each of the two targets in turn."""
-    db = tmp_path / "company.db"
-    token = init_company(db, demo=True)
-    app = create_app(db)
-    if request.param == "in-process":
-        return Live("in-process", db, token, "http://sandbox.local/api/v1", app=app)
-    return Live("served", db, token, served_app(app))
+    return make_live(request.param, tmp_path, served_app)
