@@ -1,0 +1,126 @@
+"""Helpers for the drift tests: a managed company made by the reconciler, hand edits
+made through the API by another user, and parsing/planning a config directory."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from ruamel.yaml import YAML
+
+from reconciler.config.models import DOCUMENT_ADAPTER
+from reconciler.live.client import ApiClient
+from reconciler.live.protocol import ChangeLogEntry, WriteMeta
+from reconciler.live.secret import Token
+from reconciler.plan.changes import Change, MemberAdd, ObjectMove, ProjectCreate
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import plan
+from reconciler.state.normalize import Desired, normalize
+from reconciler.state.snapshot import Snapshot
+
+BANK_COMMENT = "# The bank's collection line: owned by the platform team.\n"
+COMMIT = "c0ffee0123456789abcdef0123456789abcdef01"
+HAND_USER = "hana.hand"
+
+#: What the reconciler sets up before the files are imported (one write per batch).
+BASELINE: list[list[Change]] = [
+    [ProjectCreate("Bank", "Debt collection for the bank")],
+    [ProjectCreate("Fitness")],
+    [MemberAdd("Bank", "user", "sv.bank"), MemberAdd("Bank", "group", "bank-collectors")],
+    [MemberAdd("Fitness", "user", "sv.fit"), MemberAdd("Fitness", "group", "fitness-sales")],
+    [ObjectMove("queues", "Bank Collections Inbound", "Default", "Bank")],
+    [ObjectMove("queues", "FitLife Membership Sales", "Default", "Fitness")],
+]
+
+
+async def _write(url: str, token: str, batches: list[list[Change]]) -> None:
+    async with ApiClient(url, token=Token(token)) as client:
+        await client.fetch_snapshot()
+        for batch in batches:
+            await client.write(batch, WriteMeta(commit=COMMIT, actor="ci"))
+
+
+def reconciler_writes(url: str, token: str, batches: list[list[Change]]) -> None:
+    """Writes made by the reconciler: they carry the commit header."""
+    asyncio.run(_write(url, token, batches))
+
+
+async def _read(url: str, token: str) -> tuple[Snapshot, list[ChangeLogEntry]]:
+    async with ApiClient(url, token=Token(token)) as client:
+        snapshot = await client.fetch_snapshot()
+        return snapshot, await client.read_changelog()
+
+
+def read_live(url: str, token: str) -> tuple[Snapshot, list[ChangeLogEntry]]:
+    return asyncio.run(_read(url, token))
+
+
+@dataclass(frozen=True)
+class Managed:
+    url: str
+    token: str
+    hand_token: str
+    config_dir: Path
+
+
+@dataclass
+class Hand:
+    """A person clicking in the platform: plain API calls as another user, no headers."""
+
+    http: httpx.Client
+
+    def _id(self, path: str, field: str, value: str, **params: Any) -> int:
+        items = self.http.get(path, params={"limit": 1000, **params}).raise_for_status().json()
+        return next(int(i["id"]) for i in items["items"] if i[field] == value)
+
+    def project(self, name: str) -> int:
+        return self._id("/projects", "name", name)
+
+    def user(self, login: str) -> int:
+        return self._id("/users", "login", login)
+
+    def obj(self, kind: str, name: str) -> int:
+        return self._id("/objects", "name", name, kind=kind)
+
+    def add_user(self, project: str, login: str) -> dict[str, Any]:
+        body = {"add": {"users": [self.user(login)]}}
+        url = f"/projects/{self.project(project)}/contents"
+        return dict(self.http.post(url, json=body).raise_for_status().json())
+
+    def move(self, kind: str, name: str, source: str, target: str) -> dict[str, Any]:
+        body = {
+            "object_id": self.obj(kind, name),
+            "from_project_id": self.project(source),
+            "to_project_id": self.project(target),
+        }
+        return dict(self.http.post("/moves", json=body).raise_for_status().json())
+
+    def rename(self, old: str, new: str) -> dict[str, Any]:
+        url = f"/projects/{self.project(old)}"
+        return dict(self.http.patch(url, json={"name": new}).raise_for_status().json())
+
+
+def hand_client(url: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def entry_time(entries: list[ChangeLogEntry], change_id: int) -> ChangeLogEntry:
+    return next(e for e in entries if e.id == change_id)
+
+
+def parse_dir(root: Path) -> Desired:
+    yaml = YAML(typ="safe")
+    documents = [
+        DOCUMENT_ADAPTER.validate_python(data)
+        for path in sorted(root.rglob("*.yaml"))
+        for data in yaml.load_all(path.read_text(encoding="utf-8"))
+    ]
+    return normalize(documents)
+
+
+def plan_dir(root: Path, live: Snapshot) -> Plan:
+    desired = parse_dir(root)
+    return plan(desired.snapshot, live, desired.settings)
