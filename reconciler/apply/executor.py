@@ -43,6 +43,7 @@ class ChangeOutcome:
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
     outcomes: tuple[ChangeOutcome, ...] = field(default=())
+    interrupted: bool = False
 
     def with_status(self, status: Status) -> list[ChangeOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -55,7 +56,7 @@ class ApplyResult:
     def outcome(self) -> str:
         if self.ok:
             return "applied"
-        if any(o.status == "unknown" for o in self.outcomes):
+        if self.interrupted:
             return "interrupted"
         return "partial" if self.with_status("applied") else "failed"
 
@@ -128,11 +129,11 @@ async def execute(
                 break
             await asyncio.gather(*(run.run_batch(b) for b in phase))
     except asyncio.CancelledError:
-        return _result(changes, run)
-    return _result(changes, run)
+        return _result(changes, run, interrupted=True)
+    return _result(changes, run, interrupted=False)
 
 
-def _result(changes: Sequence[Change], run: _Run) -> ApplyResult:
+def _result(changes: Sequence[Change], run: _Run, *, interrupted: bool) -> ApplyResult:
     outcomes = []
     for change in sorted(changes):
         outcome = run.done.get(change)
@@ -140,4 +141,4 @@ def _result(changes: Sequence[Change], run: _Run) -> ApplyResult:
             status: Status = "unknown" if change in run.started else "not_started"
             outcome = ChangeOutcome(change, status)
         outcomes.append(outcome)
-    return ApplyResult(tuple(outcomes))
+    return ApplyResult(tuple(outcomes), interrupted=interrupted)

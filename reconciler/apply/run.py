@@ -1,0 +1,109 @@
+"""One apply, end to end: the dirty-tree guard, the two audit records, the executor.
+
+The audit log gets an ``apply_started`` record (every intended change) before the first
+write and an ``apply_finished`` record (each change's outcome and the platform's
+change-log ids) after the last, including after a failure or Ctrl-C. A ``kill -9`` leaves
+a started record without a finished one, which ``reconciler audit verify`` reports as an
+interrupted apply; nothing the log claims was applied is ever missing from the platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.apply.executor import ApplyResult, Progress, execute
+from reconciler.audit import (
+    AuditLog,
+    CiInfo,
+    GitInfo,
+    LogEntry,
+    actor_label,
+    apply_finished,
+    apply_started,
+    ci_metadata,
+    git_metadata,
+    utc_timestamp,
+)
+from reconciler.audit.notes import attach_git_note, format_note
+from reconciler.errors import ApplyError, AuditError
+from reconciler.live.protocol import LiveSystem, WriteMeta
+from reconciler.plan.model import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where an apply comes from: the commit, the CI run or local user, the guard's verdict."""
+
+    git: GitInfo
+    ci: CiInfo
+    actor: str
+    allow_dirty: bool
+
+
+def provenance(config_dir: Path, *, allow_dirty: bool) -> Provenance:
+    """Git and CI metadata; refuse a working tree with uncommitted changes under
+    ``config_dir`` unless ``allow_dirty`` (which the audit record then carries)."""
+    git = git_metadata(config_dir, config_dir)
+    if git.dirty and not allow_dirty:
+        raise ApplyError(
+            f"refusing to apply: {config_dir} has uncommitted changes, so no commit describes "
+            "what would be applied; commit them, or pass --allow-dirty (recorded in the audit log)"
+        )
+    ci = ci_metadata()
+    return Provenance(git=git, ci=ci, actor=actor_label(ci), allow_dirty=allow_dirty)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    result: ApplyResult
+    started: LogEntry
+    finished: LogEntry
+
+
+async def apply_plan(
+    plan: Plan,
+    live: LiveSystem,
+    *,
+    origin: Provenance,
+    target_label: str,
+    audit: AuditLog,
+    concurrency: int = 8,
+    progress: Progress | None = None,
+) -> Applied:
+    """Record, execute and record again. Never raises for a failed write: see the result."""
+    changes = [c.to_dict() for c in plan.changes]
+    started = apply_started(
+        time=utc_timestamp(),
+        actor=origin.actor,
+        target=target_label,
+        plan_checksum=plan.checksum(),
+        live_fingerprint=plan.live_fingerprint,
+        desired_fingerprint=plan.desired_fingerprint,
+        changes=changes,
+        git=origin.git,
+        ci=origin.ci,
+        allow_dirty=origin.allow_dirty,
+    )
+    started_entry = audit.append(started)
+    meta = WriteMeta(commit=origin.git.commit, plan=plan.checksum(), actor=origin.actor)
+    result = await execute(plan.changes, live, meta, concurrency=concurrency, progress=progress)
+    finished = apply_finished(
+        started,
+        started_entry.seq,
+        time=utc_timestamp(),
+        outcome=result.outcome,
+        changes=[o.to_dict() for o in result.outcomes],
+    )
+    return Applied(result, started_entry, audit.append(finished))
+
+
+def note_on_commit(config_dir: Path, origin: Provenance, applied: Applied) -> str | None:
+    """Attach the apply summary to the commit as a git note; a warning text on failure."""
+    if origin.git.commit is None:
+        return "no git commit to attach a note to"
+    try:
+        attach_git_note(config_dir, origin.git.commit, format_note(applied.finished.data))
+    except AuditError as exc:
+        return str(exc)
+    return None

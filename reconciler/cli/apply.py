@@ -1,0 +1,215 @@
+"""``reconciler apply``: make the live target equal to projects.d/, with an audit record."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from reconciler.apply.executor import ApplyResult, ChangeOutcome, Progress
+from reconciler.apply.run import Applied, Provenance, apply_plan, note_on_commit, provenance
+from reconciler.audit import DEFAULT_LOG_PATH, AuditLog
+from reconciler.cli.options import config_dir_option, target_options
+from reconciler.cli.session import PlanOptions, Session, fail, open_session, use_color
+from reconciler.errors import ApplyError, ReconcilerError, UsageError
+from reconciler.live.permissions import check_permissions
+from reconciler.plan.model import Plan
+from reconciler.plan.saved import SavedPlan, load_saved_plan, verify_saved_plan
+from reconciler.render import render
+from reconciler.render.describe import describe
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOptions:
+    auto_approve: bool
+    audit_log: Path
+    concurrency: int
+    git_notes: bool
+    color: bool
+
+
+#: Above this many changes a terminal gets a progress bar instead of one line per batch.
+PROGRESS_BAR_MIN = 6
+
+
+@click.command("apply")
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@config_dir_option
+@target_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Apply even with uncommitted changes under the config directory (recorded).",
+)
+@click.option(
+    "--audit-log",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="RECONCILER_AUDIT_LOG",
+    default=str(DEFAULT_LOG_PATH),
+    show_default=True,
+    help="The hash-chained audit log to append to. Env: RECONCILER_AUDIT_LOG.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Independent write batches in flight at once.",
+)
+@click.option(
+    "--git-notes",
+    is_flag=True,
+    help="Attach the apply summary to the commit as a git note under refs/notes/reconciler.",
+)
+@click.option("--allow-mass-change", is_flag=True, help="Accept a plan over the thresholds.")
+@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR).")
+@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+def apply_command(
+    *,
+    plan_file: Path | None,
+    config_dir: Path,
+    target: str,
+    token_file: Path | None,
+    auto_approve: bool,
+    allow_dirty: bool,
+    audit_log: Path,
+    concurrency: int,
+    git_notes: bool,
+    allow_mass_change: bool,
+    no_color: bool,
+    no_cache: bool,
+) -> None:
+    """Apply the plan to the live target and record it in the audit log.
+
+    Without PLAN_FILE: plan, show the plan, ask for `yes` on a terminal (or take
+    --auto-approve), then apply. With PLAN_FILE (from `reconciler plan --out`): apply
+    exactly that reviewed plan; refused when the file was altered, the files under
+    --config-dir changed, or the live target changed since it was made.
+
+    Changes run phase by phase in the plan's order; every write carries the version it
+    was planned against, so a concurrent edit fails as a conflict instead of being
+    overwritten. On a failure no new work starts; the command lists what was applied,
+    what failed and what did not start, and exits 1. `reconciler plan` then shows the
+    remainder and another apply converges.
+    """
+    options = PlanOptions(
+        config_dir=config_dir,
+        target=target,
+        token_file=token_file,
+        use_cache=not no_cache,
+        allow_mass_change=allow_mass_change,
+    )
+    how = ApplyOptions(auto_approve, audit_log, concurrency, git_notes, use_color(no_color))
+    try:
+        origin = provenance(config_dir, allow_dirty=allow_dirty)
+        saved = load_saved_plan(plan_file) if plan_file is not None else None
+        code = asyncio.run(_apply(options, how, origin, saved))
+    except ReconcilerError as exc:
+        fail(exc, exit_code=exc.exit_code if isinstance(exc, UsageError) else 1)
+    raise SystemExit(code)
+
+
+async def _apply(
+    options: PlanOptions, how: ApplyOptions, origin: Provenance, saved: SavedPlan | None
+) -> int:
+    async with open_session(options) as session:
+        plan = _chosen_plan(session, saved, options.target)
+        click.echo(render(plan, "text", color=how.color), nl=False, color=how.color)
+        if not plan.applicable:
+            raise ApplyError(
+                "the plan is not applicable (see the violations above); nothing applied"
+            )
+        if plan.empty:
+            return 0
+        check_permissions(session.planned.identity, plan.changes, need_write=True)
+        if saved is None and not how.auto_approve:
+            _confirm()
+        applied = await apply_plan(
+            plan,
+            session.client,
+            origin=origin,
+            target_label=session.planned.target_label,
+            audit=AuditLog(how.audit_log),
+            concurrency=how.concurrency,
+            progress=_progress(len(plan.changes)),
+        )
+    _report(applied, how.audit_log)
+    if how.git_notes:
+        warning = note_on_commit(options.config_dir, origin, applied)
+        if warning:
+            click.echo(f"warning: git note not attached: {warning}", err=True)
+    return 0 if applied.result.ok else (130 if applied.result.interrupted else 1)
+
+
+def _chosen_plan(session: Session, saved: SavedPlan | None, target: str) -> Plan:
+    if saved is None:
+        return session.planned.plan
+    verify_saved_plan(
+        saved,
+        live_fingerprint=session.planned.live.fingerprint(),
+        files_digest=session.planned.files_digest,
+        target_label=target,
+    )
+    return saved.plan
+
+
+def _confirm() -> None:
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "refusing to apply without confirmation: stdin is not a terminal; "
+            "review the plan and pass --auto-approve (CI) or apply a saved plan file"
+        )
+    answer = click.prompt(
+        "\nDo you want to apply these changes? Only 'yes' will be accepted", default=""
+    )
+    if answer.strip() != "yes":
+        raise ApplyError("apply cancelled; nothing was changed")
+
+
+def _progress(total: int) -> Progress:
+    """A progress bar on a terminal for big applies, else one plain line per batch."""
+    done = 0
+    bar = None
+    if sys.stderr.isatty() and total >= PROGRESS_BAR_MIN:
+        bar = click.progressbar(length=total, label="Applying", file=sys.stderr)
+
+    def report(outcomes: Sequence[ChangeOutcome]) -> None:
+        nonlocal done
+        done += len(outcomes)
+        if bar is not None:
+            bar.update(len(outcomes))
+            return
+        first = outcomes[0]
+        line = describe(first.change)
+        more = f" (+{len(outcomes) - 1} more)" if len(outcomes) > 1 else ""
+        click.echo(f"[{done}/{total}] {first.status}: {line.symbol} {line.subject}{more}", err=True)
+
+    return report
+
+
+def _report(applied: Applied, audit_log: Path) -> None:
+    result: ApplyResult = applied.result
+    counts = {
+        s: len(result.with_status(s)) for s in ("applied", "failed", "unknown", "not_started")
+    }
+    record = f"audit record #{applied.finished.seq} in {audit_log}"
+    if result.ok:
+        click.echo(f"\nApply complete: {counts['applied']} change(s) applied ({record}).")
+        return
+    click.echo(
+        f"\nApply {result.outcome}: "
+        + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
+        + f" ({record}).",
+        err=True,
+    )
+    for status in ("failed", "unknown", "not_started"):
+        for outcome in result.with_status(status):
+            line = describe(outcome.change)
+            why = f": {outcome.error}" if outcome.error else ""
+            click.echo(f"  {status.replace('_', ' ')}: {line.symbol} {line.subject}{why}", err=True)
+    click.echo("Run `reconciler plan` to see what remains; `reconciler apply` converges.", err=True)
