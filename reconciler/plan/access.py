@@ -39,19 +39,20 @@ def sees_everything(snapshot: Snapshot) -> frozenset[str]:
 class _Index:
     """Project membership of users and groups in one snapshot, built once."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, only: set[str] | None = None) -> None:
+        """Index every user, or (much cheaper for a small change) only ``only``."""
         self.snapshot = snapshot
         self.everything = sees_everything(snapshot)
         self.user_projects: dict[str, set[str]] = {}
         self.group_projects: dict[str, set[str]] = {}
         self.user_groups: dict[str, set[str]] = {}
         for name, project in snapshot.projects.items():
-            for user in project.users:
+            for user in project.users if only is None else project.users & only:
                 self.user_projects.setdefault(user, set()).add(name)
             for group in project.groups:
                 self.group_projects.setdefault(group, set()).add(name)
         for group, members in snapshot.groups.items():
-            for user in members:
+            for user in members if only is None else members & only:
                 self.user_groups.setdefault(user, set()).add(group)
 
     def projects_of(self, user: str) -> set[str]:
@@ -101,16 +102,37 @@ def access_impact(live: Snapshot, after: Snapshot) -> tuple[AccessDelta, ...]:
 
     Both states must name projects alike: pass the live state *after* renames.
     """
-    before_index, after_index = _Index(live), _Index(after)
+    touched = _touched_users(live, after)
+    before_index, after_index = _Index(live, touched), _Index(after, touched)
+    changed = _changed_objects(live, after)
     deltas = []
-    for user in sorted(_touched_users(live, after, before_index, after_index)):
-        delta = _delta(user, before_index, after_index)
+    memo: _Memo = {}
+    for user in sorted(touched):
+        delta = _delta(user, before_index, after_index, changed, memo)
         if delta.gained or delta.lost:
             deltas.append(delta)
     return tuple(deltas)
 
 
-def _delta(user: str, before: _Index, after: _Index) -> AccessDelta:
+def _changed_objects(live: Snapshot, after: Snapshot) -> dict[str, frozenset[ObjectRef]]:
+    """Per project present on both sides: the objects it gains or loses."""
+    changed = {}
+    for name, project in after.projects.items():
+        old = live.projects.get(name)
+        if old is not None and old.objects is not project.objects:
+            delta = old.objects ^ project.objects
+            if delta:
+                changed[name] = delta
+    return changed
+
+
+def _delta(
+    user: str,
+    before: _Index,
+    after: _Index,
+    changed: Mapping[str, frozenset[ObjectRef]],
+    memo: _Memo,
+) -> AccessDelta:
     all_before, all_after = user in before.everything, user in after.everything
     if all_before and all_after:
         return AccessDelta(user)
@@ -118,10 +140,43 @@ def _delta(user: str, before: _Index, after: _Index) -> AccessDelta:
         return AccessDelta(user, gained=(EVERYTHING,))
     if all_before:
         return AccessDelta(user, lost=(EVERYTHING,))
-    seen_before, seen_after = before.objects_of(user), after.objects_of(user)
-    gained = {ref: seen_after[ref] for ref in seen_after.keys() - seen_before.keys()}
-    lost = {ref: seen_before[ref] for ref in seen_before.keys() - seen_after.keys()}
-    return AccessDelta(user, tuple(sorted(_sights(gained))), tuple(sorted(_sights(lost))))
+    was_in, now_in = before.projects_of(user), after.projects_of(user)
+    key = (frozenset(was_in), frozenset(now_in))
+    if key not in memo:
+        memo[key] = _project_delta(key[0], key[1], before.snapshot, after.snapshot, changed)
+    gained, lost = memo[key]
+    return AccessDelta(user, gained, lost)
+
+
+_Memo = dict[tuple[frozenset[str], frozenset[str]], tuple[tuple[Sight, ...], tuple[Sight, ...]]]
+
+
+def _project_delta(
+    was_in: frozenset[str],
+    now_in: frozenset[str],
+    before: Snapshot,
+    after: Snapshot,
+    changed: Mapping[str, frozenset[ObjectRef]],
+) -> tuple[tuple[Sight, ...], tuple[Sight, ...]]:
+    """What a member of exactly ``was_in`` before and ``now_in`` after gains and loses.
+    Many users share these sets, so ``access_impact`` computes each pair once."""
+    candidates: set[ObjectRef] = set()
+    for name in was_in - now_in:
+        candidates |= before.projects[name].objects
+    for name in now_in - was_in:
+        candidates |= after.projects[name].objects
+    for name in was_in & now_in:
+        candidates |= changed.get(name, frozenset())
+    gained: list[Sight] = []
+    lost: list[Sight] = []
+    for ref in candidates:
+        seen_before = [n for n in was_in if ref in before.projects[n].objects]
+        seen_after = [n for n in now_in if ref in after.projects[n].objects]
+        if seen_after and not seen_before:
+            gained.extend(Sight(ref[0], ref[1], n) for n in seen_after)
+        elif seen_before and not seen_after:
+            lost.extend(Sight(ref[0], ref[1], n) for n in seen_before)
+    return tuple(sorted(gained)), tuple(sorted(lost))
 
 
 def _sights(seen: Mapping[ObjectRef, Iterable[str]]) -> Iterable[Sight]:
@@ -130,9 +185,9 @@ def _sights(seen: Mapping[ObjectRef, Iterable[str]]) -> Iterable[Sight]:
             yield Sight(kind, name, project)
 
 
-def _touched_users(live: Snapshot, after: Snapshot, before: _Index, now: _Index) -> set[str]:
+def _touched_users(live: Snapshot, after: Snapshot) -> set[str]:
     """Users whose visibility may differ: a superset, cheap to compute."""
-    touched = set(before.everything ^ now.everything)
+    touched = set(sees_everything(live) ^ sees_everything(after))
     changed_groups: set[str] = set()
     for group in live.groups.keys() | after.groups.keys():
         old, new = live.groups.get(group, frozenset()), after.groups.get(group, frozenset())

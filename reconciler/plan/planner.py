@@ -53,7 +53,7 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
     """The changes that take ``live`` to ``desired``, checked and explained (pure)."""
     settings = settings or PlanSettings()
     resolution = resolve(desired, live, settings)
-    changes = tuple(sorted(diff(live, resolution, settings)))
+    changes = tuple(sorted(diff(live, resolution, settings), key=Change.sort_key))
     violations = [
         *resolution.violations,
         *unknown_references(desired, live, settings),

@@ -99,7 +99,7 @@ def resolve_target(desired: Snapshot, base: Snapshot, settings: PlanSettings) ->
     """The whole state after the plan, from the renamed live ``base``."""
     security = desired.security_type or base.security_type
     roles, unmanaged_roles, violations = _roles(desired, base, settings)
-    placed = _placed(desired, settings.default_project)
+    placed = _placed(desired, base.projects.get(settings.default_project))
     if security == "simple":
         projects: dict[str, ProjectState] = {}
         unmanaged: tuple[str, ...] = ()
@@ -165,16 +165,21 @@ def _undeclared(
     )
 
 
-def _placed(desired: Snapshot, default: str) -> dict[tuple[str, str], tuple[str, ...]]:
-    """``(member_type, member) -> declared projects`` outside Default holding it."""
+def _placed(
+    desired: Snapshot, default: ProjectState | None
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``(member_type, member) -> declared projects`` outside Default holding it, for
+    the members of the live Default project (nobody else can be removed from it)."""
     placed: dict[tuple[str, str], list[str]] = {}
+    if default is None:
+        return {}
     for name in sorted(desired.projects):
-        if name == default:
+        if name == default.name:
             continue
         project = desired.projects[name]
-        for user in project.users:
+        for user in project.users & default.users:
             placed.setdefault(("user", user), []).append(name)
-        for group in project.groups:
+        for group in project.groups & default.groups:
             placed.setdefault(("group", group), []).append(name)
     return {k: tuple(v) for k, v in placed.items()}
 
