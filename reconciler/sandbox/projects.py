@@ -8,6 +8,7 @@ over a change the client has not seen.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from typing import Any
 
 from reconciler.sandbox.authz import (
@@ -146,7 +147,13 @@ def create_project(
         "INSERT INTO projects (name, description, version) VALUES (?, ?, 1)", (name, description)
     ).lastrowid
     assert pid is not None
-    after = {"name": name, "description": description}
+    after: dict[str, Any] = {"name": name, "description": description}
+    actor = ctx.actor
+    if not actor.sees_everything:
+        # a restricted creator joins the project, or it would vanish from their view
+        conn.execute("INSERT INTO project_users VALUES (?, ?)", (pid, actor.id))
+        after["users"] = [actor.id]
+        ctx = replace(ctx, actor=replace(actor, member_projects=actor.member_projects | {pid}))
     cid = record(conn, ctx, "create", "project", pid, project_id=pid, after=after)
     return {**project_state(conn, ctx.actor, pid), "change_ids": [cid]}
 
