@@ -4,7 +4,10 @@ made through the API by another user, and parsing/planning a config directory.""
 from __future__ import annotations
 
 import asyncio
+import json
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +127,39 @@ def parse_dir(root: Path) -> Desired:
 def plan_dir(root: Path, live: Snapshot) -> Plan:
     desired = parse_dir(root)
     return plan(desired.snapshot, live, desired.settings)
+
+
+class Webhook:
+    """A chat webhook on a loopback port that records what it receives."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.received: list[dict[str, Any]] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                hook.received.append(json.loads(self.rfile.read(length)))
+                self.send_response(hook.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                del format, args
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/s3cr3tpath"
+
+    def __enter__(self) -> Webhook:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
