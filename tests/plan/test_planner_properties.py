@@ -98,13 +98,13 @@ def state(snapshot: Snapshot) -> dict[str, object]:
     return snapshot.to_data()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(live_states())
 def test_a_state_planned_against_itself_is_empty(live: Snapshot) -> None:
     assert plan(live, live).changes == ()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(cases())
 def test_applying_the_plan_reaches_the_desired_state(
     case: tuple[Snapshot, Snapshot, PlanSettings],
@@ -144,7 +144,7 @@ def _assert_default_policy(
         assert default.users == live.projects["Default"].users - placed
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(cases(), st.randoms(use_true_random=False))
 def test_order_is_deterministic(case: tuple[Snapshot, Snapshot, PlanSettings], rnd) -> None:  # type: ignore[no-untyped-def]
     want, live, cfg = case
@@ -169,7 +169,7 @@ def _shuffled(snapshot: Snapshot, rnd) -> Snapshot:  # type: ignore[no-untyped-d
     return replace(snapshot, projects=projects, roles=roles)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(cases())
 def test_no_intermediate_state_leaves_a_gap(case: tuple[Snapshot, Snapshot, PlanSettings]) -> None:
     """In every phase: a single-project object that is in a project before and after is
