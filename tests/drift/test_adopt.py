@@ -1,0 +1,73 @@
+"""``adopt`` on files alone: layout kept, documents dropped and added as live says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drift_helpers import parse_dir
+
+from reconciler.drift.adopt import adopt, guess_indent
+from reconciler.plan.planner import plan
+from reconciler.state.snapshot import ProjectState, RoleState, Snapshot
+
+FILES = {
+    "company.yaml": "apiVersion: reconciler/v1\nkind: Company\nsecurity_type: advanced\n",
+    "team.yaml": (
+        "# two documents, flow lists, four-space indent\n"
+        "apiVersion: reconciler/v1\n"
+        "kind: Project\n"
+        "name: 'Bank'  # quoted on purpose\n"
+        "members: {users: [a, b]}\n"
+        "objects:\n"
+        "    queues:\n"
+        "    - Q1\n"
+        "---\n"
+        "apiVersion: reconciler/v1\n"
+        "kind: Project\n"
+        "name: Gone\n"
+        "---\n"
+        "apiVersion: reconciler/v1\n"
+        "kind: Role\n"
+        "name: Sup\n"
+        "permissions: [view_all]\n"
+        "users: [a]\n"
+    ),
+}
+
+LIVE = Snapshot(
+    projects={
+        "Bank": ProjectState("Bank", users=frozenset({"a", "c"}), objects=frozenset()),
+        "New one": ProjectState("New one", groups=frozenset({"g"})),
+    },
+    roles={
+        "Admin": RoleState("Admin", users=frozenset({"root"}), builtin=True),
+        "Sup": RoleState("Sup", frozenset({"project_list"}), frozenset({"a"})),
+    },
+    users=frozenset({"a", "b", "c", "root"}),
+    groups={"g": frozenset()},
+)
+
+
+def test_adopt_edits_in_place_drops_and_adds(tmp_path: Path) -> None:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = adopt(tmp_path, LIVE, {})
+    assert [p.name for p in result.changed] == ["team.yaml"]
+    assert [p.relative_to(tmp_path).as_posix() for p in result.created] == ["projects/new-one.yaml"]
+    assert "project Gone no longer exists live: removed" in result.notes
+    desired = parse_dir(tmp_path)
+    assert plan(desired.snapshot, LIVE, desired.settings).changes == ()
+    team = (tmp_path / "team.yaml").read_text(encoding="utf-8")
+    assert team.startswith("# two documents, flow lists, four-space indent\n")
+    assert "name: 'Bank'  # quoted on purpose\n" in team
+    assert "members: {users: [a, c]}\n" in team
+    assert "permissions: [project_list]\n" in team
+    assert "name: Gone" not in team
+    assert "name: Admin" in team
+    assert (tmp_path / "company.yaml").read_text(encoding="utf-8") == FILES["company.yaml"]
+
+
+def test_guess_indent() -> None:
+    assert guess_indent("a:\n  b:\n  - x\n") == (2, 0)
+    assert guess_indent("a:\n    b:\n      - x\n") == (4, 2)
+    assert guess_indent("a: 1\n") == (2, 2)
