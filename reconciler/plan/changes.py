@@ -94,7 +94,11 @@ class RoleCreate(Change):
 
 @dataclass(frozen=True, slots=True)
 class RoleUpdate(Change):
-    """A custom role's permissions change (the whole set, before and after)."""
+    """A custom role's permissions change (the whole set, before and after).
+
+    A pure widening runs with the grants; anything that takes a permission away runs
+    with the teardown, after every grant (the planner splits a mixed update in two).
+    """
 
     type: ClassVar[str] = "role_update"
     action: ClassVar[str] = "update"
@@ -104,7 +108,9 @@ class RoleUpdate(Change):
 
     @property
     def phase(self) -> Phase:
-        return Phase.ROLES_GRANT
+        if set(self.after) >= set(self.before):
+            return Phase.ROLES_GRANT
+        return Phase.TEARDOWN
 
 
 @dataclass(frozen=True, slots=True)

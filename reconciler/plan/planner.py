@@ -110,8 +110,7 @@ def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
         if live is None:
             yield RoleCreate(role=name, permissions=tuple(sorted(role.permissions)))
         elif not live.builtin and live.permissions != role.permissions:
-            before, after = tuple(sorted(live.permissions)), tuple(sorted(role.permissions))
-            yield RoleUpdate(role=name, before=before, after=after)
+            yield from _role_update(name, live.permissions, role.permissions)
         held = live.users if live is not None else frozenset()
         for user in role.users - held:
             yield RoleHolderAdd(role=name, user=user)
@@ -119,6 +118,15 @@ def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
             yield RoleHolderRemove(role=name, user=user)
     for name in base.roles.keys() - target.roles.keys():
         yield RoleDelete(role=name)
+
+
+def _role_update(name: str, before: frozenset[str], after: frozenset[str]) -> Iterator[Change]:
+    """Widen first (with the grants), narrow last (with the teardown): no gap in access."""
+    wider = before | after
+    if wider != before:
+        yield RoleUpdate(role=name, before=tuple(sorted(before)), after=tuple(sorted(wider)))
+    if wider != after:
+        yield RoleUpdate(role=name, before=tuple(sorted(wider)), after=tuple(sorted(after)))
 
 
 def _project_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:

@@ -303,3 +303,13 @@ def test_fingerprints_bind_both_states() -> None:
     assert result.desired_fingerprint == want.fingerprint()
     other = plan(replace(want, projects={"A": proj("A", description="y")}), live)
     assert other.desired_fingerprint != result.desired_fingerprint
+
+
+def test_role_losing_a_permission_narrows_after_every_grant() -> None:
+    live = world(roles=[ADMINS, role("Sup", ["view_all"], ["u1"])])
+    want = desired(roles=[role("Sup", ["project_list"], ["u1"])])
+    result = plan(want, live)
+    widen = RoleUpdate("Sup", ("view_all",), ("project_list", "view_all"))
+    narrow = RoleUpdate("Sup", ("project_list", "view_all"), ("project_list",))
+    assert result.changes == (widen, narrow)
+    assert widen.phase < narrow.phase
