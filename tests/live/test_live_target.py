@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SECRET
 
 from reconciler.errors import UsageError
+from reconciler.live.protocol import Identity
 from reconciler.live.target import open_target, parse_target, resolve_token, sandbox_token_path
+from reconciler.sandbox.app import create_app
+from reconciler.sandbox.demo import init_company
 
 
 @pytest.mark.parametrize(
@@ -122,3 +129,51 @@ def test_empty_env_token_is_an_error() -> None:
 def test_http_target_without_token_is_refused() -> None:
     with pytest.raises(UsageError, match="no API token: set RECONCILER_TOKEN"):
         open_target("https://x.example/api/v1", token=None)
+
+
+def test_a_new_sandbox_target_is_created_once_with_one_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    db = tmp_path / "deep" / "sandbox.db"
+    target = f"sandbox:{db}"
+
+    async def session() -> Identity:
+        token = resolve_token(None, target, environ={})
+        async with open_target(target, token=token) as live:
+            await live.fetch_snapshot()
+            return await live.whoami()
+
+    first = asyncio.run(session())
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "Created the embedded sandbox" in err
+    assert str(sandbox_token_path(db)) in err and out == ""
+    assert stat.S_IMODE(sandbox_token_path(db).stat().st_mode) == 0o600
+    secret = sandbox_token_path(db).read_text().strip()
+
+    second = asyncio.run(session())  # the token now comes from PATH.token; no notice
+    out2, err2 = capsys.readouterr()
+    assert first == second and first.login == "reconciler"
+    assert (out2, err2) == ("", "")
+    assert secret not in out + err + caplog.text
+
+
+def test_a_sandbox_without_its_token_file_asks_for_a_token(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    init_company(db, demo=False)
+    with pytest.raises(UsageError, match=r"s\.db\.token is missing; set RECONCILER_TOKEN"):
+        open_target(f"sandbox:{db}", token=None)
+
+
+def test_a_served_sandbox_target_over_real_http(
+    tmp_path: Path, served_app: Callable[[Any], str]
+) -> None:
+    db = tmp_path / "s.db"
+    token = init_company(db, demo=True)
+    url = served_app(create_app(db))
+
+    async def go() -> Identity:
+        async with open_target(url, token=token) as live:
+            return await live.whoami()
+
+    assert asyncio.run(go()).login == "reconciler"
