@@ -152,6 +152,8 @@ def open_target(
         assert parsed.path is not None
         transport, secret = _sandbox(parsed.path, secret, notice or _stderr)
         url = SANDBOX_BASE_URL
+        # in-process: no network to spare, so no client-side rate limit by default
+        settings = settings or ClientSettings(rate_limit=None)
     elif secret is None:
         raise UsageError(f"no API token: set {TOKEN_ENV} or pass --token-file")
     return ApiClient(
