@@ -1,0 +1,111 @@
+"""``reconciler plan``: show what apply would change on the target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.audit.git import git_metadata
+from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.session import Planned, PlanOptions, fail, run_plan, use_color
+from reconciler.errors import ReconcilerError
+from reconciler.plan.saved import save_plan
+from reconciler.render import render
+
+_SHARE = click.FloatRange(0.0, 1.0)
+
+
+@click.command("plan")
+@config_dir_option
+@target_options
+@format_option("text", "json", "markdown")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Save the plan (JSON, checksummed) for a later `reconciler apply --plan FILE`.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error or unsafe plan.",
+)
+@click.option(
+    "--allow-mass-change",
+    is_flag=True,
+    help="Accept a plan over the removal/deletion thresholds.",
+)
+@click.option(
+    "--max-remove-share",
+    type=_SHARE,
+    default=None,
+    help="Largest share (0-1) of live memberships a plan may remove [default: 0.25].",
+)
+@click.option(
+    "--max-delete-share",
+    type=_SHARE,
+    default=None,
+    help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
+)
+@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
+@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+def plan_command(
+    *,
+    config_dir: Path,
+    target: str,
+    token_file: Path | None,
+    output_format: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    allow_mass_change: bool,
+    max_remove_share: float | None,
+    max_delete_share: float | None,
+    no_color: bool,
+    no_cache: bool,
+) -> None:
+    """Compare projects.d/ with the live target and show the changes apply would make.
+
+    The plan lists changes in the order apply makes them, who gains or loses sight of
+    which objects, unmanaged projects and roles, and every violated safety check. A plan
+    that fails a check is still shown, marked NOT APPLICABLE, and the command exits 1.
+    Progress goes to stderr, the rendering to stdout.
+    """
+    options = PlanOptions(
+        config_dir=config_dir,
+        target=target,
+        token_file=token_file,
+        use_cache=not no_cache,
+        allow_mass_change=allow_mass_change,
+        max_remove_share=max_remove_share,
+        max_delete_share=max_delete_share,
+    )
+    try:
+        planned = run_plan(options)
+        if out is not None:
+            _save(out, planned, config_dir)
+    except ReconcilerError as exc:
+        fail(exc, exit_code=1)
+    color = output_format == "text" and use_color(no_color)
+    click.echo(render(planned.plan, output_format, color=color), nl=False, color=color)
+    raise SystemExit(_exit_code(planned, detailed_exitcode))
+
+
+def _save(out: Path, planned: Planned, config_dir: Path) -> None:
+    commit = git_metadata(config_dir).commit
+    save_plan(
+        out,
+        planned.plan,
+        files_digest=planned.files_digest,
+        git_commit=commit,
+        target_label=planned.target_label,
+    )
+    click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
+
+
+def _exit_code(planned: Planned, detailed: bool) -> int:
+    plan = planned.plan
+    if not plan.applicable:
+        return 1
+    if detailed:
+        return 0 if plan.empty else 2
+    return 0

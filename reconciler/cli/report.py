@@ -1,0 +1,217 @@
+"""``reconciler report access``: what can a user see, and who can see an object (and why).
+
+``--state live`` answers for the platform as it is; ``--state desired`` for the state
+apply would produce (the files merged over live, as the planner resolves it: group
+membership and everything undeclared come from live).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.session import PlanOptions, fail, load_desired, open_client, plan_settings
+from reconciler.errors import ReconcilerError, UsageError
+from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
+from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
+from reconciler.plan.planner import resolve
+from reconciler.render.describe import clean
+from reconciler.state.snapshot import ObjectRef, Snapshot
+
+
+@click.group("report")
+def report_group() -> None:
+    """Answer who-sees-what questions about the live or the desired state."""
+
+
+@report_group.command("access")
+@click.option("--user", "login", metavar="LOGIN", help="What can this user see?")
+@click.option("--object", "object_ref", metavar="KIND/NAME", help="Who can see this object?")
+@click.option(
+    "--state",
+    type=click.Choice(["live", "desired"]),
+    default="live",
+    show_default=True,
+    help="live: the platform now; desired: after apply (files merged over live).",
+)
+@format_option("text", "json")
+@config_dir_option
+@target_options
+@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+def access_command(
+    *,
+    login: str | None,
+    object_ref: str | None,
+    state: str,
+    output_format: str,
+    config_dir: Path,
+    target: str,
+    token_file: Path | None,
+    no_cache: bool,
+) -> None:
+    """What can --user LOGIN see (objects by kind and project), or who can see
+    --object KIND/NAME (users, and why: Admin, view_all, or a project directly or
+    through a group). Exactly one of --user and --object."""
+    if (login is None) == (object_ref is None):
+        raise click.UsageError("give exactly one of --user LOGIN and --object KIND/NAME")
+    options = PlanOptions(
+        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache
+    )
+    try:
+        snapshot = asyncio.run(_snapshot(options, state))
+        if login is not None:
+            data = user_report(snapshot, login)
+        else:
+            data = object_report(snapshot, parse_object(snapshot, str(object_ref)))
+    except ReconcilerError as exc:
+        fail(exc)
+    data = {"state": state, **data}
+    if output_format == "json":
+        click.echo(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False))
+    else:
+        click.echo(_text(data), nl=False)
+
+
+async def _snapshot(options: PlanOptions, state: str) -> Snapshot:
+    desired = None
+    if state == "desired":
+        _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+    async with open_client(options.target, options.token_file) as (client, identity):
+        live = await client.fetch_snapshot()
+    if desired is None:
+        return live
+    return resolve(desired.snapshot, live, plan_settings(desired, options, identity)).target
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def parse_object(snapshot: Snapshot, text: str) -> ObjectRef:
+    """``KIND/NAME`` -> an object of ``snapshot``; ``UsageError`` with suggestions."""
+    kind, sep, name = text.partition("/")
+    if not sep or not name:
+        raise UsageError(f"--object wants KIND/NAME (e.g. queues/Bank IVR), not {clean(text)!r}")
+    if kind not in OBJECT_KINDS:
+        raise UsageError(
+            f"unknown object kind {clean(kind)!r}{did_you_mean(kind, OBJECT_KINDS)} "
+            f"(kinds: {', '.join(OBJECT_KINDS)})"
+        )
+    if (kind, name) not in snapshot.objects:
+        names = [n for k, n in snapshot.objects if k == kind]
+        raise UsageError(f"no {kind} named {clean(name)!r}{did_you_mean(name, names)}")
+    return (kind, name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Grants:
+    """Why users see things in one snapshot: roles, and project membership."""
+
+    everything: dict[str, list[str]]
+    projects: dict[str, dict[str, list[str]]]  # user -> project -> ["directly", "via group g"]
+
+
+def _grants(snapshot: Snapshot) -> _Grants:
+    everything: dict[str, list[str]] = {}
+    for role in sorted(snapshot.roles.values(), key=lambda r: r.name):
+        if role.builtin or role.name == ADMIN_ROLE:
+            why = f"{ADMIN_ROLE} role"
+        elif VIEW_ALL in role.permissions:
+            why = f"role {role.name} ({VIEW_ALL})"
+        else:
+            continue
+        for user in role.users:
+            everything.setdefault(user, []).append(why)
+    projects: dict[str, dict[str, list[str]]] = {}
+    for name, project in sorted(snapshot.projects.items()):
+        for user in project.users:
+            projects.setdefault(user, {}).setdefault(name, []).append("directly")
+        for group in sorted(project.groups):
+            for user in snapshot.groups.get(group, frozenset()):
+                projects.setdefault(user, {}).setdefault(name, []).append(f"via group {group}")
+    return _Grants(everything, projects)
+
+
+def user_report(snapshot: Snapshot, login: str) -> dict[str, Any]:
+    """What ``login`` sees, by kind, with the projects (and how) that grant it."""
+    if login not in snapshot.users:
+        raise UsageError(f"no user {clean(login)!r}{did_you_mean(login, snapshot.users)}")
+    grants = _grants(snapshot)
+    sights = what_can_see(snapshot, login)
+    objects: dict[tuple[str, str], list[str]] = {}
+    for sight in sights:
+        if sight != EVERYTHING:
+            objects.setdefault((sight.kind, sight.object), []).append(sight.project)
+    return {
+        "user": login,
+        "sees_everything": EVERYTHING in sights,
+        "because": grants.everything.get(login, []),
+        "projects": {p: how for p, how in sorted(grants.projects.get(login, {}).items())},
+        "objects": [
+            {"kind": kind, "object": name, "projects": sorted(projects)}
+            for (kind, name), projects in sorted(objects.items(), key=_kind_order)
+        ],
+    }
+
+
+def object_report(snapshot: Snapshot, ref: ObjectRef) -> dict[str, Any]:
+    """Who sees ``ref``, each with every reason."""
+    grants = _grants(snapshot)
+    holders = sorted(name for name, p in snapshot.projects.items() if ref in p.objects)
+    users = []
+    for user in who_can_see(snapshot, *ref):
+        because = list(grants.everything.get(user, []))
+        for project in holders:
+            because += [
+                f"project {project} {how}" for how in grants.projects.get(user, {}).get(project, [])
+            ]
+        users.append({"user": user, "because": because})
+    return {"object": {"kind": ref[0], "name": ref[1]}, "projects": holders, "users": users}
+
+
+def _kind_order(item: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
+    kind, name = item[0]
+    return (OBJECT_KINDS.index(kind) if kind in OBJECT_KINDS else len(OBJECT_KINDS), name)
+
+
+def _text(data: dict[str, Any]) -> str:
+    return "\n".join(_user_text(data) if "user" in data else _object_text(data)) + "\n"
+
+
+def _user_text(data: dict[str, Any]) -> list[str]:
+    user = clean(data["user"])
+    if data["sees_everything"]:
+        reasons = ", ".join(clean(r) for r in data["because"])
+        return [f"{user} sees everything ({data['state']} state): {reasons}."]
+    lines = [f"{user} sees {len(data['objects'])} objects ({data['state']} state)."]
+    if data["projects"]:
+        lines.append("Projects:")
+        for project, how in data["projects"].items():
+            lines.append(f"  {clean(project)} ({', '.join(clean(h) for h in how)})")
+    kind = None
+    for item in data["objects"]:
+        if item["kind"] != kind:
+            kind = item["kind"]
+            lines.append(f"{clean(kind)}:")
+        where = ", ".join(clean(p) for p in item["projects"])
+        lines.append(f"  {clean(item['object'])} (project {where})")
+    return lines
+
+
+def _object_text(data: dict[str, Any]) -> list[str]:
+    obj = data["object"]
+    label = f"{clean(obj['kind'])}/{clean(obj['name'])}"
+    where = ", ".join(clean(p) for p in data["projects"]) or "no project"
+    lines = [f"{len(data['users'])} users see {label} ({data['state']} state; in {where}):"]
+    for item in data["users"]:
+        lines.append(f"  {clean(item['user'])}: {'; '.join(clean(b) for b in item['because'])}")
+    return lines

@@ -1,0 +1,168 @@
+"""The glue every planning command shares: files + target -> an open client and a Plan.
+
+``plan``, ``apply`` and ``drift`` all do the same first steps, in an order that fails
+cheaply: load and validate ``projects.d/`` (no network when the files are wrong),
+resolve the target and its token, open the client, check with ``whoami`` that the
+token may read the whole company, fetch the live Snapshot, and plan::
+
+    async with open_session(options) as session:     # apply: keeps the client open
+        result = await execute(session.planned.plan, session.client, ...)
+
+    planned = run_plan(options)                      # plan, drift: a finished Plan
+
+``fail`` turns any ``ReconcilerError`` into a message on stderr (every problem of a
+``ConfigError``, one per line) and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from reconciler.config.loader import LoadedConfig, load_config
+from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.live.client import ApiClient
+from reconciler.live.permissions import check_permissions
+from reconciler.live.protocol import Identity
+from reconciler.live.target import open_target, resolve_token
+from reconciler.plan.model import Plan
+from reconciler.plan.planner import plan as make_plan
+from reconciler.plan.saved import redact_target
+from reconciler.plan.settings import PlanSettings
+from reconciler.state.normalize import Desired, normalize
+from reconciler.state.snapshot import Snapshot
+
+Notice = Callable[[str], None]
+
+
+def stderr_notice(message: str) -> None:
+    """Progress and notices go to stderr, so stdout holds only the rendering."""
+    click.echo(message, err=True)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    """What the command line decides about a plan (files and target, thresholds)."""
+
+    config_dir: Path
+    target: str
+    token_file: Path | None = None
+    use_cache: bool = True
+    allow_mass_change: bool = False
+    max_remove_share: float | None = None
+    max_delete_share: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A plan and everything it was made from."""
+
+    plan: Plan
+    live: Snapshot
+    desired: Desired
+    settings: PlanSettings
+    identity: Identity
+    files_digest: str
+    target_label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """An open client and the plan made through it (for ``apply``)."""
+
+    client: ApiClient
+    planned: Planned
+
+
+def load_desired(config_dir: Path, *, use_cache: bool = True) -> tuple[LoadedConfig, Desired]:
+    """The validated files and what they declare; ``ConfigError`` lists every problem."""
+    loaded = load_config(config_dir, use_cache=use_cache)
+    return loaded, normalize(loaded.documents, loaded.locate)
+
+
+def plan_settings(desired: Desired, options: PlanOptions, identity: Identity) -> PlanSettings:
+    """The files' settings, with the command line's thresholds and the token's user."""
+    settings = replace(
+        desired.settings,
+        allow_mass_change=options.allow_mass_change,
+        token_user=identity.login,
+    )
+    if options.max_remove_share is not None:
+        settings = replace(settings, max_remove_share=options.max_remove_share)
+    if options.max_delete_share is not None:
+        settings = replace(settings, max_delete_share=options.max_delete_share)
+    return settings
+
+
+@asynccontextmanager
+async def open_client(
+    target: str, token_file: Path | None, *, notice: Notice = stderr_notice
+) -> AsyncIterator[tuple[ApiClient, Identity]]:
+    """A client for ``target`` whose token may read the whole company."""
+    token = resolve_token(token_file, target)
+    async with open_target(target, token=token, notice=notice) as client:
+        identity = await client.whoami()
+        check_permissions(identity)
+        yield client, identity
+
+
+@asynccontextmanager
+async def open_session(
+    options: PlanOptions, *, notice: Notice = stderr_notice
+) -> AsyncIterator[Session]:
+    """Load the files, open the target, fetch live, plan; the client stays open inside."""
+    loaded, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+    label = redact_target(options.target)
+    async with open_client(options.target, options.token_file, notice=notice) as opened:
+        client, identity = opened
+        live = await client.fetch_snapshot()
+        notice(
+            f"Planning {len(loaded.documents)} documents from {options.config_dir} against "
+            f"{label} ({len(live.projects)} live projects, as {identity.login})"
+        )
+        settings = plan_settings(desired, options, identity)
+        planned = Planned(
+            plan=make_plan(desired.snapshot, live, settings),
+            live=live,
+            desired=desired,
+            settings=settings,
+            identity=identity,
+            files_digest=loaded.files_digest,
+            target_label=label,
+        )
+        yield Session(client, planned)
+
+
+def run_plan(options: PlanOptions, *, notice: Notice = stderr_notice) -> Planned:
+    """``open_session`` to completion: the finished plan (the client is closed)."""
+
+    async def go() -> Planned:
+        async with open_session(options, notice=notice) as session:
+            return session.planned
+
+    return asyncio.run(go())
+
+
+def use_color(no_color: bool) -> bool:
+    """Colour on a terminal, unless ``--no-color`` or a non-empty ``NO_COLOR``."""
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def fail(exc: ReconcilerError, *, exit_code: int | None = None) -> NoReturn:
+    """Show ``exc`` on stderr (every problem of a ``ConfigError``) and exit."""
+    if isinstance(exc, ConfigError) and exc.problems:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        count = sum(1 for p in exc.problems if p.severity == "error")
+        click.echo(f"error: the configuration has {count} error(s)", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+    raise SystemExit(exc.exit_code if exit_code is None else exit_code)
