@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sandbox_helpers import Api
+from sandbox_helpers import Api, UserFactory
 
 from reconciler.sandbox.demo import make_user
 
@@ -26,9 +26,6 @@ def test_client(asgi_app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def admin(test_client: TestClient, sandbox_db: tuple[Path, str]) -> Api:
     return Api(test_client, sandbox_db[1])
-
-
-UserFactory = Callable[..., Api]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -53,3 +54,7 @@ class Api:
 
     def ids(self, path: str, key: str = "name", **params: Any) -> dict[str, int]:
         return {item[key]: item["id"] for item in self.items(path, **params)}
+
+
+UserFactory = Callable[..., Api]
+"""``user(login, roles=[...], groups=[...], projects=[...])`` -> an Api as that user."""

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import UserFactory
-from sandbox_helpers import Api
+from sandbox_helpers import Api, UserFactory
 
 from reconciler.sandbox.app import create_app, sandbox_of
 from reconciler.sandbox.faults import FaultInjector

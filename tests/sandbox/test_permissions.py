@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import UserFactory
-from sandbox_helpers import Api
+from sandbox_helpers import Api, UserFactory
 
 ROLES = ("admin", "viewer", "lister", "accessor", "manager", "agent", "grouped", "outsider")
 RESTRICTED = ("lister", "accessor", "manager", "agent", "grouped", "outsider")
@@ -223,7 +222,8 @@ def test_write_and_read_matrix(role: str, admin: Api, user: UserFactory) -> None
         response = api.call(method, path, json=body)
         expected = statuses.get(role, default)
         assert response.status_code == expected, (role, name, response.text)
-        assert "error" in response.json() if expected >= 400 else True
+        if expected >= 400:
+            assert set(response.json()["error"]) == {"code", "message", "details"}
         seen.append(response.text)
     if role in RESTRICTED:
         _assert_no_leak(world, role, seen)

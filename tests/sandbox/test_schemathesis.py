@@ -42,7 +42,7 @@ def test_no_server_errors(
     )
 
     @settings(
-        max_examples=15,
+        max_examples=10,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
