@@ -1,0 +1,212 @@
+"""Load a config directory: files -> plain values -> validated documents -> static rules.
+
+:func:`load_config` is the entry point. It finds ``*.yaml``/``*.yml`` files recursively
+(sorted, hidden directories skipped), reads each with a size cap, parses it with
+:mod:`reconciler.config.yamlread` (or takes its values from the content-hash cache),
+validates each document against the Pydantic models, runs :mod:`reconciler.config.rules`
+and raises :class:`~reconciler.errors.ConfigError` with every problem of the run, sorted.
+Positions are computed lazily, only for problems and for later stages' questions.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gc
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from pydantic import ValidationError
+
+from reconciler.config.cache import ParseCache, cache_disabled_by_env, default_cache_dir
+from reconciler.config.loaded import LoadedConfig, LoadedDocument
+from reconciler.config.models import DOCUMENT_ADAPTER
+from reconciler.config.positions import SourceDocument, SourceFile
+from reconciler.config.rules import check_rules
+from reconciler.config.schema_errors import problems_from_validation
+from reconciler.config.yamlread import parse_text
+from reconciler.errors import ConfigError, Position, Problem, UsageError
+
+MAX_FILE_BYTES: Final = 5 * 1024 * 1024
+SUFFIXES: Final = (".yaml", ".yml")
+
+__all__ = ["MAX_FILE_BYTES", "LoadedConfig", "LoadedDocument", "files_digest", "load_config"]
+
+
+def load_config(
+    config_dir: Path, *, use_cache: bool = True, cache_dir: Path | None = None
+) -> LoadedConfig:
+    """Load and check every document under ``config_dir``.
+
+    Raises :class:`UsageError` when ``config_dir`` is not a directory, and
+    :class:`ConfigError` carrying every problem found (parse, schema, rules).
+    The cache (see :mod:`reconciler.config.cache`) is used unless ``use_cache`` is false
+    or ``RECONCILER_NO_CACHE`` is set; ``cache_dir`` overrides its location.
+    """
+    if not config_dir.is_dir():
+        raise UsageError(f"config directory not found: {config_dir}")
+    cache = None
+    if use_cache and not cache_disabled_by_env():
+        cache = ParseCache(cache_dir or default_cache_dir(config_dir))
+    run = _Run(config_dir, cache)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        run.read_all()
+    finally:
+        if was_enabled:
+            gc.enable()
+    problems = run.problems
+    if not run.files and not problems:
+        problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
+    parse_failed = bool(problems)
+    documents = run.validate()
+    problems.extend(check_rules(documents, references_complete=not parse_failed))
+    if problems:
+        raise ConfigError(problems)
+    digest = files_digest((f.relative, f.sha256) for f in run.files)
+    return LoadedConfig(config_dir, [f.relative for f in run.files], digest, documents)
+
+
+def files_digest(files: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> str:
+    """sha256 over ``(relative POSIX path, sha256 hex of the bytes)`` pairs, sorted by path."""
+    outer = hashlib.sha256()
+    for relative, sha in sorted(files):
+        outer.update(f"{relative}\0{sha}\n".encode())
+    return outer.hexdigest()
+
+
+@dataclass
+class _File:
+    relative: str
+    sha256: str
+    source: SourceFile
+    values: list[object]
+
+
+@dataclass
+class _Run:
+    config_dir: Path
+    cache: ParseCache | None
+    files: list[_File] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def read_all(self) -> None:
+        for relative in self._discover():
+            self._read(relative)
+
+    def _display(self, relative: str) -> str:
+        return os.path.join(str(self.config_dir), relative)
+
+    def _discover(self) -> list[str]:
+        found: list[str] = []
+        root = str(self.config_dir)
+        for current, dirnames, filenames in os.walk(root):
+            rel_dir = os.path.relpath(current, root)
+            prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+            kept = []
+            for name in dirnames:
+                if name.startswith("."):
+                    continue
+                if name.endswith(SUFFIXES):
+                    self._problem(prefix + name, "is a directory, not a YAML file")
+                    continue
+                kept.append(name)
+            dirnames[:] = kept
+            found += [prefix + n for n in filenames if n.endswith(SUFFIXES) and n[0] != "."]
+        return sorted(found)
+
+    def _problem(self, relative: str, message: str, line: int = 0, column: int = 0) -> None:
+        self.problems.append(Problem(Position(self._display(relative), line, column), message))
+
+    def _read(self, relative: str) -> None:
+        path = self._display(relative)
+        try:
+            data = _read_capped(path)
+        except IsADirectoryError:
+            self._problem(relative, "is a directory, not a YAML file")
+            return
+        except OSError as exc:
+            self._problem(relative, f"cannot read file: {exc.strerror or exc}")
+            return
+        if len(data) > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            self._problem(relative, f"file is larger than {limit} MiB; split it into smaller files")
+            return
+        text = self._decode(relative, data)
+        if text is None:
+            return
+        sha = hashlib.sha256(data).hexdigest()
+        values = self._parse(relative, sha, text)
+        if values is not None:
+            self.files.append(_File(relative, sha, SourceFile(path, text), values))
+
+    def _decode(self, relative: str, data: bytes) -> str | None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            self._problem(
+                relative,
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                line,
+                column,
+            )
+            return None
+        return text[1:] if data.startswith(codecs.BOM_UTF8) else text
+
+    def _parse(self, relative: str, sha: str, text: str) -> list[object] | None:
+        if self.cache is not None:
+            cached = self.cache.get(sha)
+            if cached is not None:
+                return cached
+        parsed = parse_text(text)
+        for line, column, message in parsed.problems:
+            self._problem(relative, message, line, column)
+        if not parsed.documents and not parsed.problems:
+            self._problem(relative, "no documents: the file is empty or holds only comments")
+        values = [document.value for document in parsed.documents]
+        if self.cache is not None and values and not parsed.problems:
+            self.cache.put(sha, values)
+        return values
+
+    def validate(self) -> list[LoadedDocument]:
+        documents = []
+        validate = DOCUMENT_ADAPTER.validate_python
+        for file in self.files:
+            for index, value in enumerate(file.values):
+                source = SourceDocument(file.source, index)
+                if not isinstance(value, dict):
+                    self.problems.append(Problem(source.position(), _not_a_mapping(value)))
+                    continue
+                try:
+                    documents.append(LoadedDocument(validate(value), source))
+                except ValidationError as exc:
+                    self.problems.extend(problems_from_validation(exc, source))
+        return documents
+
+
+def _read_capped(path: str) -> bytes:
+    """The file's bytes, or its first ``MAX_FILE_BYTES + 1`` when it is larger."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        chunks = [os.read(fd, min(size, MAX_FILE_BYTES) + 1)]
+        total = len(chunks[0])
+        while chunks[-1] and total <= MAX_FILE_BYTES:
+            chunks.append(os.read(fd, 1 << 16))
+            total += len(chunks[-1])
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _not_a_mapping(value: object) -> str:
+    if value is None:
+        return "empty document (remove the stray '---' or add apiVersion and kind)"
+    shape = "a list" if isinstance(value, list) else f"a single value ({value!r})"
+    return f"a document must be a mapping with apiVersion and kind, not {shape}"

@@ -1,0 +1,265 @@
+"""Static rules over all documents: what the models alone cannot see.
+
+:func:`check_rules` runs every rule and returns every problem (never only the first),
+each at the exact list item or key that breaks the rule, naming the other place when
+two places conflict. Rules need no live system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Final
+
+from reconciler.config.loaded import LoadedDocument, Model
+from reconciler.config.models import Company, Policy, Project, Role
+from reconciler.config.schema_errors import did_you_mean, label
+from reconciler.errors import Position, Problem
+from reconciler.kinds import ADMIN_ROLE, DEFAULT_PROJECT, OBJECT_KINDS, SINGLE_PROJECT_KINDS
+
+SINGULAR: Final = {
+    "queues": "queue",
+    "call_scripts": "call script",
+    "auto_dialers": "auto-dialer",
+    "crm_forms": "CRM form",
+}
+
+
+def check_rules(
+    documents: Sequence[LoadedDocument], *, references_complete: bool = True
+) -> list[Problem]:
+    """Every static-rule problem of ``documents``. With ``references_complete`` false
+    (some file failed to parse) references to undeclared projects are not reported."""
+    projects = [d for d in documents if isinstance(d.model, Project)]
+    problems = list(_duplicate_entries(documents))
+    problems += _unique_names(documents)
+    problems += _previous_names(projects)
+    problems += _single_project(projects)
+    problems += _company(documents, projects)
+    problems += _roles(documents)
+    problems += _policies(documents, projects, references_complete)
+    problems += _default_project(documents, projects)
+    return problems
+
+
+def _lists_of(model: Model) -> Iterator[tuple[tuple[str, ...], list[str]]]:
+    if isinstance(model, Project):
+        yield ("previous_names",), model.previous_names
+        yield ("members", "users"), model.members.users
+        yield ("members", "groups"), model.members.groups
+        for kind in OBJECT_KINDS:
+            yield ("objects", kind), getattr(model.objects, kind)
+    elif isinstance(model, Role):
+        yield ("permissions",), list(model.permissions)
+        yield ("users",), model.users
+    elif isinstance(model, Policy):
+        yield ("isolate",), model.isolate
+
+
+def _duplicate_entries(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
+    for document in documents:
+        for path, items in _lists_of(document.model):
+            if len(set(items)) == len(items):
+                continue
+            first: dict[str, int] = {}
+            for index, item in enumerate(items):
+                if item not in first:
+                    first[item] = index
+                    continue
+                earlier = document.position((*path, first[item]))
+                yield Problem(
+                    document.position((*path, index)),
+                    f"duplicate entry '{item}' in {label(path)} (first at line {earlier.line})",
+                    code="duplicate",
+                )
+
+
+def _unique_names(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
+    seen: dict[tuple[str, str | None], LoadedDocument] = {}
+    for document in documents:
+        key = (document.kind, document.name)
+        if key not in seen:
+            seen[key] = document
+            continue
+        if document.name is None:
+            message = f"more than one Company document (the first is at {_at(seen[key], ())})"
+            yield Problem(document.position(), message, code="duplicate")
+        else:
+            yield Problem(
+                document.position(("name",)),
+                f"{document.kind} '{document.name}' is declared twice "
+                f"(first at {_at(seen[key], ('name',))})",
+                code="duplicate",
+            )
+
+
+def _previous_names(projects: Sequence[LoadedDocument]) -> Iterator[Problem]:
+    by_name = {d.name: d for d in reversed(projects)}
+    claimed: dict[str, LoadedDocument] = {}
+    for document in projects:
+        for index, old in enumerate(_project(document).previous_names):
+            place = document.position(("previous_names", index))
+            if old == document.name:
+                yield Problem(place, f"project '{old}' lists its own name in previous_names")
+            elif old in by_name:
+                other = by_name[old]
+                yield Problem(
+                    place,
+                    f"previous name '{old}' of project '{document.name}' is the name of "
+                    f"another project ({_at(other, ('name',))}); a name cannot be both",
+                )
+            elif old in claimed and claimed[old] is not document:
+                yield Problem(
+                    place,
+                    f"previous name '{old}' is also claimed by project '{claimed[old].name}' "
+                    f"({claimed[old].item_position(('previous_names',), old)}); "
+                    "a rename needs one successor",
+                )
+            claimed.setdefault(old, document)
+
+
+def _single_project(projects: Sequence[LoadedDocument]) -> Iterator[Problem]:
+    for kind in OBJECT_KINDS:
+        if kind not in SINGLE_PROJECT_KINDS:
+            continue
+        holder: dict[str, LoadedDocument] = {}
+        for document in projects:
+            for index, name in enumerate(getattr(_project(document).objects, kind)):
+                first = holder.setdefault(name, document)
+                if first is document:
+                    continue
+                singular = SINGULAR[kind]
+                yield Problem(
+                    document.position(("objects", kind, index)),
+                    f"{singular} '{name}' is already in project '{first.name}' "
+                    f"({first.item_position(('objects', kind), name)}); a {singular} "
+                    "belongs to one project at most",
+                    code="single_project",
+                )
+
+
+def _company(
+    documents: Sequence[LoadedDocument], projects: Sequence[LoadedDocument]
+) -> Iterator[Problem]:
+    company = next((d for d in documents if isinstance(d.model, Company)), None)
+    if company is None or _company_model(company).security_type != "simple" or not projects:
+        return
+    yield Problem(
+        company.position(("security_type",)),
+        f"security_type is 'simple' (no projects), but {len(projects)} Project document(s) "
+        f"are declared (first at {_at(projects[0], ('name',))}); "
+        "use security_type: advanced or remove them",
+    )
+
+
+def _roles(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
+    for document in documents:
+        role = document.model
+        if not isinstance(role, Role):
+            continue
+        if role.name == ADMIN_ROLE and role.permissions:
+            yield Problem(
+                document.position(("permissions",)),
+                "the built-in role Admin has every permission and cannot be edited; "
+                "remove 'permissions' and only list its holders under 'users'",
+                code="builtin_role",
+            )
+        elif role.name != ADMIN_ROLE and role.name.casefold() == ADMIN_ROLE.casefold():
+            yield Problem(
+                document.position(("name",)),
+                f"role '{role.name}' is named like the built-in role '{ADMIN_ROLE}'; "
+                f"use '{ADMIN_ROLE}' to list its holders, or choose another name",
+                code="builtin_role",
+            )
+
+
+def _policies(
+    documents: Sequence[LoadedDocument],
+    projects: Sequence[LoadedDocument],
+    references_complete: bool,
+) -> Iterator[Problem]:
+    declared = {d.name: d for d in reversed(projects) if d.name is not None}
+    names = sorted(declared)
+    for document in documents:
+        policy = document.model
+        if not isinstance(policy, Policy):
+            continue
+        for index, project in enumerate(policy.isolate):
+            if references_complete and project not in declared:
+                yield Problem(
+                    document.position(("isolate", index)),
+                    f"policy '{policy.name}' isolates project '{project}', which no Project "
+                    "document declares" + did_you_mean(project, names),
+                    code="unknown_reference",
+                )
+        isolated = [declared[p] for p in dict.fromkeys(policy.isolate) if p in declared]
+        yield from _isolation(policy.name, isolated)
+
+
+def _isolation(policy: str, isolated: Sequence[LoadedDocument]) -> Iterator[Problem]:
+    """Users and groups listed directly in two projects that a policy isolates."""
+    for group in (False, True):
+        path = ("members", "groups" if group else "users")
+        first: dict[str, LoadedDocument] = {}
+        for document in isolated:
+            members = _project(document).members
+            for member in dict.fromkeys(members.groups if group else members.users):
+                holder = first.setdefault(member, document)
+                if holder is document:
+                    continue
+                yield Problem(
+                    document.item_position(path, member),
+                    f"{'group' if group else 'user'} '{member}' is a member of project "
+                    f"'{holder.name}' ({holder.item_position(path, member)}) and of project "
+                    f"'{document.name}', which policy '{policy}' isolates from each other",
+                    code="policy",
+                )
+
+
+def _default_project(
+    documents: Sequence[LoadedDocument], projects: Sequence[LoadedDocument]
+) -> Iterator[Problem]:
+    company = next((d.model for d in documents if isinstance(d.model, Company)), None)
+    default = company.default_project.name if company else DEFAULT_PROJECT
+    if company is not None and not company.default_project.remove_placed_members:
+        return
+    default_doc = next((d for d in projects if d.name == default), None)
+    if default_doc is None:
+        return
+    for group in (False, True):
+        path = ("members", "groups" if group else "users")
+        placed: dict[str, LoadedDocument] = {}
+        for document in projects:
+            if document is not default_doc:
+                for member in _members(document, group):
+                    placed.setdefault(member, document)
+        for index, member in enumerate(_members(default_doc, group)):
+            other = placed.get(member)
+            if other is None:
+                continue
+            yield Problem(
+                default_doc.position((*path, index)),
+                f"{'group' if group else 'user'} '{member}' is listed in '{default}' and in "
+                f"project '{other.name}' ({other.item_position(path, member)}), but "
+                "default_project.remove_placed_members is true, so it would be removed from "
+                f"'{default}'; drop it here or set remove_placed_members: false",
+                code="default_project",
+            )
+
+
+def _members(document: LoadedDocument, group: bool) -> list[str]:
+    members = _project(document).members
+    return members.groups if group else members.users
+
+
+def _project(document: LoadedDocument) -> Project:
+    assert isinstance(document.model, Project)
+    return document.model
+
+
+def _company_model(document: LoadedDocument) -> Company:
+    assert isinstance(document.model, Company)
+    return document.model
+
+
+def _at(document: LoadedDocument, path: tuple[str, ...]) -> Position:
+    return document.position(path)
