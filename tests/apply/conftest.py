@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from apply_helpers import git
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def git(repo: Path, *args: str) -> str:
-    env_args = ["-c", "user.name=Test Author", "-c", "user.email=author@example.com"]
-    done = subprocess.run(
-        ["git", *env_args, *args], cwd=repo, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture

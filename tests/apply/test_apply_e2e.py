@@ -7,12 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from apply_helpers import git
 from click.testing import CliRunner, Result
 
 from reconciler.audit import AuditLog
 from reconciler.cli.main import cli
-
-from .conftest import git
 
 
 def run(repo: Path, served: tuple[str, str], *args: str) -> Result:
