@@ -25,7 +25,7 @@ from reconciler.config.cache import ParseCache, cache_disabled_by_env, default_c
 from reconciler.config.loaded import LoadedConfig, LoadedDocument
 from reconciler.config.models import DOCUMENT_ADAPTER
 from reconciler.config.positions import SourceDocument, SourceFile
-from reconciler.config.rules import check_rules
+from reconciler.config.rules import check_rules, duplicate_entries_raw
 from reconciler.config.schema_errors import problems_from_validation
 from reconciler.config.yamlread import parse_text
 from reconciler.errors import ConfigError, Position, Problem, UsageError
@@ -187,6 +187,7 @@ class _Run:
                     documents.append(LoadedDocument(validate(value), source))
                 except ValidationError as exc:
                     self.problems.extend(problems_from_validation(exc, source))
+                    self.problems.extend(duplicate_entries_raw(value, source))
         return documents
 
 

@@ -12,6 +12,7 @@ from typing import Final
 
 from reconciler.config.loaded import LoadedDocument, Model
 from reconciler.config.models import Company, Policy, Project, Role
+from reconciler.config.positions import SourceDocument
 from reconciler.config.schema_errors import did_you_mean, label
 from reconciler.errors import Position, Problem
 from reconciler.kinds import ADMIN_ROLE, DEFAULT_PROJECT, OBJECT_KINDS, SINGLE_PROJECT_KINDS
@@ -58,19 +59,60 @@ def _lists_of(model: Model) -> Iterator[tuple[tuple[str, ...], list[str]]]:
 def _duplicate_entries(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
     for document in documents:
         for path, items in _lists_of(document.model):
-            if len(set(items)) == len(items):
-                continue
-            first: dict[str, int] = {}
-            for index, item in enumerate(items):
-                if item not in first:
-                    first[item] = index
-                    continue
-                earlier = document.position((*path, first[item]))
-                yield Problem(
-                    document.position((*path, index)),
-                    f"duplicate entry '{item}' in {label(path)} (first at line {earlier.line})",
-                    code="duplicate",
-                )
+            yield from _duplicates_in(document.source, path, items)
+
+
+#: The lists of each kind whose entries must be unique.
+LIST_PATHS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
+    "Project": (
+        ("previous_names",),
+        ("members", "users"),
+        ("members", "groups"),
+        *(("objects", kind) for kind in OBJECT_KINDS),
+    ),
+    "Role": (("permissions",), ("users",)),
+    "Policy": (("isolate",),),
+}
+
+
+def duplicate_entries_raw(value: dict[str, object], source: SourceDocument) -> list[Problem]:
+    """Duplicate list entries of a document that failed schema validation (so a broken
+    document still reports them); valid documents get the same check in ``check_rules``."""
+    problems: list[Problem] = []
+    for path in LIST_PATHS.get(str(value.get("kind")), ()):
+        current: object = value
+        for key in path:
+            current = current.get(key) if isinstance(current, dict) else None
+        if isinstance(current, list):
+            hashable = [
+                item if isinstance(item, str | int | float | bool) else None for item in current
+            ]
+            problems += _duplicates_in(source, path, hashable)
+    return problems
+
+
+def _duplicates_in(
+    source: SourceDocument, path: tuple[str, ...], items: Sequence[object]
+) -> list[Problem]:
+    if len(set(items)) == len(items):
+        return []
+    problems = []
+    first: dict[object, int] = {}
+    for index, item in enumerate(items):
+        if item is None:
+            continue
+        if item not in first:
+            first[item] = index
+            continue
+        earlier = source.position((*path, first[item]))
+        problems.append(
+            Problem(
+                source.position((*path, index)),
+                f"duplicate entry '{item}' in {label(path)} (first at line {earlier.line})",
+                code="duplicate",
+            )
+        )
+    return problems
 
 
 def _unique_names(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:

@@ -1,0 +1,82 @@
+"""``reconciler validate`` and ``reconciler schema``: static checks, no live system needed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import config_dir_option, format_option
+from reconciler.config.loader import load_config
+from reconciler.config.schema import schema_text
+from reconciler.errors import ConfigError, UsageError
+
+DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
+
+
+@click.command("validate")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@config_dir_option
+@format_option("text", "json")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Parse every file again (also: RECONCILER_NO_CACHE=1). The cache lives in "
+    ".reconciler/cache/ next to the config directory.",
+)
+def validate_command(
+    directory: Path | None, config_dir: Path, output_format: str, no_cache: bool
+) -> None:
+    """Check the YAML documents in DIRECTORY (default: --config-dir).
+
+    Prints one `path:line:col: error: message` line per problem (or a JSON list with
+    --format json). Exit 0 when valid, 1 when not, 2 on a usage error.
+    """
+    target = directory if directory is not None else config_dir
+    try:
+        loaded = load_config(target, use_cache=not no_cache)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except ConfigError as exc:
+        if output_format == "json":
+            click.echo(json.dumps([p.to_dict() for p in exc.problems], indent=2))
+        else:
+            for problem in exc.problems:
+                click.echo(str(problem))
+        files = len({p.position.path for p in exc.problems})
+        count = len(exc.problems)
+        click.echo(
+            f"invalid: {count} problem{'s' * (count != 1)} in {files} "
+            f"file{'s' * (files != 1)} under {target}",
+            err=True,
+        )
+        raise click.exceptions.Exit(1) from exc
+    summary = f"ok: {len(loaded.documents)} documents in {len(loaded.files)} files"
+    if output_format == "json":
+        click.echo("[]")
+        click.echo(summary, err=True)
+    else:
+        click.echo(summary)
+
+
+@click.command("schema")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    default=DEFAULT_SCHEMA_PATH,
+    show_default=True,
+    help="Where to write the JSON Schema ('-' for standard output).",
+)
+def schema_command(out: Path) -> None:
+    """Write the JSON Schema of the documents (for editors and CI tools)."""
+    text = schema_text()
+    if str(out) == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.FileError(str(out), hint=exc.strerror or str(exc)) from exc
+    click.echo(f"wrote {out}")
