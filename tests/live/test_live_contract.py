@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from conftest import Live, make_live
+from live_helpers import Live, make_live
 
 from reconciler.apply.executor import execute
 from reconciler.errors import AuthError, ConflictError

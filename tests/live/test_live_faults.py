@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SANDBOX_SETTINGS, Live, Sleeps
+from live_helpers import SANDBOX_SETTINGS, Live, Sleeps
 
 from reconciler.errors import ApiError, ConflictError, TransportError
 from reconciler.live.client import ApiClient

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import SECRET, api_error, jsonify
+from live_helpers import SECRET, api_error, jsonify
 
 from reconciler.errors import ReconcilerError
 from reconciler.live.client import ApiClient

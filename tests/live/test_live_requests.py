@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SANDBOX_SETTINGS, Live, make_live
+from live_helpers import SANDBOX_SETTINGS, Live, make_live
 
 from reconciler.live.session import ClientSettings
 from reconciler.sandbox.store import Store

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import FAST, Sleeps, api_error, jsonify
+from live_helpers import FAST, Sleeps, api_error, jsonify
 
 from reconciler.errors import (
     ApiError,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SECRET
+from live_helpers import SECRET
 
 from reconciler.errors import UsageError
 from reconciler.live.protocol import Identity
