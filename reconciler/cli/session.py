@@ -27,8 +27,9 @@ from typing import NoReturn
 
 import click
 
-from reconciler.config.loader import LoadedConfig, load_config
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.config.loaded import KindName, LoadedConfig
+from reconciler.config.loader import load_config
+from reconciler.errors import ConfigError, Position, ReconcilerError
 from reconciler.live.client import ApiClient
 from reconciler.live.permissions import check_permissions
 from reconciler.live.protocol import Identity
@@ -36,7 +37,7 @@ from reconciler.live.target import open_target, resolve_token
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
 from reconciler.plan.saved import redact_target
-from reconciler.plan.settings import PlanSettings
+from reconciler.plan.settings import Key, Locate, PlanSettings
 from reconciler.state.normalize import Desired, normalize
 from reconciler.state.snapshot import Snapshot
 
@@ -85,7 +86,43 @@ class Session:
 def load_desired(config_dir: Path, *, use_cache: bool = True) -> tuple[LoadedConfig, Desired]:
     """The validated files and what they declare; ``ConfigError`` lists every problem."""
     loaded = load_config(config_dir, use_cache=use_cache)
-    return loaded, normalize(loaded.documents, loaded.locate)
+    documents = [d.model for d in loaded.documents]
+    return loaded, normalize(documents, locator(loaded))
+
+
+_KINDS: dict[str, KindName] = {"project": "Project", "role": "Role", "policy": "Policy"}
+_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("project", "users"): ("members", "users"),
+    ("project", "groups"): ("members", "groups"),
+    ("project", "previous_names"): ("previous_names",),
+    ("role", "users"): ("users",),
+    ("policy", "isolate"): ("isolate",),
+}
+
+
+def locator(loaded: LoadedConfig) -> Locate:
+    """The planner's ``locate`` (key shapes in ``reconciler.plan.settings``) over the
+    loader's positions; ``None`` for anything no document declares."""
+
+    def locate(key: Key) -> Position | None:
+        if key == ("company",):
+            company = loaded.document("Company")
+            return company.position() if company else None
+        kind = _KINDS.get(key[0]) if len(key) >= 2 else None
+        document = loaded.document(kind, key[1]) if kind else None
+        if document is None:
+            return None
+        rest = key[2:]
+        if not rest:
+            return document.position(("name",))
+        if len(rest) == 1:
+            return document.position(rest)
+        if rest[0] == "objects" and len(rest) == 3:
+            return document.item_position(("objects", rest[1]), rest[2])
+        path = _LISTS.get((key[0], rest[0]))
+        return document.item_position(path, rest[1]) if path else document.position()
+
+    return locate
 
 
 def plan_settings(desired: Desired, options: PlanOptions, identity: Identity) -> PlanSettings:

@@ -10,9 +10,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli.main import cli
-
-# The config loader is built concurrently; until it lands these tests cannot run.
-pytest.importorskip("reconciler.config.loader")
 from reconciler.cli.session import use_color
 from reconciler.plan.saved import load_saved_plan, verify_saved_plan
 
@@ -252,21 +249,31 @@ def test_plan_over_http_against_the_served_sandbox(
     assert_clean(result, token)
 
 
-@pytest.mark.skipif(
-    not any(PROJECTS_D.rglob("*.yaml")), reason="projects.d/ is not bundled yet"
-)
 def test_bundled_projects_d_against_the_demo_company(sandbox_db: tuple[Path, str]) -> None:
-    result = plan(sandbox_db, PROJECTS_D, "--format", "json", "--detailed-exitcode")
+    """The first plan splits Default into client projects: most Default memberships go,
+    so it needs --allow-mass-change, and says so."""
+    refused = plan(sandbox_db, PROJECTS_D, "--detailed-exitcode")
+    assert refused.exit_code == 1, refused.output
+    assert refused.stdout.startswith("!! NOT APPLICABLE: 1 blocking violation")
+    assert "--allow-mass-change [mass_remove]" in refused.stdout
+    result = plan(
+        sandbox_db, PROJECTS_D, "--format", "json", "--detailed-exitcode", "--allow-mass-change"
+    )
     assert result.exit_code == 2, result.output
     data = json.loads(result.stdout)
-    types = {c["type"] for c in data["changes"]}
-    assert {"project_create", "object_move", "member_add", "member_remove"} <= types
+    assert data["applicable"] is True
+    created = {c["name"] for c in data["changes"] if c["type"] == "project_create"}
+    assert {"Bank Collections", "QuickDelivery"} <= created
     moves = [c for c in data["changes"] if c["type"] == "object_move"]
-    assert moves and all(m["source"] == "Default" for m in moves)
+    assert moves and all(m["source"] == "Default" and m["target"] in created for m in moves)
     default_removals = [
         c for c in data["changes"] if c["type"] == "member_remove" and c["project"] == "Default"
     ]
-    assert default_removals and all(c["reason"] for c in default_removals)
+    reasons = {c["member"]: c["reason"] for c in default_removals}
+    assert reasons["bank.anna"].startswith("placed in project Bank Collections")
+    assert reasons["bank-collectors"].startswith("placed in project Bank Collections")
+    assert reasons["olga.admin"] == ""  # not placed anywhere: removed as the file says
+    assert_clean(result, sandbox_db[1])
 
 
 def test_colour_follows_no_color(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,9 +10,6 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli.main import cli
 
-# The config loader is built concurrently; until it lands these tests cannot run.
-pytest.importorskip("reconciler.config.loader")
-
 CONFIG = {
     "company.yaml": "apiVersion: reconciler/v1\nkind: Company\n",
     "bank.yaml": (
