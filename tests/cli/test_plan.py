@@ -287,3 +287,18 @@ def test_colour_follows_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     assert use_color(no_color=True) is False
     monkeypatch.setenv("NO_COLOR", "1")
     assert use_color(no_color=False) is False
+
+
+def test_unknown_live_reference_names_file_line_and_column(
+    sandbox_db: tuple[Path, str], tmp_path: Path
+) -> None:
+    typo = BANK.replace("users: [sv.bank, bank.anna]", "users: [sv.bank, bank.ana]")
+    config = write_config(tmp_path, company=COMPANY, bank=typo)
+    result = plan(sandbox_db, config, "--format", "json", "--detailed-exitcode")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["applicable"] is False
+    blocking = [v for v in data["violations"] if v["blocking"]]
+    assert len(blocking) == 1 and "bank.anna" in blocking[0]["message"]
+    path, line, column = blocking[0]["position"].rsplit(":", 2)
+    assert path.endswith("bank.yaml") and (int(line), int(column)) == (6, 20)
