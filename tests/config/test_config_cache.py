@@ -8,12 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from config_helpers import EXAMPLES
 
 from reconciler.config.cache import LOADER_VERSION, ParseCache, default_cache_dir
 from reconciler.config.loader import load_config
 from reconciler.errors import ConfigError
-
-from config_helpers import EXAMPLES
 
 
 @pytest.fixture

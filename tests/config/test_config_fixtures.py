@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from config_helpers import EXAMPLES, copy_alone, expectation, invalid_fixtures
 
 from reconciler.config.loader import load_config
 from reconciler.errors import ConfigError
 from reconciler.kinds import OBJECT_KINDS
-
-from config_helpers import EXAMPLES, copy_alone, expectation, invalid_fixtures
 
 
 @pytest.mark.parametrize("fixture", invalid_fixtures(), ids=lambda p: p.stem)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from config_helpers import example_files, invalid_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,10 +13,8 @@ from reconciler.config.loader import load_config
 from reconciler.config.yamlread import parse_text
 from reconciler.errors import ConfigError
 
-from config_helpers import example_files, invalid_fixtures
-
 SEEDS = [p.read_bytes() for p in example_files() + invalid_fixtures()]
-YAML_BITS = list(": -[]{},&*!|>'\"#%@`?\n\t ") + ["<<", "---", "...", "&a", "*a", "!!str", "\x00"]
+YAML_BITS = [*list(": -[]{},&*!|>'\"#%@`?\n\t "), "<<", "---", "...", "&a", "*a", "!!str", "\x00"]
 
 
 def load_bytes(data: bytes) -> None:
@@ -35,8 +34,10 @@ def mutated(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(1, 8))):
         where = draw(st.integers(0, len(data)))
         action = draw(st.sampled_from(["insert", "delete", "replace"]))
-        piece = draw(st.sampled_from(YAML_BITS)).encode() if draw(st.booleans()) else bytes(
-            [draw(st.integers(0, 255))]
+        piece = (
+            draw(st.sampled_from(YAML_BITS)).encode()
+            if draw(st.booleans())
+            else bytes([draw(st.integers(0, 255))])
         )
         if action == "insert":
             data[where:where] = piece
@@ -67,5 +68,7 @@ def test_random_bytes_only_raise_config_error(data: bytes) -> None:
 def test_reader_never_raises_on_yaml_like_text(text: str) -> None:
     parsed = parse_text(text)
     with_marks = parse_text(text, with_marks=True)
-    assert repr([d.value for d in parsed.documents]) == repr([d.value for d in with_marks.documents])
+    assert repr([d.value for d in parsed.documents]) == repr(
+        [d.value for d in with_marks.documents]
+    )
     assert parsed.problems == with_marks.problems

@@ -7,11 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from config_helpers import EXAMPLES
 
 from reconciler.config.loader import MAX_FILE_BYTES, load_config
 from reconciler.errors import ConfigError, Position, UsageError
-
-from config_helpers import EXAMPLES
 
 PROJECT = "apiVersion: reconciler/v1\nkind: Project\nname: {name}\nmembers:\n  users: [{users}]\n"
 

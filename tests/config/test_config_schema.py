@@ -7,13 +7,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from config_helpers import RULE_FIXTURES, SCHEMA_FILE, example_files, invalid_fixtures
 from pydantic import ValidationError
 
 from reconciler.config.models import DOCUMENT_ADAPTER
 from reconciler.config.schema import document_schema, schema_text
 from reconciler.config.yamlread import parse_text
-
-from config_helpers import RULE_FIXTURES, SCHEMA_FILE, example_files, invalid_fixtures
 
 VALIDATOR = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
 

@@ -101,7 +101,7 @@ def test_alias_budget_is_per_file_across_documents() -> None:
         ("a: " + "[" * 1000 + "]" * 1000 + "\n", 1, "nested deeper than"),
         ("a: b\n c: d\n  e\n", 2, "invalid YAML"),
         ("a: 'unterminated\n", 2, "invalid YAML"),
-        ("a: \"\x00\"\n", 1, "invalid character"),
+        ('a: "\x00"\n', 1, "invalid character"),
     ],
 )
 def test_refusals_are_problems_with_positions(text: str, line: int, message: str) -> None:
