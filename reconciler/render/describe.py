@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from reconciler.plan.changes import (
     Change,
@@ -209,10 +209,18 @@ class Group:
         return COMPANY_SCOPE if self.scope is None else f"project {clean(self.scope)}"
 
 
+def change_order(change: Change) -> tuple[Any, ...]:
+    """The changes' total order as a sort key (computed once per change, unlike ``<``)."""
+    return change.sort_key()
+
+
+_order = change_order
+
+
 def grouped(plan: Plan) -> list[Group]:
     """The plan's changes by phase, then by project (company-wide changes first)."""
     buckets: dict[tuple[int, int, str], list[Change]] = {}
-    for change in sorted(plan.changes):
+    for change in sorted(plan.changes, key=_order):
         scope = change.scope
         key = (int(change.phase), 0 if scope is None else 1, scope or "")
         buckets.setdefault(key, []).append(change)

@@ -19,6 +19,9 @@ from collections.abc import Iterable
 from reconciler.plan.changes import Change
 from reconciler.plan.model import AccessDelta, Plan, Violation
 from reconciler.render.describe import (
+    change_order as _order,
+)
+from reconciler.render.describe import (
     clean,
     count_phrase,
     describe,
@@ -31,12 +34,14 @@ from reconciler.render.describe import (
 BUDGET = 60_000
 #: Objects listed per user in the access impact before "... and N more".
 MAX_SIGHTS = 20
+#: The fewest characters one change or sight takes in the full rendering ("+ user x\n").
+_MIN_LINE = 8
 #: Violations listed in a summarised comment.
 MAX_SUMMARY_VIOLATIONS = 20
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~])")
 _TOO_LARGE = (
-    "> [!NOTE]\n> This plan is too large for one comment ({size:,} characters), so only "
+    "> [!NOTE]\n> This plan is too large for one comment ({changes:,} changes), so only "
     "counts are shown. The full plan is in the job log and in the JSON plan "
     "(`reconciler plan --format json`, or the artifact saved with `--out`)."
 )
@@ -62,10 +67,12 @@ def fenced(lines: Iterable[str], info: str = "diff") -> str:
 
 def render_markdown(plan: Plan, *, budget: int = BUDGET) -> str:
     """The plan as a PR comment of at most ``budget`` characters (ends with a newline)."""
-    full = _join([_title(plan), _summary(plan), *_full_sections(plan), _footer(plan)])
-    if len(full) <= budget:
-        return full
-    return _summarised(plan, budget, len(full))
+    lines = len(plan.changes) + sum(len(d.gained) + len(d.lost) for d in plan.access_impact)
+    if lines * _MIN_LINE < budget:  # else the full rendering cannot fit: skip making it
+        full = _join([_title(plan), _summary(plan), *_full_sections(plan), _footer(plan)])
+        if len(full) <= budget:
+            return full
+    return _summarised(plan, budget)
 
 
 def _join(parts: Iterable[str]) -> str:
@@ -102,7 +109,7 @@ def _full_sections(plan: Plan) -> list[str]:
 
 def _by_scope(plan: Plan) -> list[tuple[str | None, list[Change]]]:
     buckets: dict[tuple[int, str], list[Change]] = {}
-    for change in sorted(plan.changes):
+    for change in sorted(plan.changes, key=_order):
         scope = change.scope
         buckets.setdefault((0 if scope is None else 1, scope or ""), []).append(change)
     return [(name if rank else None, changes) for (rank, name), changes in sorted(buckets.items())]
@@ -178,7 +185,7 @@ def _footer(plan: Plan) -> str:
     return f"<sub>checksum `{plan.checksum()}`</sub>"
 
 
-def _summarised(plan: Plan, budget: int, size: int) -> str:
+def _summarised(plan: Plan, budget: int) -> str:
     """Counts only, with as many per-project rows as fit in ``budget``."""
     access = ""
     if plan.access_impact:
@@ -196,15 +203,16 @@ def _summarised(plan: Plan, budget: int, size: int) -> str:
         )
     head = [
         _title(plan),
-        _TOO_LARGE.format(size=size),
+        _TOO_LARGE.format(changes=len(plan.changes)),
         _summary(plan),
         _violations(plan.violations, MAX_SUMMARY_VIOLATIONS),
         access,
         unmanaged,
     ]
-    fixed = _join([*head, "", _footer(plan)])
+    footer = _footer(plan)
+    fixed = _join([*head, "", footer])
     table = _project_table(plan, budget - len(fixed) - 2)
-    return _join([*head, table, _footer(plan)])
+    return _join([*head, table, footer])
 
 
 def _project_table(plan: Plan, room: int) -> str:
