@@ -196,8 +196,10 @@ def _read_capped(path: str) -> bytes:
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
-        chunks = [os.read(fd, min(size, MAX_FILE_BYTES) + 1)]
-        total = len(chunks[0])
+        first = os.read(fd, min(size, MAX_FILE_BYTES) + 1)
+        if len(first) <= size:  # the whole file, as fstat said (the usual case)
+            return first
+        chunks, total = [first], len(first)
         while chunks[-1] and total <= MAX_FILE_BYTES:
             chunks.append(os.read(fd, 1 << 16))
             total += len(chunks[-1])

@@ -123,13 +123,16 @@ def _unique_names(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
             seen[key] = document
             continue
         if document.name is None:
-            message = f"more than one Company document (the first is at {_at(seen[key], ())})"
-            yield Problem(document.position(), message, code="duplicate")
+            place = document.position()
+            first = _ref(place, seen[key].position())
+            message = f"more than one Company document (the first is at {first})"
+            yield Problem(place, message, code="duplicate")
         else:
+            place = document.position(("name",))
             yield Problem(
-                document.position(("name",)),
+                place,
                 f"{document.kind} '{document.name}' is declared twice "
-                f"(first at {_at(seen[key], ('name',))})",
+                f"(first at {_ref(place, seen[key].position(('name',)))})",
                 code="duplicate",
             )
 
@@ -147,13 +150,14 @@ def _previous_names(projects: Sequence[LoadedDocument]) -> Iterator[Problem]:
                 yield Problem(
                     place,
                     f"previous name '{old}' of project '{document.name}' is the name of "
-                    f"another project ({_at(other, ('name',))}); a name cannot be both",
+                    f"another project ({_ref(place, other.position(('name',)))}); "
+                    "a name cannot be both",
                 )
             elif old in claimed and claimed[old] is not document:
                 yield Problem(
                     place,
                     f"previous name '{old}' is also claimed by project '{claimed[old].name}' "
-                    f"({claimed[old].item_position(('previous_names',), old)}); "
+                    f"({_ref(place, claimed[old].item_position(('previous_names',), old))}); "
                     "a rename needs one successor",
                 )
             claimed.setdefault(old, document)
@@ -170,10 +174,12 @@ def _single_project(projects: Sequence[LoadedDocument]) -> Iterator[Problem]:
                 if first is document:
                     continue
                 singular = SINGULAR[kind]
+                place = document.position(("objects", kind, index))
+                there = _ref(place, first.item_position(("objects", kind), name))
                 yield Problem(
-                    document.position(("objects", kind, index)),
+                    place,
                     f"{singular} '{name}' is already in project '{first.name}' "
-                    f"({first.item_position(('objects', kind), name)}); a {singular} "
+                    f"({there}); a {singular} "
                     "belongs to one project at most",
                     code="single_project",
                 )
@@ -185,10 +191,11 @@ def _company(
     company = next((d for d in documents if isinstance(d.model, Company)), None)
     if company is None or _company_model(company).security_type != "simple" or not projects:
         return
+    place = company.position(("security_type",))
     yield Problem(
-        company.position(("security_type",)),
+        place,
         f"security_type is 'simple' (no projects), but {len(projects)} Project document(s) "
-        f"are declared (first at {_at(projects[0], ('name',))}); "
+        f"are declared (first at {_ref(place, projects[0].position(('name',)))}); "
         "use security_type: advanced or remove them",
     )
 
@@ -248,10 +255,12 @@ def _isolation(policy: str, isolated: Sequence[LoadedDocument]) -> Iterator[Prob
                 holder = first.setdefault(member, document)
                 if holder is document:
                     continue
+                place = document.item_position(path, member)
+                there = _ref(place, holder.item_position(path, member))
                 yield Problem(
-                    document.item_position(path, member),
+                    place,
                     f"{'group' if group else 'user'} '{member}' is a member of project "
-                    f"'{holder.name}' ({holder.item_position(path, member)}) and of project "
+                    f"'{holder.name}' ({there}) and of project "
                     f"'{document.name}', which policy '{policy}' isolates from each other",
                     code="policy",
                 )
@@ -278,10 +287,12 @@ def _default_project(
             other = placed.get(member)
             if other is None:
                 continue
+            place = default_doc.position((*path, index))
+            there = _ref(place, other.item_position(path, member))
             yield Problem(
-                default_doc.position((*path, index)),
+                place,
                 f"{'group' if group else 'user'} '{member}' is listed in '{default}' and in "
-                f"project '{other.name}' ({other.item_position(path, member)}), but "
+                f"project '{other.name}' ({there}), but "
                 "default_project.remove_placed_members is true, so it would be removed from "
                 f"'{default}'; drop it here or set remove_placed_members: false",
                 code="default_project",
@@ -303,5 +314,6 @@ def _company_model(document: LoadedDocument) -> Company:
     return document.model
 
 
-def _at(document: LoadedDocument, path: tuple[str, ...]) -> Position:
-    return document.position(path)
+def _ref(here: Position, there: Position) -> str:
+    """``there`` as seen from ``here``: ``line N`` in the same file, else ``path:line:col``."""
+    return f"line {there.line}" if there.path == here.path else str(there)

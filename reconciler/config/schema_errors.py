@@ -151,4 +151,6 @@ def _plain(error: Any, value: object) -> str:
         return "must not be empty or start or end with whitespace"
     if kind_of == "string_too_short":
         return "must not be empty"
+    if kind_of == "greater_than_equal":
+        return f"must be {error.get('ctx', {}).get('ge')} or more, not {value!r}"
     return str(error["msg"])

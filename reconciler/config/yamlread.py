@@ -61,6 +61,8 @@ _FLOAT_RE = re.compile(
 _FLOW_RE = re.compile(r"[\[\]{}]")
 _NUMBER_START: Final = frozenset("-+0123456789.")
 _MERGE: Final = object()
+#: A pending key's mark when marks are not recorded.
+_NO_MARK: Final = (0, 0)
 #: First characters (and "") of plain scalars that may resolve to something but a string.
 _PLAIN_SPECIAL: Final = frozenset(["", *"~nNtTfF-+0123456789."])
 
@@ -179,20 +181,26 @@ class _Builder:
                 break
             if cls is ScalarEvent:
                 frame = stack[-1]
-                if (
-                    fast
-                    and frame.container.__class__ is list
-                    and event.tag is None
-                    and event.anchor is None
-                    and len(stack) > 1
-                ):
-                    # the hot path: a list item without tag or anchor (most of a file)
+                if fast and event.tag is None and event.anchor is None and len(stack) > 1:
+                    # the hot path (values only): scalars without tag or anchor
+                    container = frame.container
                     value = event.value
-                    if event.implicit[0] and value[:1] in _PLAIN_SPECIAL:
-                        value = _resolve_plain(value)
-                    frame.container.append(value)
-                    frame.size += 1
-                    continue
+                    is_list = container.__class__ is list
+                    if not is_list and frame.key_mark is None:
+                        if value != "<<" and value not in container:
+                            frame.key = value
+                            frame.key_mark = _NO_MARK
+                            continue
+                    else:
+                        if event.implicit[0] and value[:1] in _PLAIN_SPECIAL:
+                            value = _resolve_plain(value)
+                        if is_list:
+                            container.append(value)
+                        else:
+                            container[frame.key] = value
+                            frame.key_mark = None
+                        frame.size += 1
+                        continue
                 value = self._scalar(event)
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, None, 1)
@@ -215,7 +223,7 @@ class _Builder:
     def _open(self, event: Any, mapping: bool) -> None:
         tag = event.tag
         if tag is not None and tag not in ("!", _CORE + ("map" if mapping else "seq")):
-            raise _problem(event.start_mark, f"unsupported tag '{tag}'")
+            raise _problem(event.start_mark, f"unsupported tag '{_short_tag(tag)}'")
         if len(self.stack) > MAX_DEPTH:
             raise _problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
         marks: Any = None
@@ -324,8 +332,12 @@ def _resolve_tagged(value: str, tag: str, mark: Any, as_key: bool) -> object:
     elif tag.startswith(_CORE) and tag[len(_CORE) :] in ("int", "float", "bool", "null"):
         raise _problem(mark, f"'{value}' is not a valid !!{tag[len(_CORE) :]}")
     else:
-        raise _problem(mark, f"unsupported tag '{tag}'")
+        raise _problem(mark, f"unsupported tag '{_short_tag(tag)}'")
     return converted
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
 
 
 def _to_int(value: str) -> int | str:
