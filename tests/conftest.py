@@ -24,6 +24,15 @@ from reconciler.sandbox.app import create_app, sandbox_of
 from reconciler.sandbox.demo import init_company
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite tests/render/golden/ from the current renderings.",
+    )
+
+
 @pytest.fixture
 def sandbox_db(tmp_path: Path) -> tuple[Path, str]:
     db_path = tmp_path / "sandbox.db"

@@ -2,7 +2,8 @@
 
 - ``mass_remove`` / ``mass_delete``: the plan removes more than
   ``max_remove_share`` of the live memberships (user and group entries of projects,
-  including those of deleted projects) or deletes more than ``max_delete_share`` of the
+  including those of deleted projects; a member removed here and added elsewhere in the
+  same plan is relocated, not counted) or deletes more than ``max_delete_share`` of the
   live projects. Checked only when live holds at least ``min_existing`` of them. With
   ``allow_mass_change`` the finding stays in the plan, not blocking.
 - ``protected_project``: the plan deletes a project marked ``protected``.
@@ -22,7 +23,7 @@ from collections.abc import Iterator, Sequence
 
 from reconciler.kinds import ADMIN_ROLE, SINGLE_PROJECT_KINDS
 from reconciler.plan.access import sees_everything
-from reconciler.plan.changes import Change, MemberRemove, ProjectDelete
+from reconciler.plan.changes import Change, MemberAdd, MemberRemove, ProjectDelete
 from reconciler.plan.model import Violation
 from reconciler.plan.settings import PlanSettings, PolicySpec
 from reconciler.plan.target import Resolution
@@ -67,7 +68,7 @@ def _thresholds(
         base, deleted = live, set(live.projects)  # switching projects off deletes them all
     else:
         deleted = {c.name for c in changes if isinstance(c, ProjectDelete)}
-    removed = sum(isinstance(c, MemberRemove) for c in changes)
+    removed = _removed_memberships(changes)
     removed += sum(len(base.projects[n].users) + len(base.projects[n].groups) for n in deleted)
     total, count = memberships(base), len(base.projects)
     if total >= settings.min_existing and removed > settings.max_remove_share * total:
@@ -78,6 +79,18 @@ def _thresholds(
         yield _mass(
             "mass_delete", message, len(deleted) / count, settings.max_delete_share, settings
         )
+
+
+def _removed_memberships(changes: Sequence[Change]) -> int:
+    """Member removals, not counting relocations: a user or group removed from one
+    project and added to another in the same plan moves rather than loses access (the
+    usual first plan, which takes people out of Default into their client's project)."""
+    added = {(c.member_type, c.member) for c in changes if isinstance(c, MemberAdd)}
+    return sum(
+        1
+        for c in changes
+        if isinstance(c, MemberRemove) and (c.member_type, c.member) not in added
+    )
 
 
 def _mass(code: str, message: str, share: float, limit: float, settings: PlanSettings) -> Violation:

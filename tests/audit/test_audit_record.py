@@ -127,7 +127,8 @@ def test_the_executors_result_feeds_the_finished_record() -> None:
         (
             ChangeOutcome(move, "applied", None, (3,)),
             ChangeOutcome(add, "unknown"),
-        )
+        ),
+        interrupted=True,
     )
     begun = started([c.change.to_dict() for c in result.outcomes])
     done = apply_finished(

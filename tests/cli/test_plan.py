@@ -33,6 +33,10 @@ BANK = DOC + textwrap.dedent(
 )
 
 
+#: Default declared empty: every Default member not placed elsewhere is removed outright.
+EMPTY_DEFAULT = DOC + "kind: Project\nname: Default\n"
+
+
 def write_config(root: Path, **files: str) -> Path:
     config = root / "projects.d"
     config.mkdir()
@@ -148,14 +152,16 @@ def test_exit_codes(
 
 @pytest.mark.parametrize("detailed", [False, True])
 def test_unsafe_plan_is_rendered_and_exits_1(
-    sandbox_db: tuple[Path, str], bank_config: Path, detailed: bool
+    sandbox_db: tuple[Path, str], tmp_path: Path, detailed: bool
 ) -> None:
-    args = ["--max-remove-share", "0.01", *(["--detailed-exitcode"] if detailed else [])]
-    result = plan(sandbox_db, bank_config, *args)
+    config = write_config(tmp_path, company=COMPANY, bank=BANK, default=EMPTY_DEFAULT)
+    args = ["--detailed-exitcode"] if detailed else []
+    result = plan(sandbox_db, config, *args)
     assert result.exit_code == 1, result.output
     assert result.stdout.startswith("!! NOT APPLICABLE: 1 blocking violation")
     assert "    > call_scripts/Bank IVR: Default -> Bank Collections\n" in result.stdout
-    allowed = plan(sandbox_db, bank_config, *args, "--allow-mass-change")
+    assert "removes 31 of 34 live memberships" in result.stdout  # 3 relocated to Bank
+    allowed = plan(sandbox_db, config, *args, "--allow-mass-change")
     assert allowed.exit_code == (2 if detailed else 0), allowed.output
 
 
@@ -250,15 +256,9 @@ def test_plan_over_http_against_the_served_sandbox(
 
 
 def test_bundled_projects_d_against_the_demo_company(sandbox_db: tuple[Path, str]) -> None:
-    """The first plan splits Default into client projects: most Default memberships go,
-    so it needs --allow-mass-change, and says so."""
-    refused = plan(sandbox_db, PROJECTS_D, "--detailed-exitcode")
-    assert refused.exit_code == 1, refused.output
-    assert refused.stdout.startswith("!! NOT APPLICABLE: 1 blocking violation")
-    assert "--allow-mass-change [mass_remove]" in refused.stdout
-    result = plan(
-        sandbox_db, PROJECTS_D, "--format", "json", "--detailed-exitcode", "--allow-mass-change"
-    )
+    """The first plan splits Default into client projects. People leaving Default for
+    their client's project are relocated, not removed, so the plan is applicable."""
+    result = plan(sandbox_db, PROJECTS_D, "--format", "json", "--detailed-exitcode")
     assert result.exit_code == 2, result.output
     data = json.loads(result.stdout)
     assert data["applicable"] is True

@@ -125,3 +125,12 @@ def test_max_view_all_users_counts_admins_and_view_all_holders() -> None:
     ]
     two = PlanSettings(policies=(PolicySpec("limits", max_view_all_users=2),))
     assert codes(plan(live, live, two)) == []
+
+
+def test_relocated_members_do_not_count_as_removed() -> None:
+    users = [f"u{i}" for i in range(20)]
+    live = world(proj("A", users), proj("B"), roles=[ADMINS])
+    moved = desired(proj("A", users[:10]), proj("B", users[10:]))
+    assert codes(plan(moved, live)) == []  # 10 relocations, nobody loses every project
+    dropped = desired(proj("A", users[:10]), proj("B", users[10:12]))
+    assert codes(plan(dropped, live)) == ["mass_remove"]  # 8 removed outright = 40%
