@@ -33,6 +33,7 @@ from reconciler.live.client import ApiClient
 from reconciler.live.retry import Sleep
 from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings
+from reconciler.live.tuning import client_settings
 
 TOKEN_ENV = "RECONCILER_TOKEN"  # noqa: S105 -- the name of a variable, not a secret
 SANDBOX_PREFIX = "sandbox:"
@@ -152,10 +153,10 @@ def open_target(
         assert parsed.path is not None
         transport, secret = _sandbox(parsed.path, secret, notice or _stderr)
         url = SANDBOX_BASE_URL
-        # in-process: no network to spare, so no client-side rate limit by default
-        settings = settings or ClientSettings(rate_limit=None)
     elif secret is None:
         raise UsageError(f"no API token: set {TOKEN_ENV} or pass --token-file")
+    # in-process: no network to spare, so no client-side rate limit by default
+    settings = settings or client_settings(in_process=parsed.kind == "sandbox")
     return ApiClient(
         url, token=secret, settings=settings, transport=transport, sleep=sleep, rng=rng
     )
