@@ -23,7 +23,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Save the plan (JSON, checksummed) for a later `reconciler apply --plan FILE`.",
+    help="Save the plan (JSON, checksummed) for a later `reconciler apply FILE`.",
 )
 @click.option(
     "--detailed-exitcode",
