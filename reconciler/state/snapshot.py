@@ -64,7 +64,7 @@ class Snapshot:
             "security_type": self.security_type,
             "users": sorted(self.users),
             "groups": {g: sorted(m) for g, m in sorted(self.groups.items())},
-            "objects": [list(o) for o in sorted(self.objects)],
+            "objects": sorted(self.objects),
             "roles": {
                 n: {
                     "permissions": sorted(r.permissions),
@@ -78,7 +78,7 @@ class Snapshot:
                     "description": p.description,
                     "users": sorted(p.users),
                     "groups": sorted(p.groups),
-                    "objects": [list(o) for o in sorted(p.objects)],
+                    "objects": sorted(p.objects),
                 }
                 for n, p in sorted(self.projects.items())
             },
