@@ -32,6 +32,9 @@ class ApplyOptions:
     color: bool
 
 
+#: Not-started changes listed one by one after a failed apply; the rest are counted.
+NOT_STARTED_SHOWN = 20
+
 #: Above this many changes a terminal gets a progress bar instead of one line per batch.
 PROGRESS_BAR_MIN = 6
 
@@ -208,8 +211,14 @@ def _report(applied: Applied, audit_log: Path) -> None:
         err=True,
     )
     for status in ("failed", "unknown", "not_started"):
-        for outcome in result.with_status(status):
+        outcomes = result.with_status(status)
+        # Every failure and unknown is listed; what did not start is what `plan` shows.
+        shown = outcomes if status != "not_started" else outcomes[:NOT_STARTED_SHOWN]
+        for outcome in shown:
             line = describe(outcome.change)
             why = f": {outcome.error}" if outcome.error else ""
             click.echo(f"  {status.replace('_', ' ')}: {line.symbol} {line.subject}{why}", err=True)
+        if len(outcomes) > len(shown):
+            more = len(outcomes) - len(shown)
+            click.echo(f"  ... and {more} more not started (all in the audit record)", err=True)
     click.echo("Run `reconciler plan` to see what remains; `reconciler apply` converges.", err=True)
