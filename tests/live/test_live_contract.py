@@ -141,14 +141,14 @@ def test_writes_do_what_they_say(live: Live) -> None:
         "users": ["sv.bank"],
         "groups": ["bank-collectors"],
         "objects": [
-            ["crm_forms", "Bank Debtor Card"],
-            ["queues", "Bank Collections Inbound"],
-            ["schedules", "24x7"],
+            ("crm_forms", "Bank Debtor Card"),
+            ("queues", "Bank Collections Inbound"),
+            ("schedules", "24x7"),
         ],
     }
     default = final["projects"]["Default"]
     assert "sv.bank" not in default["users"] and "bank-collectors" not in default["groups"]
-    assert ["queues", "Bank Collections Inbound"] not in default["objects"]
+    assert ("queues", "Bank Collections Inbound") not in default["objects"]
     # Bank: created (1), contents (2), two moves in (4): the client tracked every version
     assert final["versions"]["Bank"] == 4
 
