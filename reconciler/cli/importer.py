@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
 
 from reconciler.cli.options import target_options
-from reconciler.cli.session import fail, open_client, stderr_notice
+from reconciler.cli.session import fail, open_client, run_async, stderr_notice
 from reconciler.errors import ReconcilerError
 from reconciler.importer import placed_overlaps, write_projects_dir
 from reconciler.state.snapshot import Snapshot
@@ -42,7 +41,7 @@ def import_command(*, out_dir: Path, target: str, token_file: Path | None, force
     `reconciler plan` against the same target shows no changes.
     """
     try:
-        snapshot = asyncio.run(_fetch(target, token_file))
+        snapshot = run_async(_fetch(target, token_file))
         written = write_projects_dir(snapshot, out_dir, force=force)
     except ReconcilerError as exc:
         fail(exc)

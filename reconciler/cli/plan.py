@@ -8,7 +8,7 @@ import click
 
 from reconciler.audit.git import git_metadata
 from reconciler.cli.options import config_dir_option, format_option, target_options
-from reconciler.cli.session import Planned, PlanOptions, fail, run_plan, use_color
+from reconciler.cli.session import Planned, PlanOptions, fail, paused_gc, run_plan, use_color
 from reconciler.errors import ReconcilerError
 from reconciler.plan.saved import save_plan
 from reconciler.render import render
@@ -86,7 +86,9 @@ def plan_command(
     except ReconcilerError as exc:
         fail(exc, exit_code=1)
     color = output_format == "text" and use_color(no_color)
-    click.echo(render(planned.plan, output_format, color=color), nl=False, color=color)
+    with paused_gc():  # else the collection the plan's making put off would come here
+        text = render(planned.plan, output_format, color=color)
+    click.echo(text, nl=False, color=color)
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 

@@ -7,7 +7,6 @@ membership and everything undeclared come from live).
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import json
 from collections.abc import Iterable
@@ -18,7 +17,14 @@ from typing import Any
 import click
 
 from reconciler.cli.options import config_dir_option, format_option, target_options
-from reconciler.cli.session import PlanOptions, fail, load_desired, open_client, plan_settings
+from reconciler.cli.session import (
+    PlanOptions,
+    fail,
+    load_desired,
+    open_client,
+    plan_settings,
+    run_async,
+)
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
@@ -66,7 +72,7 @@ def access_command(
         config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache
     )
     try:
-        snapshot = asyncio.run(_snapshot(options, state))
+        snapshot = run_async(_snapshot(options, state))
         if login is not None:
             data = user_report(snapshot, login)
         else:

@@ -7,11 +7,17 @@ previous names, so a rename reads as one rename rather than a create plus moves)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from reconciler.cli.session import Notice, Planned, PlanOptions, load_desired, open_session
+from reconciler.cli.session import (
+    Notice,
+    Planned,
+    PlanOptions,
+    load_desired,
+    open_session,
+    run_async,
+)
 from reconciler.drift.adopt import AdoptResult, adopt
 from reconciler.drift.attribution import hand_renames
 from reconciler.drift.report import DriftReport, build_report
@@ -61,7 +67,7 @@ def detect(options: PlanOptions, *, since: str | None, notice: Notice) -> Detect
                 entries = await session.client.read_changelog(since=since)
         return explain(planned, entries)
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def adopt_and_check(detected: Detected, options: PlanOptions) -> AdoptResult:
