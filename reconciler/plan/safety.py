@@ -87,9 +87,7 @@ def _removed_memberships(changes: Sequence[Change]) -> int:
     usual first plan, which takes people out of Default into their client's project)."""
     added = {(c.member_type, c.member) for c in changes if isinstance(c, MemberAdd)}
     return sum(
-        1
-        for c in changes
-        if isinstance(c, MemberRemove) and (c.member_type, c.member) not in added
+        1 for c in changes if isinstance(c, MemberRemove) and (c.member_type, c.member) not in added
     )
 
 

@@ -131,9 +131,7 @@ def test_no_terminal_and_no_auto_approve_is_refused(
     assert not audit_log(config_repo).exists()
 
 
-def test_token_never_in_output_or_audit(
-    config_repo: Path, served_sandbox: tuple[str, str]
-) -> None:
+def test_token_never_in_output_or_audit(config_repo: Path, served_sandbox: tuple[str, str]) -> None:
     result = apply(config_repo, served_sandbox)
     assert result.exit_code == 0
     token = served_sandbox[1]
@@ -148,9 +146,7 @@ def test_apply_converges_under_faults_without_double_application(
     url, token = served_sandbox
     settings: dict[str, object] = {"seed": 7, "retry_after": 0}
     settings.update(
-        {"error_rate": 0.25, "error_status": 503}
-        if fault == "error"
-        else {"throttle_rate": 0.25}
+        {"error_rate": 0.25, "error_status": 503} if fault == "error" else {"throttle_rate": 0.25}
     )
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as http:
         assert http.put(f"{url}/admin/faults", json=settings).status_code == 200
