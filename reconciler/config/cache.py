@@ -1,26 +1,31 @@
 """A content-hash cache of parsed files, so a second run re-parses only what changed.
 
-An entry holds the plain values a file's YAML parsed to, as JSON, under
-``<parent of the config dir>/.reconciler/cache/parse-v<N>/<sha256 of the bytes>.json``
-(``./.reconciler/cache/`` for the default ``./projects.d``). Only files that parsed with
-no problem are stored. The key is the file's content hash plus :data:`LOADER_VERSION`,
-and only parsing is cached: schema validation and the static rules run on every load,
-so an entry can never turn an invalid file valid. An unreadable, corrupt or foreign
-entry is a miss, never an error; a cache that cannot be written is silently skipped.
-JSON rather than pickle or marshal: loading an entry can never run code or crash.
+The plain values each file's YAML parsed to are kept, keyed by the sha256 of the file's
+bytes, in one JSON pack per config directory:
+``<parent of the config dir>/.reconciler/cache/parse-v<N>/<name>-<hash of its path>.json``
+(``./.reconciler/cache/`` for the default ``./projects.d``). One file rather than one per
+entry: writing a thousand small files cost more than parsing them. The pack holds the
+entries of the last run only, so it never grows with old versions of files.
+
+Only files that parsed with no problem are stored, and only parsing is cached: schema
+validation and the static rules run on every load, so an entry can never turn an invalid
+file valid. An unreadable, corrupt or foreign pack or entry is a miss, never an error; a
+cache that cannot be written is silently skipped. JSON rather than pickle or marshal:
+loading the pack can never run code or crash.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Final
 
-#: Bump when the reader's output for the same bytes could change.
-LOADER_VERSION: Final = 1
+#: Bump when the reader's output for the same bytes, or the pack's shape, could change.
+LOADER_VERSION: Final = 2
 
 ENV_NO_CACHE: Final = "RECONCILER_NO_CACHE"
 
@@ -33,44 +38,66 @@ def cache_disabled_by_env() -> bool:
     return os.environ.get(ENV_NO_CACHE, "").strip().lower() not in ("", "0", "false", "no")
 
 
-class ParseCache:
-    """Parsed documents of files, keyed by the sha256 of their bytes."""
+def pack_name(config_dir: Path) -> str:
+    """The pack of one config directory: its name plus a hash of its absolute path."""
+    where = str(config_dir.absolute()).encode("utf-8", "surrogateescape")
+    return f"{config_dir.absolute().name}-{hashlib.sha256(where).hexdigest()[:12]}.json"
 
-    def __init__(self, root: Path) -> None:
-        self.directory = root / f"parse-v{LOADER_VERSION}"
-        self._writable = True
+
+class ParseCache:
+    """Parsed documents of files, keyed by the sha256 of their bytes.
+
+    ``get`` and ``put`` work in memory; ``save`` writes the entries this run used (hits
+    and new ones) back to the pack, only when they differ from what was read.
+    """
+
+    def __init__(self, root: Path, name: str = "default.json") -> None:
+        self.path = root / f"parse-v{LOADER_VERSION}" / name
+        self._stored: dict[str, object] | None = None
+        self._used: dict[str, list[object]] = {}
+
+    def _pack(self) -> dict[str, object]:
+        if self._stored is None:
+            self._stored = {}
+            try:
+                with open(self.path, "rb") as handle:
+                    pack = json.loads(handle.read())
+            except (OSError, ValueError, RecursionError):
+                return self._stored
+            if (
+                isinstance(pack, dict)
+                and pack.get("loader") == LOADER_VERSION
+                and isinstance(pack.get("entries"), dict)
+            ):
+                self._stored = pack["entries"]
+        return self._stored
 
     def get(self, digest: str) -> list[object] | None:
-        try:
-            with open(self.directory / f"{digest}.json", "rb") as handle:
-                entry = json.loads(handle.read())
-        except (OSError, ValueError, RecursionError):
+        documents = self._pack().get(digest)
+        if not isinstance(documents, list):
             return None
-        if (
-            not isinstance(entry, dict)
-            or entry.get("loader") != LOADER_VERSION
-            or entry.get("sha256") != digest
-            or not isinstance(entry.get("documents"), list)
-        ):
-            return None
-        documents: list[object] = entry["documents"]
+        self._used[digest] = documents
         return documents
 
     def put(self, digest: str, documents: list[object]) -> None:
-        if not self._writable:
-            return
-        entry = {"loader": LOADER_VERSION, "sha256": digest, "documents": documents}
+        self._used[digest] = documents
+
+    def save(self) -> None:
+        if self._used.keys() == self._pack().keys():
+            return  # every entry was a hit and none is stale: nothing to write
+        pack = {"loader": LOADER_VERSION, "entries": self._used}
         try:
-            data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            data = json.dumps(pack, ensure_ascii=False, separators=(",", ":")).encode()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
-                os.replace(tmp, self.directory / f"{digest}.json")
+                os.replace(tmp, self.path)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
         except (OSError, ValueError, TypeError, RecursionError):
-            self._writable = False
+            return
+        self._stored = dict(self._used)

@@ -21,7 +21,12 @@ from typing import Final
 
 from pydantic import ValidationError
 
-from reconciler.config.cache import ParseCache, cache_disabled_by_env, default_cache_dir
+from reconciler.config.cache import (
+    ParseCache,
+    cache_disabled_by_env,
+    default_cache_dir,
+    pack_name,
+)
 from reconciler.config.loaded import LoadedConfig, LoadedDocument
 from reconciler.config.models import DOCUMENT_ADAPTER
 from reconciler.config.positions import SourceDocument, SourceFile
@@ -50,12 +55,14 @@ def load_config(
         raise UsageError(f"config directory not found: {config_dir}")
     cache = None
     if use_cache and not cache_disabled_by_env():
-        cache = ParseCache(cache_dir or default_cache_dir(config_dir))
+        cache = ParseCache(cache_dir or default_cache_dir(config_dir), pack_name(config_dir))
     run = _Run(config_dir, cache)
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         run.read_all()
+        if cache is not None:
+            cache.save()
     finally:
         if was_enabled:
             gc.enable()

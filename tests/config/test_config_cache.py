@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from config_helpers import EXAMPLES
 
-from reconciler.config.cache import LOADER_VERSION, ParseCache, default_cache_dir
+from reconciler.config.cache import LOADER_VERSION, ParseCache, default_cache_dir, pack_name
 from reconciler.config.loader import load_config
 from reconciler.errors import ConfigError
 
@@ -22,25 +22,47 @@ def config(tmp_path: Path) -> Path:
     return target
 
 
-def entry_path(config: Path, relative: str) -> Path:
-    digest = hashlib.sha256((config / relative).read_bytes()).hexdigest()
-    return default_cache_dir(config) / f"parse-v{LOADER_VERSION}" / f"{digest}.json"
+def pack_path(config: Path) -> Path:
+    return default_cache_dir(config) / f"parse-v{LOADER_VERSION}" / pack_name(config)
+
+
+def digest(config: Path, relative: str) -> str:
+    return hashlib.sha256((config / relative).read_bytes()).hexdigest()
+
+
+def edit_entry(config: Path, relative: str, documents: object) -> None:
+    pack = json.loads(pack_path(config).read_text())
+    pack["entries"][digest(config, relative)] = documents
+    pack_path(config).write_text(json.dumps(pack))
+
+
+def entries(config: Path) -> dict[str, object]:
+    entries: dict[str, object] = json.loads(pack_path(config).read_text())["entries"]
+    return entries
 
 
 def test_cache_lives_next_to_the_config_dir(config: Path) -> None:
     load_config(config)
     assert default_cache_dir(config) == config.parent / ".reconciler" / "cache"
-    entries = list(default_cache_dir(config).rglob("*.json"))
-    assert len(entries) == len(list(config.rglob("*.yaml")))
-    assert entry_path(config, "roles.yaml").is_file()
+    files = sorted(config.rglob("*.yaml"))
+    assert set(entries(config)) == {digest(config, str(f.relative_to(config))) for f in files}
+
+
+def test_one_pack_per_config_dir(config: Path) -> None:
+    other = config.parent / "other.d"
+    shutil.copytree(config, other)
+    load_config(config)
+    load_config(other)
+    assert pack_path(config) != pack_path(other)
+    assert entries(config) == entries(other)
 
 
 def test_cached_values_are_reused_for_identical_bytes(config: Path) -> None:
     load_config(config)
-    entry = entry_path(config, "roles.yaml")
-    data = json.loads(entry.read_text())
-    data["documents"][2]["name"] = "QA Lead (from cache)"
-    entry.write_text(json.dumps(data))
+    documents = entries(config)[digest(config, "roles.yaml")]
+    assert isinstance(documents, list)
+    documents[2]["name"] = "QA Lead (from cache)"
+    edit_entry(config, "roles.yaml", documents)
     names = {r.name for r in load_config(config).roles}
     assert "QA Lead (from cache)" in names  # proves the entry was used, not the file
     assert "QA Lead" in {r.name for r in load_config(config, use_cache=False).roles}
@@ -48,28 +70,46 @@ def test_cached_values_are_reused_for_identical_bytes(config: Path) -> None:
 
 def test_a_cache_entry_cannot_make_invalid_documents_valid(config: Path) -> None:
     load_config(config)
-    entry = entry_path(config, "roles.yaml")
-    data = json.loads(entry.read_text())
-    data["documents"][2]["permissions"] = ["see_everything"]
-    entry.write_text(json.dumps(data))
+    documents = entries(config)[digest(config, "roles.yaml")]
+    assert isinstance(documents, list)
+    documents[2]["permissions"] = ["see_everything"]
+    edit_entry(config, "roles.yaml", documents)
     with pytest.raises(ConfigError, match="unknown permission 'see_everything'"):
         load_config(config)
 
 
-def test_a_changed_file_misses_the_cache(config: Path) -> None:
+def test_a_changed_file_misses_the_cache_and_its_old_entry_goes(config: Path) -> None:
     load_config(config)
+    old = digest(config, "roles.yaml")
     roles = config / "roles.yaml"
     roles.write_text(roles.read_text().replace("name: QA Lead", "name: Quality Lead"))
     assert "Quality Lead" in {r.name for r in load_config(config).roles}
+    assert digest(config, "roles.yaml") in entries(config)
+    assert old not in entries(config)
+
+
+def test_an_unchanged_tree_does_not_rewrite_the_pack(config: Path) -> None:
+    load_config(config)
+    before = pack_path(config).stat().st_mtime_ns
+    load_config(config)
+    assert pack_path(config).stat().st_mtime_ns == before
 
 
 @pytest.mark.parametrize(
     "garbage",
-    [b"", b"{not json", b"[]", b'{"loader": 1, "sha256": "x", "documents": []}', b"\xff\xfe"],
+    [b"", b"{not json", b"[]", b'{"loader": 2, "entries": []}', b"\xff\xfe"],
 )
-def test_corrupt_entries_are_ignored(config: Path, garbage: bytes) -> None:
+def test_a_corrupt_pack_is_ignored_and_replaced(config: Path, garbage: bytes) -> None:
     load_config(config)
-    entry_path(config, "roles.yaml").write_bytes(garbage)
+    pack_path(config).write_bytes(garbage)
+    assert {r.name for r in load_config(config).roles} == {"Admin", "Supervisor", "QA Lead"}
+    assert digest(config, "roles.yaml") in entries(config)
+
+
+@pytest.mark.parametrize("junk", [None, "text", {"a": 1}, 3])
+def test_a_corrupt_entry_is_a_miss(config: Path, junk: object) -> None:
+    load_config(config)
+    edit_entry(config, "roles.yaml", junk)
     assert {r.name for r in load_config(config).roles} == {"Admin", "Supervisor", "QA Lead"}
 
 
@@ -77,7 +117,8 @@ def test_invalid_files_are_not_cached(config: Path) -> None:
     (config / "broken.yaml").write_text("a: [unclosed\n")
     with pytest.raises(ConfigError):
         load_config(config)
-    assert not entry_path(config, "broken.yaml").exists()
+    assert digest(config, "broken.yaml") not in entries(config)
+    assert digest(config, "roles.yaml") in entries(config)
 
 
 def test_no_cache_flag_and_environment(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,5 +143,7 @@ def test_entries_round_trip(tmp_path: Path) -> None:
     cache = ParseCache(tmp_path)
     documents: list[object] = [{"a": [1, 2.5, None, True, "x"]}, ["y"]]
     cache.put("abc", documents)
-    assert cache.get("abc") == documents
-    assert cache.get("other") is None
+    cache.save()
+    again = ParseCache(tmp_path)
+    assert again.get("abc") == documents
+    assert again.get("other") is None
