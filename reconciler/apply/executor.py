@@ -129,6 +129,11 @@ async def execute(
                 break
             await asyncio.gather(*(run.run_batch(b) for b in phase))
     except asyncio.CancelledError:
+        # Handled here (the caller records the interrupted apply), so the task is no
+        # longer being cancelled: later timeouts and task groups in it work normally.
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
         return _result(changes, run, interrupted=True)
     return _result(changes, run, interrupted=False)
 
