@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
 
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.importer.documents import FileSpec, layout
+from reconciler.importer.emit import emit
 from reconciler.state.snapshot import Snapshot
 
 #: Where the JSON Schema of the documents lives, relative to the repository root.
 SCHEMA_PATH = PurePosixPath("schemas/projects.schema.json")
 HEADER = "# Written by `reconciler import` from the live platform; edit freely.\n"
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096
-    yaml.explicit_start = False
-    return yaml
 
 
 def modeline(path: PurePosixPath) -> str:
@@ -34,22 +22,12 @@ def modeline(path: PurePosixPath) -> str:
     return f"# yaml-language-server: $schema={up}{SCHEMA_PATH}\n"
 
 
-def _commented(doc: dict[str, Any], comments: dict[str, str]) -> CommentedMap:
-    data = CommentedMap(doc)
-    for key, text in comments.items():
-        if key in data:
-            data.yaml_set_comment_before_after_key(key, before=text)
-    return data
-
-
 def render_file(spec: FileSpec) -> str:
     """The text of one file: modeline, header, documents separated by ``---``."""
-    yaml = _yaml()
-    parts: list[str] = []
-    for index, doc in enumerate(spec.documents):
-        stream = io.StringIO()
-        yaml.dump(_commented(doc, spec.comments if index == 0 else {}), stream)
-        parts.append(stream.getvalue())
+    parts = [
+        emit(doc, spec.comments if index == 0 else None)
+        for index, doc in enumerate(spec.documents)
+    ]
     return modeline(spec.path) + HEADER + "---\n".join(parts)
 
 
