@@ -30,7 +30,7 @@ from reconciler.config.cache import (
 from reconciler.config.loaded import LoadedConfig, LoadedDocument
 from reconciler.config.models import DOCUMENT_ADAPTER
 from reconciler.config.positions import SourceDocument, SourceFile
-from reconciler.config.rules import check_rules, duplicate_entries_raw
+from reconciler.config.rules import ObjectClaims, check_rules, duplicate_entries_raw, raw_claims
 from reconciler.config.schema_errors import problems_from_validation
 from reconciler.config.yamlread import parse_text
 from reconciler.errors import ConfigError, Position, Problem, UsageError
@@ -71,7 +71,7 @@ def load_config(
         problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
     parse_failed = bool(problems)
     documents = run.validate()
-    problems.extend(check_rules(documents, references_complete=not parse_failed))
+    problems.extend(check_rules(documents, references_complete=not parse_failed, broken=run.broken))
     if problems:
         raise ConfigError(problems)
     digest = files_digest((f.relative, f.sha256) for f in run.files)
@@ -100,6 +100,8 @@ class _Run:
     cache: ParseCache | None
     files: list[_File] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: single-project claims of Project documents that failed validation
+    broken: list[ObjectClaims] = field(default_factory=list)
 
     def read_all(self) -> None:
         for relative in self._discover():
@@ -195,6 +197,9 @@ class _Run:
                 except ValidationError as exc:
                     self.problems.extend(problems_from_validation(exc, source))
                     self.problems.extend(duplicate_entries_raw(value, source))
+                    claims = raw_claims(value, source)
+                    if claims is not None:
+                        self.broken.append(claims)
         return documents
 
 

@@ -8,6 +8,7 @@ two places conflict. Rules need no live system.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from reconciler.config.loaded import LoadedDocument, Model
@@ -26,15 +27,23 @@ SINGULAR: Final = {
 
 
 def check_rules(
-    documents: Sequence[LoadedDocument], *, references_complete: bool = True
+    documents: Sequence[LoadedDocument],
+    *,
+    references_complete: bool = True,
+    broken: Sequence[ObjectClaims] = (),
 ) -> list[Problem]:
     """Every static-rule problem of ``documents``. With ``references_complete`` false
-    (some file failed to parse) references to undeclared projects are not reported."""
+    (some file failed to parse) references to undeclared projects are not reported.
+    ``broken`` are the claims of Project documents that failed validation (see
+    :func:`raw_claims`): they take part in the single-project rule."""
     projects = [d for d in documents if isinstance(d.model, Project)]
+    claims = sorted(
+        [*map(_claims, projects), *broken], key=lambda c: (c.source.path, c.source.index)
+    )
     problems = list(_duplicate_entries(documents))
     problems += _unique_names(documents)
     problems += _previous_names(projects)
-    problems += _single_project(projects)
+    problems += _single_project(claims)
     problems += _company(documents, projects)
     problems += _roles(documents)
     problems += _policies(documents, projects, references_complete)
@@ -163,22 +172,53 @@ def _previous_names(projects: Sequence[LoadedDocument]) -> Iterator[Problem]:
             claimed.setdefault(old, document)
 
 
-def _single_project(projects: Sequence[LoadedDocument]) -> Iterator[Problem]:
-    for kind in OBJECT_KINDS:
-        if kind not in SINGLE_PROJECT_KINDS:
-            continue
-        holder: dict[str, LoadedDocument] = {}
-        for document in projects:
-            for index, name in enumerate(getattr(_project(document).objects, kind)):
-                first = holder.setdefault(name, document)
-                if first is document:
+@dataclass(frozen=True, slots=True)
+class ObjectClaims:
+    """The single-project objects one Project document lists, and where it is."""
+
+    project: str
+    source: SourceDocument
+    objects: dict[str, list[str]]
+
+
+def _claims(document: LoadedDocument) -> ObjectClaims:
+    objects = _project(document).objects
+    lists = {kind: getattr(objects, kind) for kind in SINGLE_PROJECT_KINDS}
+    return ObjectClaims(_project(document).name, document.source, lists)
+
+
+def raw_claims(value: dict[str, object], source: SourceDocument) -> ObjectClaims | None:
+    """The claims of a Project document that failed schema validation, so that its
+    conflicts with other projects are reported in the same run (strings only)."""
+    name, objects = value.get("name"), value.get("objects")
+    if value.get("kind") != "Project" or not isinstance(name, str):
+        return None
+    if not isinstance(objects, dict):
+        return None
+    lists = {
+        kind: [item if isinstance(item, str) else "" for item in items]
+        for kind in SINGLE_PROJECT_KINDS
+        if isinstance(items := objects.get(kind), list)
+    }
+    return ObjectClaims(name, source, lists)
+
+
+def _single_project(claims: Sequence[ObjectClaims]) -> Iterator[Problem]:
+    for kind in SINGLE_PROJECT_KINDS:
+        holder: dict[str, tuple[ObjectClaims, int]] = {}
+        for claim in claims:
+            for index, name in enumerate(claim.objects.get(kind, ())):
+                if not name:
+                    continue
+                first, at = holder.setdefault(name, (claim, index))
+                if first is claim:
                     continue
                 singular = SINGULAR[kind]
-                place = document.position(("objects", kind, index))
-                there = _ref(place, first.item_position(("objects", kind), name))
+                place = claim.source.position(("objects", kind, index))
+                there = _ref(place, first.source.position(("objects", kind, at)))
                 yield Problem(
                     place,
-                    f"{singular} '{name}' is already in project '{first.name}' "
+                    f"{singular} '{name}' is already in project '{first.project}' "
                     f"({there}); a {singular} "
                     "belongs to one project at most",
                     code="single_project",

@@ -113,6 +113,18 @@ def test_single_project_rule_names_both_files(tmp_path: Path) -> None:
     )
 
 
+
+def test_single_project_rule_also_counts_a_document_with_schema_errors(tmp_path: Path) -> None:
+    queue = "objects:\n  queues:\n    - Shared Queue\n    - 7\n"
+    write(tmp_path, "a.yaml", PROJECT.format(name="A", users="a") + "colour: red\n" + queue)
+    write(tmp_path, "b.yaml", PROJECT.format(name="B", users="b") + queue)
+    found = problems_of(tmp_path)
+    assert any("unknown field 'colour'" in p for p in found), found
+    assert f"{tmp_path}/b.yaml:8:7: error: queue 'Shared Queue' is already in project 'A' " in (
+        "\n".join(found)
+    )
+    assert len(found) == 4, found  # colour, the shared queue, and 7 (not a string) twice
+
 def test_position_lookups_for_later_stages() -> None:
     loaded = load_config(EXAMPLES, use_cache=False)
     bank = str(EXAMPLES / "projects" / "bank-collections.yaml")
