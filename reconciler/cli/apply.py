@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,15 +133,16 @@ async def _apply(
         check_permissions(session.planned.identity, plan.changes, need_write=True)
         if saved is None and not how.auto_approve:
             _confirm()
-        applied = await apply_plan(
-            plan,
-            session.client,
-            origin=origin,
-            target_label=session.planned.target_label,
-            audit=AuditLog(how.audit_log),
-            concurrency=how.concurrency,
-            progress=_progress(len(plan.changes)),
-        )
+        with _progress(len(plan.changes)) as progress:
+            applied = await apply_plan(
+                plan,
+                session.client,
+                origin=origin,
+                target_label=session.planned.target_label,
+                audit=AuditLog(how.audit_log),
+                concurrency=how.concurrency,
+                progress=progress,
+            )
     _report(applied, how.audit_log)
     if how.git_notes:
         warning = note_on_commit(options.config_dir, origin, applied)
@@ -174,8 +176,11 @@ def _confirm() -> None:
         raise ApplyError("apply cancelled; nothing was changed")
 
 
-def _progress(total: int) -> Progress:
-    """A progress bar on a terminal for big applies, else one plain line per batch."""
+@contextmanager
+def _progress(total: int) -> Iterator[Progress]:
+    """A progress bar on a terminal for big applies, else one plain line per batch.
+    The bar is finished on the way out, whatever happened (it hides the cursor while
+    it runs and shows it again when finished)."""
     done = 0
     bar = None
     if sys.stderr.isatty() and total >= PROGRESS_BAR_MIN:
@@ -192,7 +197,11 @@ def _progress(total: int) -> Progress:
         more = f" (+{len(outcomes) - 1} more)" if len(outcomes) > 1 else ""
         click.echo(f"[{done}/{total}] {first.status}: {line.symbol} {line.subject}{more}", err=True)
 
-    return report
+    if bar is None:
+        yield report
+        return
+    with bar:
+        yield report
 
 
 def _report(applied: Applied, audit_log: Path) -> None:

@@ -1,0 +1,78 @@
+"""``reconciler apply`` at a real terminal (a pseudo-terminal): the confirmation
+prompt, the progress bar, and a terminal left as it was found."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEADLINE = 120.0
+PROMPT = b"Only 'yes' will be accepted"
+HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
+
+
+def at_terminal(repo: Path, args: list[str], answer: bytes | None) -> tuple[int, str]:
+    """Run ``reconciler ARGS`` with stdin, stdout and stderr on a pseudo-terminal,
+    typing ``answer`` at the confirmation prompt; answers the exit code and the screen."""
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        cwd=repo,
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**env, "NO_COLOR": "1", "COLUMNS": "100"},
+    )
+    os.close(child)
+    screen, answered, end = b"", False, time.monotonic() + DEADLINE
+    try:
+        while time.monotonic() < end:
+            ready, _, _ = select.select([main], [], [], 0.2)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+            if answer is not None and not answered and PROMPT in screen:
+                os.write(main, answer)
+                answered = True
+        else:
+            raise AssertionError(f"no exit within {DEADLINE} s: {screen[-2000:]!r}")
+        return proc.wait(timeout=30), screen.decode(errors="replace")
+    finally:
+        os.close(main)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_yes_applies_with_a_progress_bar_and_restores_the_cursor(config_repo: Path) -> None:
+    code, screen = at_terminal(config_repo, ["apply"], b"yes\n")
+    assert code == 0, screen
+    assert "Phase 3: members and objects added, objects moved" in screen  # the plan first
+    assert "Applying  [" in screen and "100%" in screen
+    assert "[1/" not in screen  # no plain progress lines at a terminal
+    assert "Apply complete: 125 change(s) applied" in screen
+    assert screen.count(HIDE_CURSOR) > 0
+    assert screen.rfind(SHOW_CURSOR) > screen.rfind(HIDE_CURSOR), "cursor left hidden"
+
+
+def test_anything_but_yes_changes_nothing(config_repo: Path) -> None:
+    code, screen = at_terminal(config_repo, ["apply"], b"y\n")
+    assert code == 1, screen
+    assert "apply cancelled; nothing was changed" in screen
+    assert not (config_repo / ".reconciler" / "audit.jsonl").exists()
+    code, screen = at_terminal(config_repo, ["plan", "--detailed-exitcode"], None)
+    assert code == 2, screen  # everything is still to do
