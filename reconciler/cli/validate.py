@@ -11,6 +11,7 @@ from reconciler.cli.options import config_dir_option, format_option
 from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
 from reconciler.errors import ConfigError, UsageError
+from reconciler.fsutil import write_text_atomic
 
 DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 
@@ -76,7 +77,7 @@ def schema_command(out: Path) -> None:
         return
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        write_text_atomic(out, text)
     except OSError as exc:
         raise click.FileError(str(out), hint=exc.strerror or str(exc)) from exc
     click.echo(f"wrote {out}")

@@ -16,13 +16,13 @@ loading the pack can never run code or crash.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Final
+
+from reconciler.fsutil import write_text_atomic
 
 #: Bump when the reader's output for the same bytes, or the pack's shape, could change.
 LOADER_VERSION: Final = 2
@@ -87,17 +87,9 @@ class ParseCache:
             return  # every entry was a hit and none is stale: nothing to write
         pack = {"loader": LOADER_VERSION, "entries": self._used}
         try:
-            data = json.dumps(pack, ensure_ascii=False, separators=(",", ":")).encode()
+            text = json.dumps(pack, ensure_ascii=False, separators=(",", ":"))
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_text_atomic(self.path, text)
         except (OSError, ValueError, TypeError, RecursionError):
             return
         self._stored = dict(self._used)

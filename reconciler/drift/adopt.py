@@ -31,6 +31,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from reconciler.errors import ConfigError, Position, Problem, ReconcilerError
+from reconciler.fsutil import write_text_atomic
 from reconciler.importer.documents import FileSpec, project_doc, project_slugs
 from reconciler.importer.writer import render_file
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
@@ -272,19 +273,21 @@ def add_unmanaged_roles(
 
 def add_unmanaged_projects(
     root: Path, live: Snapshot, declared: set[str], result: AdoptResult
-) -> None:
+) -> dict[Path, str]:
+    """New files for live projects no file declares: path -> text (not written yet)."""
     missing = sorted(n for n in live.projects if n not in declared)
     slugs = project_slugs(missing)
+    new: dict[Path, str] = {}
     for name in missing:
         stem = slugs[name]
         path, n = root / "projects" / f"{stem}.yaml", 2
-        while path.exists():
+        while path.exists() or path in new:
             path, n = root / "projects" / f"{stem}-{n}.yaml", n + 1
         spec = FileSpec(PurePosixPath("projects") / path.name, (project_doc(live.projects[name]),))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render_file(spec), encoding="utf-8")
+        new[path] = render_file(spec)
         result.created.append(path)
         result.notes.append(f"project {name} was not declared: wrote {path.relative_to(root)}")
+    return new
 
 
 def config_files(root: Path) -> list[Path]:
@@ -292,23 +295,31 @@ def config_files(root: Path) -> list[Path]:
 
 
 def adopt(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -> AdoptResult:
-    """Rewrite the files under ``config_dir`` so that they declare ``live``."""
+    """Rewrite the files under ``config_dir`` so that they declare ``live``.
+
+    Every new text is rendered before the first file is touched, and each file is
+    replaced atomically, so a failure leaves no file half-written."""
     result = AdoptResult()
     try:
         files = [load_file(p) for p in config_files(config_dir)]
         run = _Adoption(live, hand_renames, result)
         adopt_documents(files, run)
         add_unmanaged_roles(files, live, run.roles, config_dir, result)
+        texts: dict[Path, str] = {}
         for file in files:
             if not file.changed:
                 continue
             if file.documents:
-                file.path.write_text(dump_file(file), encoding="utf-8")
+                texts[file.path] = dump_file(file)
                 result.changed.append(file.path)
             else:
-                file.path.unlink()
                 result.removed.append(file.path)
-        add_unmanaged_projects(config_dir, live, run.projects, result)
+        texts.update(add_unmanaged_projects(config_dir, live, run.projects, result))
+        for path, text in texts.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(path, text)
+        for path in result.removed:
+            path.unlink()
     except OSError as exc:
         raise ReconcilerError(f"cannot rewrite {config_dir}: {exc.strerror or exc}") from exc
     return result

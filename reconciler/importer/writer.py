@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 
 from reconciler.errors import ReconcilerError, UsageError
+from reconciler.fsutil import write_text_atomic
 from reconciler.importer.documents import FileSpec, layout
 from reconciler.importer.emit import emit
 from reconciler.state.snapshot import Snapshot
@@ -62,9 +62,7 @@ def write_projects_dir(snapshot: Snapshot, out_dir: Path, *, force: bool = False
         for spec in layout(snapshot):
             target = out_dir.joinpath(*spec.path.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_text(render_file(spec), encoding="utf-8")
-            os.replace(tmp, target)
+            write_text_atomic(target, render_file(spec))
             written.append(target)
     except OSError as exc:
         raise ReconcilerError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from reconciler import __version__
 from reconciler.errors import Position, StalePlanError, UsageError
+from reconciler.fsutil import write_text_atomic
 from reconciler.plan.changes import change_from_dict
 from reconciler.plan.model import FORMAT_VERSION, AccessDelta, Plan, Sight, Violation
 
@@ -95,12 +94,8 @@ def save_plan(
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
     except OSError as exc:
         raise UsageError(f"cannot write plan file {path}: {exc.strerror or exc}") from exc
 
