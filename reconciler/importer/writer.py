@@ -35,35 +35,37 @@ def _existing_yaml(out_dir: Path) -> list[Path]:
     return sorted(p for p in out_dir.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
 
 
-def _prepare(out_dir: Path, force: bool) -> None:
+def _prepare(out_dir: Path, force: bool) -> list[Path]:
+    """Check ``out_dir`` may be written; answers the YAML files ``force`` will replace."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir} exists and is not a directory")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        if not force:
-            raise UsageError(
-                f"{out_dir} is not empty: choose an empty or new directory, or pass "
-                "--force to replace the YAML files in it"
-            )
-        for stale in _existing_yaml(out_dir):
-            stale.unlink()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not (out_dir.is_dir() and any(out_dir.iterdir())):
+        return []
+    if not force:
+        raise UsageError(
+            f"{out_dir} is not empty: choose an empty or new directory, or pass "
+            "--force to replace the YAML files in it"
+        )
+    return _existing_yaml(out_dir)
 
 
 def write_projects_dir(snapshot: Snapshot, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Write a complete config directory for ``snapshot`` into ``out_dir``.
 
-    Refuses a non-empty ``out_dir`` unless ``force`` (which first removes every
-    ``*.yaml``/``*.yml`` file under it, so no stale document survives). Returns the
-    files written, in order.
+    Refuses a non-empty ``out_dir`` unless ``force``, which replaces every
+    ``*.yaml``/``*.yml`` file under it so no stale document survives. Every file is
+    rendered first and written atomically; a stale file is removed only once the new
+    files are all written. Returns the files written, in order.
     """
+    texts = {out_dir.joinpath(*spec.path.parts): render_file(spec) for spec in layout(snapshot)}
     try:
-        _prepare(out_dir, force)
-        written: list[Path] = []
-        for spec in layout(snapshot):
-            target = out_dir.joinpath(*spec.path.parts)
+        stale = _prepare(out_dir, force)
+        for target, text in texts.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(target, render_file(spec))
-            written.append(target)
+            write_text_atomic(target, text)
+        for path in stale:
+            if path not in texts:
+                path.unlink()
     except OSError as exc:
         raise ReconcilerError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc
-    return written
+    return list(texts)

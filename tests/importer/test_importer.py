@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from importer_helpers import TRICKY, parse_dir
 from ruamel.yaml import YAML
 
-from reconciler.errors import UsageError
+from reconciler.errors import ReconcilerError, UsageError
 from reconciler.importer import placed_overlaps, project_slugs, slugify, write_projects_dir
 from reconciler.importer.documents import company_file
 from reconciler.plan.planner import plan
@@ -113,6 +113,17 @@ def test_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) -> None:
     assert (out / "README.txt").read_text() == "keep me\n"
     assert [p.name for p in written] == ["company.yaml"]
     assert parse_dir(out).snapshot.security_type == "simple"
+
+
+def test_a_failed_forced_import_keeps_the_old_files(tmp_path: Path) -> None:
+    out = tmp_path / "projects.d"
+    (out / "projects").mkdir(parents=True)
+    (out / "projects" / "old.yaml").write_text("apiVersion: reconciler/v1\n")
+    (out / "company.yaml").mkdir()  # a directory where company.yaml must go
+    with pytest.raises(ReconcilerError, match="cannot write"):
+        write_projects_dir(Snapshot(security_type="simple"), out, force=True)
+    assert (out / "projects" / "old.yaml").read_text() == "apiVersion: reconciler/v1\n"
+    assert sorted(p.name for p in out.rglob("*")) == ["company.yaml", "old.yaml", "projects"]
 
 
 def test_slugs_collide_nowhere_and_do_not_depend_on_order() -> None:
