@@ -191,10 +191,9 @@ def _summarised(plan: Plan, budget: int) -> str:
     if plan.access_impact:
         gained = sum(len(d.gained) for d in plan.access_impact)
         lost = sum(len(d.lost) for d in plan.access_impact)
-        access = (
-            f"### Access impact\n\n{len(plan.access_impact)} users see different objects "
-            f"(+{gained} / -{lost} in total)."
-        )
+        count = len(plan.access_impact)
+        who = "1 user sees" if count == 1 else f"{count} users see"
+        access = f"### Access impact\n\n{who} different objects (+{gained} / -{lost} in total)."
     unmanaged = ""
     if plan.unmanaged_projects or plan.unmanaged_roles:
         unmanaged = (

@@ -128,8 +128,8 @@ def _access(
 ) -> list[str]:
     if not deltas:
         return []
-    noun = "user" if len(deltas) == 1 else "users"
-    lines = [f"Access impact ({len(deltas)} {noun} see different objects):"]
+    who = "1 user sees" if len(deltas) == 1 else f"{len(deltas)} users see"
+    lines = [f"Access impact ({who} different objects):"]
     for delta in deltas[:max_users]:
         lines.append(f"  {clean(delta.user)}: +{len(delta.gained)} -{len(delta.lost)}")
         items = [("+", s) for s in delta.gained] + [("-", s) for s in delta.lost]
