@@ -106,7 +106,9 @@ def parse_object(snapshot: Snapshot, text: str) -> ObjectRef:
     """``KIND/NAME`` -> an object of ``snapshot``; ``UsageError`` with suggestions."""
     kind, sep, name = text.partition("/")
     if not sep or not name:
-        raise UsageError(f"--object wants KIND/NAME (e.g. queues/Bank IVR), not {clean(text)!r}")
+        raise UsageError(
+            f"--object wants KIND/NAME (e.g. call_scripts/Bank IVR), not {clean(text)!r}"
+        )
     if kind not in OBJECT_KINDS:
         raise UsageError(
             f"unknown object kind {clean(kind)!r}{did_you_mean(kind, OBJECT_KINDS)} "

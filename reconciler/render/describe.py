@@ -249,7 +249,7 @@ def summary_phrase(plan: Plan) -> str:
 
 
 def sight_label(sight: Sight) -> str:
-    """``queues/Bank IVR (Bank Collections)``; the ``*/*`` sight reads as everything."""
+    """``call_scripts/Bank IVR (Bank Collections)``; the ``*/*`` sight reads as everything."""
     if sight.kind == "*" and sight.object == "*":
         return "everything (Admin or view_all)"
     where = "all projects" if sight.project == "*" else clean(sight.project)
