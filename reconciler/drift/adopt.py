@@ -8,6 +8,8 @@ flow/block style of everything not touched stay as they were. What changes:
   description, and its member and object lists edited in place: entries live does not
   have are dropped, live extras are appended (sorted) at the end of each list;
 * a declared project that no longer exists live loses its document;
+* policies (``isolate``) and the Company's ``default_project.name`` follow those renames,
+  and a policy stops naming a project that is gone;
 * a declared role gets live's permissions and holders; one gone live loses its document;
 * the Company document gets live's security type;
 * a live project no file declares gets a new file ``projects/<slug>.yaml`` (Default
@@ -196,10 +198,15 @@ class _Adoption:
     result: AdoptResult
     projects: set[str] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
+    #: declared project name -> live name, and declared projects gone live
+    renamed: dict[str, str] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
 
 
 def adopt_documents(files: list[YamlFile], run: _Adoption) -> None:
-    """Edit every document in place, dropping those live no longer has."""
+    """Edit every document in place, dropping those live no longer has; then point
+    the references to renamed or removed projects (policies, the Default policy) at
+    what live holds."""
     for file in files:
         kept: list[Any] = []
         for doc in file.documents:
@@ -208,6 +215,32 @@ def adopt_documents(files: list[YamlFile], run: _Adoption) -> None:
             if keep:
                 kept.append(doc)
         file.documents = kept
+    for file in files:
+        for doc in file.documents:
+            file.changed |= _follow_projects(doc, run)
+
+
+def _follow_projects(doc: Any, run: _Adoption) -> bool:
+    """Rename (or drop) the project names a Policy or the Company refers to."""
+    changed = False
+    if _kind(doc) == "Policy" and isinstance(doc.get("isolate"), list):
+        isolate = doc["isolate"]
+        for index in reversed(range(len(isolate))):
+            name = str(isolate[index])
+            if name in run.gone:
+                del isolate[index]
+                run.result.notes.append(f"policy {doc.get('name')}: dropped project {name}")
+                changed = True
+            elif name in run.renamed:
+                isolate[index] = run.renamed[name]
+                changed = True
+    if _kind(doc) == "Company" and isinstance(doc.get("default_project"), dict):
+        default = doc["default_project"]
+        name = default.get("name")
+        if name is not None and str(name) in run.renamed:
+            default["name"] = run.renamed[str(name)]
+            changed = True
+    return changed
 
 
 def _adopt_one(doc: Any, run: _Adoption) -> tuple[bool, bool]:
@@ -220,9 +253,11 @@ def _adopt_one(doc: Any, run: _Adoption) -> tuple[bool, bool]:
         target = live_name_of(doc, live, run.hand)
         if target is None:
             run.result.notes.append(f"project {doc['name']} no longer exists live: removed")
+            run.gone.add(str(doc["name"]))
             return False, True
         changed = target != doc["name"]
         if changed:
+            run.renamed[str(doc["name"])] = target
             rename(doc, target, keep_old=str(doc["name"]) in run.hand)
         run.projects.add(target)
         return True, sync_project(doc, live.projects[target]) or changed

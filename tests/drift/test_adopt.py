@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from drift_helpers import parse_dir
@@ -65,6 +66,40 @@ def test_adopt_edits_in_place_drops_and_adds(tmp_path: Path) -> None:
     assert "name: Gone" not in team
     assert "name: Admin" in team
     assert (tmp_path / "company.yaml").read_text(encoding="utf-8") == FILES["company.yaml"]
+
+
+def test_policies_and_the_default_policy_follow_renamed_and_removed_projects(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "company.yaml": (
+            "apiVersion: reconciler/v1\nkind: Company\nsecurity_type: advanced\n"
+            "default_project:\n  name: Lobby\n  remove_placed_members: false\n"
+        ),
+        "projects.yaml": "".join(
+            f"---\napiVersion: reconciler/v1\nkind: Project\nname: {name}\n"
+            for name in ("Lobby", "Bank", "Fit", "Gone")
+        ),
+        "policies.yaml": (
+            "apiVersion: reconciler/v1\nkind: Policy\nname: walls\n"
+            "isolate:\n  - Bank  # the bank's contract\n  - Fit\n  - Gone\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    live = Snapshot(
+        projects={n: ProjectState(n) for n in ("Front Desk", "Bank Collections", "Fit")},
+        roles={"Admin": RoleState("Admin", users=frozenset({"root"}), builtin=True)},
+        users=frozenset({"root"}),
+    )
+    result = adopt(tmp_path, live, {"Lobby": "Front Desk", "Bank": "Bank Collections"})
+    assert "policy walls: dropped project Gone" in result.notes
+    policies = (tmp_path / "policies.yaml").read_text(encoding="utf-8")
+    assert re.search(r"\n  - Bank Collections +# the bank's contract\n  - Fit\n", policies)
+    assert "Gone" not in policies
+    assert "  name: Front Desk\n" in (tmp_path / "company.yaml").read_text(encoding="utf-8")
+    desired = parse_dir(tmp_path)  # valid again: every policy names a declared project
+    assert plan(desired.snapshot, live, desired.settings).changes == ()
 
 
 def test_guess_indent() -> None:
