@@ -110,9 +110,16 @@ def test_apply_runs_on_main_one_at_a_time() -> None:
     assert apply["on"]["push"]["branches"] == ["main"]
     assert apply["on"]["push"]["paths"] == ["projects.d/**"]
     assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
-    assert apply["permissions"] == {"contents": "read"}
+    assert apply["permissions"] == {"contents": "write"}  # the audit branch
     runs = _run_text(apply)
-    assert "reconciler apply --config-dir projects.d --auto-approve" in runs
+    assert "set -o pipefail\nreconciler apply --config-dir projects.d --auto-approve | tee" in runs
+    names = [step.get("name") for step in _steps(apply)]
+    restore, act, keep = (
+        names.index(n)
+        for n in ("Restore and verify the audit trail", "Apply", "Keep the audit trail")
+    )
+    assert restore < act < keep
+    assert _steps(apply)[keep]["if"] == "always() && steps.apply.outcome != 'skipped'"
     assert "$GITHUB_STEP_SUMMARY" in runs
     uploads = [s for s in _steps(apply) if "upload-artifact" in s.get("uses", "")]
     assert uploads[0]["with"]["path"] == ".reconciler/audit.jsonl"

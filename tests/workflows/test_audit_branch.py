@@ -1,0 +1,134 @@
+"""``.github/reconciler-audit.sh``: the audit log's hash chain across CI runs.
+
+Each "run" is what apply.yml does on a fresh runner: a new clone of the repository,
+restore the log from the ``reconciler-audit`` branch, ``reconciler apply``, keep the log.
+The remote is a bare repository in a temporary directory; the live platform is an
+embedded sandbox file that outlives the runs, as a real platform would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / ".github" / "reconciler-audit.sh"
+IDENTITY = ["-c", "user.name=Dev", "-c", "user.email=dev@example.com"]
+
+
+def sh(cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done.stdout + done.stderr
+
+
+class Remote:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bare = root / "origin.git"
+        self.live = root / "live.db"
+        self.runs = 0
+        sh(root, "git", "init", "-q", "--bare", "-b", "main", str(self.bare))
+        seed = root / "seed"
+        sh(root, "git", "clone", "-q", str(self.bare), str(seed))
+        shutil.copytree(ROOT / "projects.d", seed / "projects.d")
+        (seed / ".gitignore").write_text(".reconciler/\n")
+        sh(seed, "git", "add", "-A")
+        sh(seed, "git", *IDENTITY, "commit", "-q", "-m", "projects")
+        sh(seed, "git", "push", "-q", "origin", "main")
+
+    def env(self, clone: Path) -> dict[str, str]:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("RECONCILER_", "GIT"))}
+        return {
+            **base,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{base.get('PATH', '')}",
+            "RECONCILER_TARGET": f"sandbox:{self.live}",
+            "GITHUB_SHA": sh(clone, "git", "rev-parse", "HEAD").strip(),
+            "NO_COLOR": "1",
+        }
+
+    def clone(self) -> Path:
+        self.runs += 1
+        clone = self.root / f"run{self.runs}"
+        sh(self.root, "git", "clone", "-q", str(self.bare), str(clone))
+        return clone
+
+    def run_apply(self, clone: Path) -> str:
+        env = self.env(clone)
+        out = sh(clone, "bash", str(SCRIPT), "restore", env=env)
+        out += sh(
+            clone, "reconciler", "apply", "--config-dir", "projects.d", "--auto-approve", env=env
+        )
+        return out + sh(clone, "bash", str(SCRIPT), "keep", env=env)
+
+    def branch_log(self) -> list[dict[str, Any]]:
+        text = sh(
+            self.root, "git", "--git-dir", str(self.bare), "show", "reconciler-audit:audit.jsonl"
+        )
+        return [json.loads(line) for line in text.splitlines()]
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return Remote(tmp_path)
+
+
+def test_the_chain_runs_across_runs(remote: Remote) -> None:
+    first = remote.clone()
+    out = remote.run_apply(first)
+    assert "this apply starts the audit trail" in out
+    assert "Audit log kept on reconciler-audit" in out
+    first_sha = sh(first, "git", "rev-parse", "HEAD").strip()
+
+    second = remote.clone()
+    bank = second / "projects.d" / "projects" / "bank-collections.yaml"
+    bank.write_text(bank.read_text().replace("    - bank.hana\n", ""))
+    sh(second, "git", *IDENTITY, "commit", "-q", "-am", "bank.hana leaves the bank (#8)")
+    sh(second, "git", "push", "-q", "origin", "main")
+    out = remote.run_apply(second)
+    assert "ok: 2 records" in out  # the first run's log, restored and verified
+
+    records = remote.branch_log()
+    assert [r["type"] for r in records] == ["apply_started", "apply_finished"] * 2
+    commits = [r["git"]["commit"] for r in records]
+    assert commits[:2] == [first_sha] * 2
+    assert commits[2:] == [sh(second, "git", "rev-parse", "HEAD").strip()] * 2
+    history = sh(
+        remote.root, "git", "--git-dir", str(remote.bare), "log", "--format=%s", "reconciler-audit"
+    )
+    assert history.splitlines() == [f"audit: apply of {c}" for c in (commits[2], first_sha)]
+
+    third = remote.clone()  # nothing to apply: the branch does not move
+    out = remote.run_apply(third)
+    assert "ok: 4 records" in out and "The audit log did not change." in out
+
+
+def test_a_tampered_branch_stops_the_apply_before_it_writes(remote: Remote) -> None:
+    remote.run_apply(remote.clone())
+    tamper = remote.clone()
+    sh(tamper, "git", "fetch", "-q", "origin", "reconciler-audit")
+    sh(tamper, "git", "checkout", "-q", "FETCH_HEAD")
+    log = tamper / "audit.jsonl"
+    log.write_text(log.read_text().replace('"outcome":"applied"', '"outcome":"failed"', 1))
+    sh(tamper, "git", *IDENTITY, "commit", "-q", "-am", "hide it")
+    sh(tamper, "git", "push", "-q", "origin", "HEAD:refs/heads/reconciler-audit")
+
+    victim = remote.clone()
+    done = subprocess.run(
+        ["bash", str(SCRIPT), "restore"],
+        cwd=victim,
+        env=remote.env(victim),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "record" in done.stdout + done.stderr
