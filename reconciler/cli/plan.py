@@ -10,6 +10,7 @@ from reconciler.audit.git import git_metadata
 from reconciler.cli.options import config_dir_option, format_option, target_options
 from reconciler.cli.session import Planned, PlanOptions, fail, paused_gc, run_plan, use_color
 from reconciler.errors import ReconcilerError
+from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
 from reconciler.render import render
 
@@ -89,6 +90,10 @@ def plan_command(
     with paused_gc():  # else the collection the plan's making put off would come here
         text = render(planned.plan, output_format, color=color)
     click.echo(text, nl=False, color=color)
+    try:
+        check_permissions(planned.identity, planned.plan.changes, need_write=True)
+    except MissingPermissionError as exc:  # fine for a review; `apply` will refuse
+        click.echo(f"note: {exc.detail}; a token that may write is needed to apply it", err=True)
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli.main import cli
 from reconciler.cli.session import use_color
 from reconciler.plan.saved import load_saved_plan, verify_saved_plan
+from reconciler.sandbox.demo import make_user
 
 REPO = Path(__file__).parents[2]
 PROJECTS_D = REPO / "projects.d"
@@ -124,6 +125,22 @@ def test_markdown_plan_for_a_pull_request(sandbox_db: tuple[Path, str], bank_con
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("## Reconciler plan: :white_check_mark: applicable\n")
     assert "<details><summary><b>Bank Collections</b>: " in result.stdout
+
+
+def test_a_read_only_token_plans_and_is_told_it_could_not_apply(
+    sandbox_db: tuple[Path, str], bank_config: Path
+) -> None:
+    db, _ = sandbox_db
+    reviewer = make_user(db, "pr.reviewer", roles=["view_all"])
+    result = plan((db, reviewer), bank_config)
+    assert result.exit_code == 0, result.output
+    assert "+ project Bank Collections" in result.stdout
+    assert "note: the token's user 'pr.reviewer' cannot apply this plan: it needs " in (
+        result.stderr
+    )
+    assert "access_management, project_management" in result.stderr
+    admin = plan(sandbox_db, bank_config)
+    assert "note:" not in admin.stderr
 
 
 @pytest.mark.parametrize(
