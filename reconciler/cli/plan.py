@@ -8,8 +8,9 @@ import click
 
 from reconciler.audit.git import git_metadata
 from reconciler.cli.options import config_dir_option, format_option, target_options
-from reconciler.cli.session import Planned, PlanOptions, fail, paused_gc, run_plan, use_color
+from reconciler.cli.session import Planned, PlanOptions, fail, run_plan, use_color
 from reconciler.errors import ReconcilerError
+from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
 from reconciler.render import render

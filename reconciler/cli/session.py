@@ -17,11 +17,10 @@ token may read the whole company, fetch the live Snapshot, and plan::
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -31,6 +30,7 @@ import click
 from reconciler.config.loaded import KindName, LoadedConfig
 from reconciler.config.loader import load_config
 from reconciler.errors import ConfigError, Position, ReconcilerError
+from reconciler.gcpause import paused_gc
 from reconciler.live.client import ApiClient
 from reconciler.live.permissions import check_permissions
 from reconciler.live.protocol import Identity
@@ -159,7 +159,7 @@ async def open_session(
 ) -> AsyncIterator[Session]:
     """Load the files, open the target, fetch live, plan; the client stays open inside.
 
-    The cyclic garbage collector is paused until the plan is made (see ``paused_gc``)."""
+    The cyclic garbage collector is paused until the plan is made (see ``gcpause``)."""
     async with AsyncExitStack() as stack:
         with paused_gc():
             loaded, desired = load_desired(options.config_dir, use_cache=options.use_cache)
@@ -183,24 +183,6 @@ async def open_session(
                 target_label=label,
             )
         yield Session(client, planned)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside the block; the previous state after it.
-
-    Loading, fetching and planning build large, long-lived structures and make almost
-    no reference cycles, so CPython's full collections, which walk every tracked
-    object again each time, were pure overhead: about a quarter of the CPU time of
-    ``reconciler plan`` on a 1,000-project company (bench/bench_plan_cli.py).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:

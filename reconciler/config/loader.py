@@ -11,7 +11,6 @@ Positions are computed lazily, only for problems and for later stages' questions
 from __future__ import annotations
 
 import codecs
-import gc
 import hashlib
 import os
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from reconciler.config.rules import ObjectClaims, check_rules, duplicate_entries
 from reconciler.config.schema_errors import problems_from_validation
 from reconciler.config.yamlread import parse_text
 from reconciler.errors import ConfigError, Position, Problem, UsageError
+from reconciler.gcpause import paused_gc
 
 MAX_FILE_BYTES: Final = 5 * 1024 * 1024
 SUFFIXES: Final = (".yaml", ".yml")
@@ -57,15 +57,10 @@ def load_config(
     if use_cache and not cache_disabled_by_env():
         cache = ParseCache(cache_dir or default_cache_dir(config_dir), pack_name(config_dir))
     run = _Run(config_dir, cache)
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         run.read_all()
         if cache is not None:
             cache.save()
-    finally:
-        if was_enabled:
-            gc.enable()
     problems = run.problems
     if not run.files and not problems:
         problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
