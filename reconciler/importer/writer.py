@@ -25,8 +25,7 @@ def modeline(path: PurePosixPath) -> str:
 def render_file(spec: FileSpec) -> str:
     """The text of one file: modeline, header, documents separated by ``---``."""
     parts = [
-        emit(doc, spec.comments if index == 0 else None)
-        for index, doc in enumerate(spec.documents)
+        emit(doc, spec.comments if index == 0 else None) for index, doc in enumerate(spec.documents)
     ]
     return modeline(spec.path) + HEADER + "---\n".join(parts)
 
