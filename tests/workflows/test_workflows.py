@@ -134,6 +134,10 @@ def test_drift_runs_on_a_schedule_and_keeps_one_issue() -> None:
     runs = _run_text(drift)
     assert "reconciler drift" in runs
     assert "--format markdown" in runs
+    # the webhook is a secret: from the environment, never on a command line (ps shows it)
+    assert "--notify" not in runs
+    detect = next(s for s in _steps(drift) if s.get("id") == "drift")
+    assert detect["env"] == {"RECONCILER_NOTIFY_URL": "${{ secrets.RECONCILER_DRIFT_WEBHOOK }}"}
     issue = next(s for s in _steps(drift) if "github-script" in s.get("uses", ""))
     assert issue["if"] == "steps.drift.outputs.exit_code == '2'"
     assert 'labels: ["drift"]' in issue["with"]["script"]
