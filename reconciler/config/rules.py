@@ -182,9 +182,9 @@ class ObjectClaims:
 
 
 def _claims(document: LoadedDocument) -> ObjectClaims:
-    objects = _project(document).objects
-    lists = {kind: getattr(objects, kind) for kind in SINGLE_PROJECT_KINDS}
-    return ObjectClaims(_project(document).name, document.source, lists)
+    project = _project(document)
+    lists = {kind: getattr(project.objects, kind) for kind in SINGLE_PROJECT_KINDS}
+    return ObjectClaims(project.name, document.source, lists)
 
 
 def raw_claims(value: dict[str, object], source: SourceDocument) -> ObjectClaims | None:

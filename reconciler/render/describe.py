@@ -248,6 +248,11 @@ def summary_phrase(plan: Plan) -> str:
     return f"Plan: {count_phrase(plan.changes)}." if plan.changes else "No changes."
 
 
+def users_see(count: int) -> str:
+    """``1 user sees`` or ``3 users see``: the access impact's headline subject."""
+    return "1 user sees" if count == 1 else f"{count} users see"
+
+
 def sight_label(sight: Sight) -> str:
     """``call_scripts/Bank IVR (Bank Collections)``; the ``*/*`` sight reads as everything."""
     if sight.kind == "*" and sight.object == "*":

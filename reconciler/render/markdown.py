@@ -28,6 +28,7 @@ from reconciler.render.describe import (
     ordered_counts,
     sight_label,
     summary_phrase,
+    users_see,
 )
 
 #: Characters a comment may have, with room to spare under GitHub's 65,536.
@@ -143,9 +144,8 @@ def _access(deltas: tuple[AccessDelta, ...]) -> str:
         lines += [f"{sym} {sight_label(s)}" for sym, s in items[:MAX_SIGHTS]]
         if len(items) > MAX_SIGHTS:
             lines.append(f"# ... and {len(items) - MAX_SIGHTS} more")
-    noun = "user sees" if len(deltas) == 1 else "users see"
     return (
-        f"### Access impact\n\n<details><summary>{len(deltas)} {noun} different objects"
+        f"### Access impact\n\n<details><summary>{users_see(len(deltas))} different objects"
         f"</summary>\n\n{fenced(lines)}\n\n</details>"
     )
 
@@ -191,8 +191,7 @@ def _summarised(plan: Plan, budget: int) -> str:
     if plan.access_impact:
         gained = sum(len(d.gained) for d in plan.access_impact)
         lost = sum(len(d.lost) for d in plan.access_impact)
-        count = len(plan.access_impact)
-        who = "1 user sees" if count == 1 else f"{count} users see"
+        who = users_see(len(plan.access_impact))
         access = f"### Access impact\n\n{who} different objects (+{gained} / -{lost} in total)."
     unmanaged = ""
     if plan.unmanaged_projects or plan.unmanaged_roles:

@@ -17,6 +17,7 @@ from reconciler.render.describe import (
     grouped,
     sight_label,
     summary_phrase,
+    users_see,
 )
 
 #: Users listed in the access impact before "... and N more users".
@@ -128,8 +129,7 @@ def _access(
 ) -> list[str]:
     if not deltas:
         return []
-    who = "1 user sees" if len(deltas) == 1 else f"{len(deltas)} users see"
-    lines = [f"Access impact ({who} different objects):"]
+    lines = [f"Access impact ({users_see(len(deltas))} different objects):"]
     for delta in deltas[:max_users]:
         lines.append(f"  {clean(delta.user)}: +{len(delta.gained)} -{len(delta.lost)}")
         items = [("+", s) for s in delta.gained] + [("-", s) for s in delta.lost]

@@ -6,6 +6,7 @@ import click
 
 from reconciler.plan.changes import MemberAdd, MemberRemove
 from reconciler.plan.model import AccessDelta, Plan, Sight
+from reconciler.render.describe import users_see
 from reconciler.render.text import render_text
 
 Golden = Callable[[str, str], None]
@@ -86,3 +87,8 @@ def test_seeing_everything_reads_as_such() -> None:
         access_impact=(AccessDelta("olga", lost=(Sight("*", "*", "*"),)),),
     )
     assert "  olga: +0 -1\n    - everything (Admin or view_all)\n" in render_text(plan)
+
+
+def test_access_impact_headline_agrees_in_number() -> None:
+    assert users_see(1) == "1 user sees"
+    assert users_see(27) == "27 users see"
