@@ -4,6 +4,9 @@ by uvicorn on a loopback port.
     sandbox_db      -> (db_path, admin_token)   the demo company, freshly initialised
     asgi_app        -> FastAPI                  the sandbox app on sandbox_db (in-process)
     served_sandbox  -> (base_url, admin_token)  uvicorn on 127.0.0.1:<free port>
+    user_repo       -> UserShell                a user's shell in a committed git repo
+                                                holding the bundled projects.d/
+    user_shell      -> UserShell                the same in an empty non-git directory
 
 Extra callers with given roles: ``reconciler.sandbox.demo.make_user(db_path, login,
 roles=[...], groups=[...], projects=[...]) -> token``.
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from usercli import UserShell, clean_environment, new_user_repo
 
 from reconciler.sandbox.app import create_app, sandbox_of
 from reconciler.sandbox.demo import init_company
@@ -68,3 +72,19 @@ def served_sandbox(asgi_app: FastAPI, sandbox_db: tuple[Path, str]) -> Iterator[
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@pytest.fixture
+def user_repo(tmp_path: Path) -> UserShell:
+    """A committed git repository holding the bundled projects.d/, as a user's shell
+    session in it (see ``tests/usercli.py``)."""
+    return new_user_repo(tmp_path)
+
+
+@pytest.fixture
+def user_shell(tmp_path: Path) -> UserShell:
+    """A user's shell session in an empty directory outside any git repository."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    return UserShell(work, clean_environment(home))
