@@ -75,7 +75,7 @@ class UserShell:
     def run(
         self,
         *args: str,
-        input: str | None = None,  # noqa: A002 -- subprocess's own name
+        input: str | None = None,
         cwd: Path | str | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float = TIMEOUT,
