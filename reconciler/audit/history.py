@@ -51,6 +51,17 @@ def applied_history(
         return AppliedHistory(unknown=str(exc))
 
 
+def applied_already(audit_log: Path, target: str, commit: str | None) -> bool:
+    """Whether the last successful apply to ``target`` was of ``commit`` (so an apply
+    with nothing to change has nothing new to record)."""
+    try:
+        return (
+            commit is not None and _last_applied(Path(audit_log), target_label(target))[0] == commit
+        )
+    except AuditError:
+        return False
+
+
 def _last_applied(path: Path, target: str) -> tuple[str, str]:
     """``(commit, "audit record #N in LOG")`` of the last successful apply to ``target``."""
     if not path.is_file():

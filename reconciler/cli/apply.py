@@ -14,6 +14,7 @@ import click
 from reconciler.apply.executor import ApplyResult, ChangeOutcome, Progress
 from reconciler.apply.run import Applied, Provenance, apply_plan, note_on_commit, provenance
 from reconciler.audit import AuditLog
+from reconciler.audit.history import applied_already
 from reconciler.cli.options import (
     allow_delete_option,
     audit_log_option,
@@ -130,6 +131,9 @@ async def _apply(
             raise ApplyError(
                 "the plan is not applicable (see the violations above); nothing applied"
             )
+        commit = None if origin.git.dirty else origin.git.commit
+        if plan.empty and applied_already(how.audit_log, session.planned.target_label, commit):
+            return 0  # a re-run of the last apply: nothing new to record
         check_permissions(session.planned.identity, plan.changes, need_write=True)
         if saved is None and not how.auto_approve and not plan.empty:
             _confirm()

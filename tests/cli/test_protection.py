@@ -265,3 +265,18 @@ def test_a_shallow_clone_cannot_tell_and_says_what_to_fetch(user_repo: UserShell
     user_repo.git("-C", "../ci", "fetch", "-q", "--unshallow")
     code, plan = plan_json(ci)
     assert code == 0, plan["violations"]
+
+
+def test_a_saved_plan_made_without_the_history_is_checked_again_at_apply(
+    user_repo: UserShell,
+) -> None:
+    pruning(user_repo)
+    drop_bank(user_repo)
+    user_repo.commit_all("drop the bank")
+    blind = ("--audit-log", "missing.jsonl", "--allow-delete", "Bank Collections")
+    saved = user_repo.run("plan", "--allow-mass-change", *blind, "--out", "plan.json")
+    assert saved.returncode == 0, saved.stdout  # acknowledged: nobody could tell
+    done = user_repo.run("apply", "plan.json")
+    assert done.returncode == 1
+    assert "refusing the saved plan: project 'Bank Collections' was protected" in done.stderr
+    assert deletes(plan_json(user_repo)[1]) == ["Bank Collections"]  # nothing applied
