@@ -85,5 +85,5 @@ def allow_delete_option(f: F) -> F:
         multiple=True,
         help="Acknowledge deleting project NAME (exact name, repeatable) where the audit "
         "trail and git cannot tell whether it was protected, or where the plan looks like "
-        "a rename. Recorded in the plan and the audit log; never lifts a protection.",
+        "a rename. Recorded in the plan and the audit log; never overrides a protection.",
     )(f)

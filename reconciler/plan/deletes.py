@@ -85,13 +85,13 @@ def _deletion(project: ProjectState, settings: PlanSettings) -> Iterator[Violati
     if name in settings.protected:
         yield Violation(
             "protected_project",
-            f"project {name!r} is protected and cannot be deleted; declare it "
-            "again, or remove protected: true in a separate change first",
+            f"project {name!r} is protected and cannot be deleted: remove protected: true "
+            "and apply that first",
             settings.locate(("project", name)),
         )
         return
     known = history.unknown is None
-    if _protected(name, settings):
+    if known and name in history.protected:
         yield Violation(
             "protected_project",
             f"project {name!r} was protected in the last applied configuration "
