@@ -54,12 +54,13 @@ def applied_history(
 def applied_already(audit_log: Path, target: str, commit: str | None) -> bool:
     """Whether the last successful apply to ``target`` was of ``commit`` (so an apply
     with nothing to change has nothing new to record)."""
+    if commit is None:
+        return False
     try:
-        return (
-            commit is not None and _last_applied(Path(audit_log), target_label(target))[0] == commit
-        )
+        last, _ = _last_applied(Path(audit_log), target_label(target))
     except AuditError:
         return False
+    return last == commit
 
 
 def _last_applied(path: Path, target: str) -> tuple[str, str]:
@@ -73,11 +74,11 @@ def _last_applied(path: Path, target: str) -> tuple[str, str]:
     checked = log.verify()
     if checked.problem is not None:
         raise AuditError(f"the audit log {path} does not verify ({checked.problem})")
-    last = None
+    last, wanted = None, ("apply_finished", "applied", target)
     for entry in log.entries():
         data = entry.data
-        if (data.get("type"), data.get("outcome")) == ("apply_finished", "applied"):
-            last = entry if data.get("target") == target else last
+        if (data.get("type"), data.get("outcome"), data.get("target")) == wanted:
+            last = entry
     if last is None:
         raise AuditError(f"the audit log {path} records no successful apply to {target}")
     where = f"audit record #{last.seq} in {path}"
