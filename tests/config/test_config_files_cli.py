@@ -163,3 +163,17 @@ def test_hidden_entries_are_skipped(user_repo: UserShell) -> None:
     shutil.copy(config / "roles.yaml", config / ".old" / "roles.yaml")
     done = user_repo.run("validate", timeout=HANG)
     assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads directories whatever their mode")
+def test_an_unreadable_directory_is_an_error_not_skipped(user_repo: UserShell) -> None:
+    hidden = user_repo.path("projects.d/projects")
+    hidden.chmod(0)
+    try:
+        done = user_repo.run("validate")
+    finally:
+        hidden.chmod(0o755)
+    assert done.returncode == 1
+    assert errors(done.stdout) == [
+        "projects.d/projects: error: cannot read directory: Permission denied"
+    ]
