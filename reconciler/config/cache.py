@@ -38,7 +38,10 @@ def default_cache_dir(config_dir: Path, cwd: Path | None = None) -> Path | None:
     """``.reconciler/cache`` in ``cwd`` (default: the working directory) when
     ``config_dir`` is inside it; else at the root of the git work tree holding
     ``config_dir``; else ``None``: no cache, so nothing is written elsewhere."""
-    here = Path(os.path.abspath(cwd if cwd is not None else Path.cwd()))
+    try:
+        here = Path(os.path.abspath(cwd if cwd is not None else Path.cwd()))
+    except OSError:  # the working directory was removed: write nothing
+        return None
     config = Path(os.path.abspath(here / config_dir))
     if config.is_relative_to(here) or config.resolve().is_relative_to(here.resolve()):
         return here / CACHE_DIR

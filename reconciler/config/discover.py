@@ -101,10 +101,9 @@ class _Walk:
                 if where is None:
                     self._tree(relative, target)
                     continue
-                shown = os.path.join(self.root, where) if where else self.root
                 self._problem(
                     relative,
-                    f"is a symlink to {shown}, which is already read; "
+                    f"is a symlink to {self._shown(where)}, which is already read; "
                     "remove the link (a loop, or the same files twice)",
                 )
         except _Stop:
@@ -115,7 +114,14 @@ class _Walk:
         pending = [(start, start_stat)]
         while pending:
             relative, info = pending.pop()
-            self.walked[(info.st_dev, info.st_ino)] = relative
+            where = self.walked.setdefault((info.st_dev, info.st_ino), relative)
+            if where != relative:  # under a symlinked directory, reached again for real
+                self._problem(
+                    relative,
+                    f"is the directory {self._shown(where)} already read through a symlink; "
+                    "remove that link (the same files twice)",
+                )
+                continue
             for entry in self._list(relative):
                 child = f"{relative}/{entry.name}" if relative else entry.name
                 directory = self._entry(child, entry)
@@ -151,14 +157,21 @@ class _Walk:
             if is_yaml:
                 self._problem(relative, "is a directory, not a YAML file")
                 return None
-            return entry.stat(follow_symlinks=False)
+            return self._lstat(relative, entry)
         if not is_yaml:
             return None
         if entry.is_file(follow_symlinks=False):
             self._file(relative)
-        else:
-            self._problem(relative, not_regular(entry.stat(follow_symlinks=False).st_mode))
+        elif (info := self._lstat(relative, entry)) is not None:
+            self._problem(relative, not_regular(info.st_mode))
         return None
+
+    def _lstat(self, relative: str, entry: os.DirEntry[str]) -> os.stat_result | None:
+        try:
+            return entry.stat(follow_symlinks=False)
+        except OSError as exc:  # gone since the listing
+            self._problem(relative, f"cannot read: {exc.strerror or exc}")
+            return None
 
     def _link(self, relative: str, path: str, is_yaml: bool) -> None:
         """A symlink: its target decides (a directory is walked later, see ``run``)."""
@@ -185,6 +198,9 @@ class _Walk:
                 f"more than {self.max_files:,} YAML files under this directory "
                 f"(stopped before reading any); {_PROCEED}"
             )
+
+    def _shown(self, relative: str) -> str:
+        return os.path.join(self.root, relative) if relative else self.root
 
     def _problem(self, relative: str, message: str) -> None:
         self.found.problems.append((relative, message))

@@ -177,3 +177,17 @@ def test_an_unreadable_directory_is_an_error_not_skipped(user_repo: UserShell) -
     assert errors(done.stdout) == [
         "projects.d/projects: error: cannot read directory: Permission denied"
     ]
+
+
+def test_a_directory_reached_through_two_symlinks_is_read_once(user_repo: UserShell) -> None:
+    shared = user_repo.path("shared")
+    (shared / "sub").mkdir(parents=True)
+    (shared / "sub" / "one.yaml").write_text(PROJECT.format(name="Shared One"))
+    user_repo.path("projects.d/a-sub").symlink_to("../shared/sub")
+    user_repo.path("projects.d/b-all").symlink_to("../shared")
+    done = user_repo.run("validate")
+    assert done.returncode == 1
+    assert errors(done.stdout) == [
+        "projects.d/b-all/sub: error: is the directory projects.d/a-sub already read through "
+        "a symlink; remove that link (the same files twice)"
+    ]
