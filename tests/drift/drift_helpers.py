@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,8 +24,14 @@ from reconciler.live.secret import Token
 from reconciler.plan.changes import Change, MemberAdd, ObjectMove, ProjectCreate
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan
+from reconciler.sandbox.app import create_app, sandbox_of
+from reconciler.sandbox.demo import issue_token
 from reconciler.state.normalize import Desired, normalize
 from reconciler.state.snapshot import Snapshot
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette's notice about httpx; the client works
+    from starlette.testclient import TestClient
 
 BANK_COMMENT = "# The bank's collection line: owned by the platform team.\n"
 COMMIT = "c0ffee0123456789abcdef0123456789abcdef01"
@@ -104,6 +113,31 @@ class Hand:
     def rename(self, old: str, new: str) -> dict[str, Any]:
         url = f"/projects/{self.project(old)}"
         return dict(self.http.patch(url, json={"name": new}).raise_for_status().json())
+
+    def create_project(self, name: str) -> dict[str, Any]:
+        return dict(self.http.post("/projects", json={"name": name}).raise_for_status().json())
+
+    def create_user(self, login: str, project: str) -> dict[str, Any]:
+        body = {"login": login, "name": login, "project_id": self.project(project)}
+        return dict(self.http.post("/users", json=body).raise_for_status().json())
+
+    def create_role(self, name: str, permissions: list[str]) -> dict[str, Any]:
+        body = {"name": name, "permissions": permissions}
+        return dict(self.http.post("/roles", json=body).raise_for_status().json())
+
+
+@contextmanager
+def hand_in(db_path: Path, login: str = "olga.admin") -> Iterator[Hand]:
+    """``login`` (the bundled company's head of operations: an Admin) clicking in the
+    embedded sandbox at ``db_path``: its HTTP API in-process, with a token of their own."""
+    token = issue_token(db_path, login)
+    app = create_app(db_path)
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with TestClient(app, base_url="http://testserver/api/v1", headers=headers) as http:
+            yield Hand(http)
+    finally:
+        sandbox_of(app).store.close()
 
 
 def hand_client(url: str, token: str) -> httpx.Client:

@@ -82,7 +82,11 @@ def test_adopt_rewrites_the_files_then_drift_is_gone(managed: Managed) -> None:
     hand_add(managed)
     result = drift(managed, "--adopt")
     assert result.exit_code == 2
-    assert "Adopted the live values: 1 file(s) changed, 0 created, 0 removed" in result.stderr
+    bank_path = managed.config_dir / "projects" / "bank.yaml"
+    assert f"Adopted the live values into {managed.config_dir}:\n  changed {bank_path}\n" in (
+        result.stderr
+    )
+    assert result.stderr.endswith("A plan is now empty.\n")
     bank = (managed.config_dir / "projects" / "bank.yaml").read_text(encoding="utf-8")
     assert "    - trainee.zoe\n" in bank
     assert drift(managed).exit_code == 0
