@@ -1,20 +1,19 @@
 """Helpers for the drift tests: a managed company made by the reconciler, hand edits
-made through the API by another user, and parsing/planning a config directory."""
+made through the API by another user (``handedit``), and parsing/planning a config
+directory."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
+from handedit import Hand, hand_in
 from ruamel.yaml import YAML
 
 from reconciler.config.models import DOCUMENT_ADAPTER
@@ -24,14 +23,8 @@ from reconciler.live.secret import Token
 from reconciler.plan.changes import Change, MemberAdd, ObjectMove, ProjectCreate
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan
-from reconciler.sandbox.app import create_app, sandbox_of
-from reconciler.sandbox.demo import issue_token
 from reconciler.state.normalize import Desired, normalize
 from reconciler.state.snapshot import Snapshot
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # starlette's notice about httpx; the client works
-    from starlette.testclient import TestClient
 
 BANK_COMMENT = "# The bank's collection line: owned by the platform team.\n"
 COMMIT = "c0ffee0123456789abcdef0123456789abcdef01"
@@ -76,68 +69,6 @@ class Managed:
     token: str
     hand_token: str
     config_dir: Path
-
-
-@dataclass
-class Hand:
-    """A person clicking in the platform: plain API calls as another user, no headers."""
-
-    http: httpx.Client
-
-    def _id(self, path: str, field: str, value: str, **params: Any) -> int:
-        items = self.http.get(path, params={"limit": 1000, **params}).raise_for_status().json()
-        return next(int(i["id"]) for i in items["items"] if i[field] == value)
-
-    def project(self, name: str) -> int:
-        return self._id("/projects", "name", name)
-
-    def user(self, login: str) -> int:
-        return self._id("/users", "login", login)
-
-    def obj(self, kind: str, name: str) -> int:
-        return self._id("/objects", "name", name, kind=kind)
-
-    def add_user(self, project: str, login: str) -> dict[str, Any]:
-        body = {"add": {"users": [self.user(login)]}}
-        url = f"/projects/{self.project(project)}/contents"
-        return dict(self.http.post(url, json=body).raise_for_status().json())
-
-    def move(self, kind: str, name: str, source: str, target: str) -> dict[str, Any]:
-        body = {
-            "object_id": self.obj(kind, name),
-            "from_project_id": self.project(source),
-            "to_project_id": self.project(target),
-        }
-        return dict(self.http.post("/moves", json=body).raise_for_status().json())
-
-    def rename(self, old: str, new: str) -> dict[str, Any]:
-        url = f"/projects/{self.project(old)}"
-        return dict(self.http.patch(url, json={"name": new}).raise_for_status().json())
-
-    def create_project(self, name: str) -> dict[str, Any]:
-        return dict(self.http.post("/projects", json={"name": name}).raise_for_status().json())
-
-    def create_user(self, login: str, project: str) -> dict[str, Any]:
-        body = {"login": login, "name": login, "project_id": self.project(project)}
-        return dict(self.http.post("/users", json=body).raise_for_status().json())
-
-    def create_role(self, name: str, permissions: list[str]) -> dict[str, Any]:
-        body = {"name": name, "permissions": permissions}
-        return dict(self.http.post("/roles", json=body).raise_for_status().json())
-
-
-@contextmanager
-def hand_in(db_path: Path, login: str = "olga.admin") -> Iterator[Hand]:
-    """``login`` (the bundled company's head of operations: an Admin) clicking in the
-    embedded sandbox at ``db_path``: its HTTP API in-process, with a token of their own."""
-    token = issue_token(db_path, login)
-    app = create_app(db_path)
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        with TestClient(app, base_url="http://testserver/api/v1", headers=headers) as http:
-            yield Hand(http)
-    finally:
-        sandbox_of(app).store.close()
 
 
 def hand_client(url: str, token: str) -> httpx.Client:
@@ -197,3 +128,6 @@ class Webhook:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
+
+
+__all__ = ["Hand", "hand_in"]

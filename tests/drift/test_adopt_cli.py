@@ -10,7 +10,7 @@ import re
 import subprocess
 
 import pytest
-from drift_helpers import hand_in
+from handedit import hand_in
 from usercli import UserShell
 
 SANDBOX = ".reconciler/sandbox.db"

@@ -54,10 +54,11 @@ def test_notify_posts_a_slack_payload_only_on_drift(managed: Managed) -> None:
     (payload,) = hook.received
     assert set(payload) == {"text"}
     assert payload["text"].startswith("Drift: 1 difference(s) (1 member); 1 made by hand.")
+    bank = managed.config_dir / "projects" / "bank.yaml"
     assert (
-        f"Bank: user trainee.zoe: live member, files not a member (by hand: {HAND_USER}"
-        in (payload["text"])
-    )
+        "Bank: user trainee.zoe: live member, files not a member (not in members.users of "
+        f"project Bank ({bank}:9)) (by hand: {HAND_USER}"
+    ) in payload["text"]
     assert "Sent the drift summary" in result.stderr
 
 
