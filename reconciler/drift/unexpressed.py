@@ -99,19 +99,20 @@ def _placed_in_default(live: Snapshot, rules: FileRules) -> Iterator[LeftOut]:
     if default is None or not rules.remove_placed_members:
         return
     for index, member_type in enumerate(_TYPES):
-        for member in sorted(_of(default, index)):
-            elsewhere = sorted(
-                n for n, p in live.projects.items() if n != default.name and member in _of(p, index)
+        placed: dict[str, list[str]] = {}
+        for name, project in sorted(live.projects.items()):
+            if name != default.name:
+                for member in _of(project, index) & _of(default, index):
+                    placed.setdefault(member, []).append(name)
+        for member, elsewhere in sorted(placed.items()):
+            yield LeftOut(
+                default.name,
+                member_type,
+                member,
+                f"also live in {_projects(elsewhere)}, and company "
+                "default_project.remove_placed_members takes placed members out of "
+                f"{default.name!r}, so the files cannot list it there",
             )
-            if elsewhere:
-                yield LeftOut(
-                    default.name,
-                    member_type,
-                    member,
-                    f"also live in {_projects(elsewhere)}, and company "
-                    "default_project.remove_placed_members takes placed members out of "
-                    f"{default.name!r}, so the files cannot list it there",
-                )
 
 
 def _isolated(
