@@ -14,6 +14,7 @@ from reconciler.drift.notify import NotifyError, notify
 from reconciler.drift.render import RENDERERS
 from reconciler.errors import ReconcilerError
 from reconciler.plan.saved import redact_target
+from reconciler.render.describe import clean
 
 
 @click.command("drift")
@@ -33,7 +34,8 @@ from reconciler.plan.saved import redact_target
     "--adopt",
     "adopt_live",
     is_flag=True,
-    help="Write the live values into the YAML files (comments and layout kept).",
+    help="Write the live values into the YAML files (comments and layout kept), only if "
+    "the result validates; lists the files changed and the live facts left out on stderr.",
 )
 @click.option(
     "--since",
@@ -91,10 +93,23 @@ def _adopt(detected: Detected, options: PlanOptions) -> None:
 
 
 def _show(result: AdoptResult) -> None:
-    for note in result.notes:
-        click.echo(note, err=True)
-    counts = (
-        f"{len(result.changed)} file(s) changed, {len(result.created)} created, "
-        f"{len(result.removed)} removed"
-    )
-    click.echo(f"Adopted the live values: {counts}; a plan is now empty.", err=True)
+    """What adopting did, on stderr (stdout holds the drift report)."""
+    lines = [f"Adopted the live values into {result.config_dir}:"]
+    for verb, paths in (
+        ("changed", result.changed),
+        ("created", result.created),
+        ("removed", result.removed),
+    ):
+        lines += [f"  {verb} {clean(str(path))}" for path in paths]
+    if len(lines) == 1:
+        lines[0] = f"Adopted the live values into {result.config_dir}: no file needed a change."
+    lines += [f"  note: {clean(note)}" for note in result.notes]
+    if result.left_out:
+        lines.append("Not written, because no valid file can say it:")
+        lines += [f"  {clean(str(item))}" for item in result.left_out]
+        count = len(result.left_out)
+        noun = "removal" if count == 1 else f"{count} removals"
+        lines.append(f"A plan now shows only {'that' if count == 1 else 'those'} {noun}.")
+    else:
+        lines.append("A plan is now empty.")
+    click.echo("\n".join(lines), err=True)

@@ -289,7 +289,10 @@ def test_bundled_projects_d_against_the_demo_company(sandbox_db: tuple[Path, str
     reasons = {c["member"]: c["reason"] for c in default_removals}
     assert reasons["bank.anna"].startswith("placed in project Bank Collections")
     assert reasons["bank-collectors"].startswith("placed in project Bank Collections")
-    assert reasons["olga.admin"] == ""  # not placed anywhere: removed as the file says
+    assert reasons["olga.admin"] == (  # not placed anywhere: removed as the file says
+        f"not in members.users of project Default ({PROJECTS_D}/projects/default.yaml:12); "
+        "holds Admin: still sees everything"
+    )
     assert_clean(result, sandbox_db[1])
 
 
