@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.audit.git import git_metadata
+from reconciler.audit.git import locate
 from reconciler.cli.options import config_dir_option, format_option, target_options
 from reconciler.cli.session import Planned, PlanOptions, fail, run_plan, use_color
 from reconciler.errors import ReconcilerError
@@ -99,15 +99,30 @@ def plan_command(
 
 
 def _save(out: Path, planned: Planned, config_dir: Path) -> None:
-    commit = git_metadata(config_dir).commit
     save_plan(
         out,
         planned.plan,
         files_digest=planned.files_digest,
-        git_commit=commit,
+        git_commit=_clean_commit(config_dir),
         target_label=planned.target_label,
     )
     click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
+
+
+def _clean_commit(config_dir: Path) -> str | None:
+    """The commit holding exactly the files planned from, else None (and a note why)."""
+    checkout = locate(config_dir)
+    git = checkout.metadata(dirty=True)
+    if git.commit is not None and git.dirty is False:
+        return git.commit
+    if checkout.root is None:
+        why = checkout.problem
+    elif git.dirty is None:
+        why = "git cannot tell whether it has uncommitted changes"
+    else:
+        why = "uncommitted changes" if git.dirty else "no commit yet"
+    click.echo(f"note: {config_dir}: {why}, so the saved plan names no commit", err=True)
+    return None
 
 
 def _exit_code(planned: Planned, detailed: bool) -> int:
