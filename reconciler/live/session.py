@@ -20,6 +20,7 @@ Retry rules (see ``RetryMode``):
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -243,8 +244,10 @@ class Session:
         raise self.api_error(method, where, response, attempt)
 
     def parse(self, method: str, where: str, content: bytes, model: type[M]) -> M:
+        """The answer as ``model``, the token removed from every string in it (a server
+        may echo it, e.g. as the user's login), so nothing downstream can show it."""
         try:
-            return model.model_validate_json(content)
+            return model.model_validate_json(redact_json(content, self.token))
         except ValidationError as exc:
             raise ResponseShapeError(method, where, _describe(exc)) from exc
 
@@ -252,12 +255,12 @@ class Session:
         self, method: str, where: str, response: httpx.Response, attempt: int = 1
     ) -> ApiError:
         status = response.status_code
+        reason = scrub(response.reason_phrase, self.token)
         try:
-            err = ErrorEnvelope.model_validate_json(response.content).error
-            message, code = scrub(err.message, self.token) or response.reason_phrase, err.code
-            code = scrub(code, self.token)
+            err = ErrorEnvelope.model_validate_json(redact_json(response.content, self.token)).error
+            message, code = err.message or reason, err.code
         except ValidationError:
-            message, code = f"{response.reason_phrase} (not an API error answer)", ""
+            message, code = f"{reason} (not an API error answer)", ""
         if status == 401:
             message += " -- check the token (RECONCILER_TOKEN or --token-file)"
         if status in RETRYABLE_STATUSES:
@@ -283,6 +286,34 @@ def _status_failure(response: httpx.Response) -> _Failure | None:
     if status in (429, 503):
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
     return _Failure(f"HTTP {status}", status in _MAYBE_APPLIED_STATUSES, retry_after)
+
+
+def redact_json(content: bytes, token: Token | None) -> bytes:
+    """JSON ``content`` with the token replaced by ``***`` in every string and key.
+
+    Without a backslash every decoded string is a substring of the raw bytes, so the
+    common answer needs one search; anything else (the token there, or escapes such as
+    ``\\/`` or ``\\u0041`` that could spell it) is decoded, scrubbed and encoded again.
+    Content that is not JSON is returned unchanged (validating it fails, and validation
+    errors never show input).
+    """
+    if token is None or (token.reveal().encode() not in content and b"\\" not in content):
+        return content
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return content
+    return json.dumps(_scrubbed(data, token), ensure_ascii=False).encode()
+
+
+def _scrubbed(value: Any, token: Token) -> Any:
+    if isinstance(value, str):
+        return token.scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, token) for item in value]
+    if isinstance(value, dict):
+        return {token.scrub(k): _scrubbed(v, token) for k, v in value.items()}
+    return value
 
 
 def _describe(exc: ValidationError) -> str:

@@ -113,7 +113,6 @@ def test_single_project_rule_names_both_files(tmp_path: Path) -> None:
     )
 
 
-
 def test_single_project_rule_also_counts_a_document_with_schema_errors(tmp_path: Path) -> None:
     queue = "objects:\n  queues:\n    - Shared Queue\n    - 7\n"
     write(tmp_path, "a.yaml", PROJECT.format(name="A", users="a") + "colour: red\n" + queue)
@@ -124,6 +123,7 @@ def test_single_project_rule_also_counts_a_document_with_schema_errors(tmp_path:
         "\n".join(found)
     )
     assert len(found) == 4, found  # colour, the shared queue, and 7 (not a string) twice
+
 
 def test_position_lookups_for_later_stages() -> None:
     loaded = load_config(EXAMPLES, use_cache=False)
