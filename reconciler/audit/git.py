@@ -101,8 +101,9 @@ def strip_credentials(url: str) -> str:
 
 
 def _run_git(directory: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    """``git -C directory args``, or None when git cannot be run at all."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    """``git -C directory args``, or None when git cannot be run at all. Read-only:
+    without optional locks ``git status`` does not rewrite the index."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
     try:
         return subprocess.run(
             ["git", "-C", str(directory), *args],

@@ -86,7 +86,7 @@ def plan_command(
         if out is not None:
             _save(out, planned, config_dir)
     except ReconcilerError as exc:
-        fail(exc, exit_code=1)
+        fail(exc)
     color = output_format == "text" and use_color(no_color)
     with paused_gc():  # else the collection the plan's making put off would come here
         text = render(planned.plan, output_format, color=color)
