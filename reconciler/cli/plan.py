@@ -25,6 +25,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
+    callback=lambda ctx, param, value: _in_a_directory(value),
     help="Save the plan (JSON, checksummed) for a later `reconciler apply FILE`.",
 )
 @click.option(
@@ -96,6 +97,13 @@ def plan_command(
     except MissingPermissionError as exc:  # fine for a review; `apply` will refuse
         click.echo(f"note: {exc.detail}; a token that may write is needed to apply it", err=True)
     raise SystemExit(_exit_code(planned, detailed_exitcode))
+
+
+def _in_a_directory(out: Path | None) -> Path | None:
+    """``--out`` is checked before planning: its directory must exist."""
+    if out is not None and not out.absolute().parent.is_dir():
+        raise click.BadParameter(f"directory {out.parent} does not exist")
+    return out
 
 
 def _save(out: Path, planned: Planned, config_dir: Path) -> None:

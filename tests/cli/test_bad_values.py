@@ -26,6 +26,7 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "plan --token-file missing": (("plan", "--token-file", "missing.token"), {}),
     "plan env read timeout": (("plan",), {"RECONCILER_READ_TIMEOUT": "soon"}),
     "plan --max-remove-share 2": (("plan", "--max-remove-share", "2"), {}),
+    "plan --out in a missing directory": (("plan", "--out", "nodir/plan.json"), {}),
     "apply --target foo": (("apply", "--auto-approve", "--target", "foo"), {}),
     "apply --target sandbox typo": (("apply", "--auto-approve", "--target", TYPO), {}),
     "apply --config-dir missing": (("apply", "--auto-approve", "--config-dir", "nope"), {}),
