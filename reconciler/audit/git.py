@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from reconciler.config.loader import SUFFIXES
+from reconciler.config.discover import SUFFIXES
 
 GIT_TIMEOUT_SECONDS = 10.0
 
