@@ -36,8 +36,8 @@ def config_dir_option(f: F) -> F:
 
 
 def _check_target(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """``reconciler.live.target.check_target``; its messages never echo the value, which
-    could carry a secret."""
+    """``reconciler.live.target.check_target`` (its messages never echo the value, which
+    could carry a secret), and the network settings of the environment with it."""
     from reconciler.live.target import check_target  # noqa: PLC0415 -- httpx: only targets
     from reconciler.live.tuning import client_settings  # noqa: PLC0415
 
@@ -46,7 +46,7 @@ def _check_target(ctx: click.Context, param: click.Parameter, value: str) -> str
     except UsageError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
     try:
-        client_settings()  # the network settings from the environment, also checked now
+        client_settings()
     except UsageError as exc:
         raise click.UsageError(str(exc), ctx) from None
     return value

@@ -31,7 +31,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    callback=lambda ctx, param, value: _in_a_directory(value),
+    callback=lambda _ctx, _param, value: _in_a_directory(value),
     help="Save the plan (JSON, checksummed) for a later `reconciler apply FILE`.",
 )
 @click.option(

@@ -98,14 +98,14 @@ def check_target(target: str) -> Target:
     return parsed
 
 
-def is_default_sandbox(path: Path) -> bool:
+def _is_default_sandbox(path: Path) -> bool:
     return os.path.abspath(path) == os.path.abspath(DEFAULT_SANDBOX)
 
 
 def _check_sandbox_path(path: Path) -> None:
     if path.is_dir():
         raise UsageError(f"sandbox database {path} is a directory, not a file")
-    if not path.exists() and not is_default_sandbox(path):
+    if not path.exists() and not _is_default_sandbox(path):
         raise UsageError(
             f"sandbox database {path} does not exist (only the default "
             f"sandbox:{DEFAULT_SANDBOX.as_posix()} is created on first use); create it with "
