@@ -111,9 +111,10 @@ def _at_commit(config_dir: Path, commit: str, where: str, *, use_cache: bool) ->
             "actions/checkout with fetch-depth: 0)"
         )
     files = _yaml_files(root, commit, os.fsdecode(prefix.rstrip(b"\n")))
-    cached = use_cache and not cache_disabled_by_env()
-    cache_root = default_cache_dir(config_dir) if cached else None
-    cache = ParseCache(cache_root, pack_name(config_dir)) if cache_root is not None else None
+    cache = None
+    where_cached = default_cache_dir(config_dir)
+    if use_cache and where_cached is not None and not cache_disabled_by_env():
+        cache = ParseCache(where_cached, pack_name(config_dir))
     declared: set[str] = set()
     protected: dict[str, Position] = {}
     for path, data in zip(files, _blobs(root, list(files.values())), strict=True):
