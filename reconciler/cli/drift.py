@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.options import (
+    config_dir_option,
+    format_option,
+    since_option,
+    target_options,
+)
 from reconciler.cli.session import PlanOptions, fail, stderr_notice
 from reconciler.drift.adopt import AdoptResult
 from reconciler.drift.detect import Detected, adopt_and_check, detect
@@ -37,12 +42,7 @@ from reconciler.render.describe import clean
     help="Write the live values into the YAML files (comments and layout kept), only if "
     "the result validates; lists the files changed and the live facts left out on stderr.",
 )
-@click.option(
-    "--since",
-    metavar="TIME",
-    default=None,
-    help="Read the change log from this RFC 3339 time only (default: all of it).",
-)
+@since_option
 def drift_command(
     *,
     config_dir: Path,
@@ -65,7 +65,7 @@ def drift_command(
     try:
         detected = detect(options, since=since, notice=stderr_notice)
     except ReconcilerError as exc:
-        fail(exc, exit_code=1)
+        fail(exc)
     report = detected.report
     click.echo(RENDERERS[output_format](report), nl=False)
     if notify_url and report.drifted:
