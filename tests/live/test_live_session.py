@@ -122,6 +122,22 @@ def _create(client: ApiClient) -> None:
     asyncio.run(go())
 
 
+EMPTY_LOG = {"items": [], "total": 0, "next_offset": None}
+
+
+def with_empty_changelog(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
+    """``handler`` for writes; an empty change log for the client's checks."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changelog"):
+            return jsonify(200, EMPTY_LOG)
+        return handler(request)
+
+    return route
+
+
 @pytest.mark.parametrize(
     "failure",
     [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"), api_error(504, "x", "gw")],
@@ -130,11 +146,13 @@ def _create(client: ApiClient) -> None:
 def test_a_create_is_not_retried_when_it_may_have_run(
     mock_client: MakeClient, failure: httpx.Response | Exception
 ) -> None:
+    """Not retried, but checked: the change log holds no entry of it, so it failed."""
     seen, handler = scripted(failure)
     with pytest.raises((TransportError, ApiError)) as info:
-        _create(mock_client(handler))
+        _create(mock_client(with_empty_changelog(handler)))
     assert len(seen) == 1
     assert "not retried" in str(info.value)
+    assert str(info.value).endswith("; checked: it did not land")
 
 
 def test_a_create_is_retried_when_it_surely_did_not_run(mock_client: MakeClient) -> None:
@@ -154,7 +172,7 @@ def test_a_create_is_retried_when_it_surely_did_not_run(mock_client: MakeClient)
         api_error(429, "rate_limited", "later", **{"Retry-After": "1"}),
         jsonify(201, project),
     )
-    _create(mock_client(handler))
+    _create(mock_client(with_empty_changelog(handler)))
     assert [r.method for r in seen] == ["POST"] * 3
 
 
