@@ -11,7 +11,7 @@ from reconciler.live import api_models as api
 from reconciler.live.protocol import WriteMeta
 from reconciler.live.reading import IdMaps
 from reconciler.live.session import Session
-from reconciler.live.settle import Match, Witness, find_role, verdict
+from reconciler.live.settle import Match, Witness, find_role, other_writer, verdict
 
 Headers = dict[str, str]
 _META_HEADERS = (
@@ -21,6 +21,7 @@ _META_HEADERS = (
     ("apply", "X-Reconciler-Apply"),
 )
 INCLUDE = {"include": "members,objects"}
+NOTHING_CHANGED = "another writer: the platform already held it, this write changed nothing"
 W = TypeVar("W", bound=api.ApiModel)
 
 
@@ -55,12 +56,20 @@ class Batch:
         path: str,
         model: type[W],
         *,
-        resolve: Callable[[], Awaitable[W | None]] | None,
+        about: Match,
+        resolve: Callable[[], Awaitable[W | None]],
         **options: Any,
     ) -> W:
-        """One write request; its change-log ids are claimed for it."""
+        """One write request (``about`` accepts the change-log entries it makes); its
+        change-log ids are claimed for it. A write that succeeded without changing
+        anything (no ids) found its change made already: by the last writer ``about``
+        it since the mark, when the change log names one."""
         answer = await self.session.call(method, path, model, resolve=resolve, **options)
-        self.witness.claim(getattr(answer, "change_ids", ()))
+        ids = getattr(answer, "change_ids", ())
+        self.witness.claim(ids)
+        if not ids and self.by is None:
+            earlier = await self.witness.entries(about)
+            self.by = other_writer(earlier) if earlier else NOTHING_CHANGED
         return answer
 
     async def settle(self, about: Match, current: W, *, holds: bool) -> W | None:

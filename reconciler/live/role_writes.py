@@ -41,13 +41,15 @@ async def write_role(batch: Batch, changes: Sequence[Change]) -> list[int]:
 async def _role_create(
     batch: Batch, name: str, permissions: list[str], add: list[int]
 ) -> list[int]:
+    about = about_created("role", name)
+
     async def resolve() -> api.RoleWritten | None:
-        entries = await batch.witness.entries(about_created("role", name))
+        entries = await batch.witness.entries(about)
         now = await batch.role(entries[-1].resource_id or 0) if entries else None
         if now is None:
             return None
         holds = sorted(now.permissions) == permissions and set(add) <= set(now.user_ids)
-        return await batch.settle(about_created("role", name), now, holds=holds)
+        return await batch.settle(about, now, holds=holds)
 
     body = {"name": name, "permissions": permissions, "user_ids": add}
     role = await batch.send(
@@ -57,6 +59,7 @@ async def _role_create(
         body=body,
         headers=batch.headers,
         mode=RetryMode.UNSENT,
+        about=about,
         resolve=resolve,
     )
     batch.maps.roles[name] = role.id
@@ -65,34 +68,40 @@ async def _role_create(
 
 async def _role_update(batch: Batch, name: str, permissions: list[str]) -> list[int]:
     rid = batch.maps.role_id(name)
+    about = about_role(rid, "update", "permissions")
 
     async def resolve() -> api.RoleWritten | None:
         now = await batch.role(rid)
         if now is None:
             return None
-        holds = sorted(now.permissions) == permissions
-        return await batch.settle(about_role(rid, "update", "permissions"), now, holds=holds)
+        return await batch.settle(about, now, holds=sorted(now.permissions) == permissions)
 
-    body = {"permissions": permissions}
     answer = await batch.send(
-        "PATCH", f"/roles/{rid}", api.RoleWritten, body=body, headers=batch.headers, resolve=resolve
+        "PATCH",
+        f"/roles/{rid}",
+        api.RoleWritten,
+        body={"permissions": permissions},
+        headers=batch.headers,
+        about=about,
+        resolve=resolve,
     )
     return answer.change_ids
 
 
 async def _role_holders(batch: Batch, name: str, add: list[int], drop: list[int]) -> list[int]:
     rid = batch.maps.role_id(name)
+    about = about_role(rid, "update", "user_ids")
 
     async def resolve() -> api.Written | None:
         now = await batch.role(rid)
         held = set(now.user_ids) if now is not None else set()
         holds = now is not None and set(add) <= held and not set(drop) & held
-        return await batch.settle(about_role(rid, "update", "user_ids"), api.Written(), holds=holds)
+        return await batch.settle(about, api.Written(), holds=holds)
 
     body = {"add": add, "remove": drop}
     path = f"/roles/{rid}/holders"
     answer = await batch.send(
-        "POST", path, api.Written, body=body, headers=batch.headers, resolve=resolve
+        "POST", path, api.Written, body=body, headers=batch.headers, about=about, resolve=resolve
     )
     return answer.change_ids
 
@@ -100,13 +109,15 @@ async def _role_holders(batch: Batch, name: str, add: list[int], drop: list[int]
 async def _role_delete(batch: Batch, name: str) -> list[int]:
     """Deleting a role also ends its holdings: holder removals in the batch ride along."""
     rid = batch.maps.role_id(name)
+    about = about_role(rid, "delete")
 
     async def resolve() -> api.Written | None:
-        gone = await batch.role(rid) is None
-        return await batch.settle(about_role(rid, "delete"), api.Written(), holds=gone)
+        return await batch.settle(about, api.Written(), holds=await batch.role(rid) is None)
 
     path = f"/roles/{rid}"
-    answer = await batch.send("DELETE", path, api.Written, headers=batch.headers, resolve=resolve)
+    answer = await batch.send(
+        "DELETE", path, api.Written, headers=batch.headers, about=about, resolve=resolve
+    )
     batch.maps.roles.pop(name, None)
     return answer.change_ids
 
@@ -129,6 +140,7 @@ async def write_company(batch: Batch, changes: Sequence[Change]) -> list[int]:
         params=params,
         body={"security_type": change.after},
         headers=batch.headers,
+        about=about_company,
         resolve=resolve,
     )
     return answer.change_ids

@@ -107,15 +107,15 @@ async def _contents(batch: Batch, changes: Sequence[Change]) -> list[int]:
         elif isinstance(change, ObjectAdd | ObjectRemove):
             side["objects"].append(maps.object_id((change.kind, change.object)))
 
+    about = about_project(pid, "project_contents", "update")
+
     async def resolve() -> api.ProjectWritten | None:
         now = await batch.project(pid)
         held = {"users": now.users or [], "groups": now.groups or [], "objects": now.objects or []}
         holds = all(set(ids) <= set(held[k]) for k, ids in add.items()) and not any(
             set(ids) & set(held[k]) for k, ids in remove.items()
         )
-        return await batch.settle(
-            about_project(pid, "project_contents", "update"), now, holds=holds
-        )
+        return await batch.settle(about, now, holds=holds)
 
     body = {
         "add": {k: v for k, v in add.items() if v},
@@ -127,6 +127,7 @@ async def _contents(batch: Batch, changes: Sequence[Change]) -> list[int]:
         api.ProjectWritten,
         body=body,
         headers=batch.if_match(name),
+        about=about,
         resolve=resolve,
     )
     maps.versions[name] = answer.version
@@ -160,7 +161,13 @@ async def _move(batch: Batch, changes: Sequence[Change]) -> list[int]:
         return await batch.settle(about, now, holds=holds)
 
     answer = await batch.send(
-        "POST", "/moves", api.MoveWritten, body=body, headers=batch.headers, resolve=resolve
+        "POST",
+        "/moves",
+        api.MoveWritten,
+        body=body,
+        headers=batch.headers,
+        about=about,
+        resolve=resolve,
     )
     maps.versions[move.source], maps.versions[move.target] = answer.from_version, answer.to_version
     return answer.change_ids
@@ -176,13 +183,15 @@ async def _project(batch: Batch, changes: Sequence[Change]) -> list[int]:
 
 
 async def _project_create(batch: Batch, create: ProjectCreate) -> list[int]:
+    about = about_created("project", create.name)
+
     async def resolve() -> api.ProjectWritten | None:
-        entries = await batch.witness.entries(about_created("project", create.name))
+        entries = await batch.witness.entries(about)
         if not entries or entries[-1].resource_id is None:
             return None
         now = await batch.project(entries[-1].resource_id)
         holds = (now.name, now.description or "") == (create.name, create.description)
-        return await batch.settle(about_created("project", create.name), now, holds=holds)
+        return await batch.settle(about, now, holds=holds)
 
     answer = await batch.send(
         "POST",
@@ -191,6 +200,7 @@ async def _project_create(batch: Batch, create: ProjectCreate) -> list[int]:
         body={"name": create.name, "description": create.description},
         headers=batch.headers,
         mode=RetryMode.UNSENT,
+        about=about,
         resolve=resolve,
     )
     batch.maps.remember_project(answer)
@@ -201,14 +211,13 @@ async def _project_delete(batch: Batch, name: str) -> list[int]:
     pid = batch.maps.project_id(name)
     path = f"/projects/{pid}"
 
+    about = about_project(pid, "project", "delete")
+
     async def resolve() -> api.Written | None:
-        gone = await batch.absent(path)
-        return await batch.settle(
-            about_project(pid, "project", "delete"), api.Written(), holds=gone
-        )
+        return await batch.settle(about, api.Written(), holds=await batch.absent(path))
 
     answer = await batch.send(
-        "DELETE", path, api.Written, headers=batch.if_match(name), resolve=resolve
+        "DELETE", path, api.Written, headers=batch.if_match(name), about=about, resolve=resolve
     )
     batch.maps.forget_project(name)
     return answer.change_ids
@@ -224,10 +233,12 @@ async def _project_patch(batch: Batch, changes: Sequence[Change]) -> list[int]:
             body["description"] = change.after
     pid = batch.maps.project_id(old)
 
+    about = about_project(pid, "project", "update")
+
     async def resolve() -> api.ProjectWritten | None:
         now = await batch.project(pid)
         holds = all(getattr(now, k) == v for k, v in body.items())
-        return await batch.settle(about_project(pid, "project", "update"), now, holds=holds)
+        return await batch.settle(about, now, holds=holds)
 
     answer = await batch.send(
         "PATCH",
@@ -235,6 +246,7 @@ async def _project_patch(batch: Batch, changes: Sequence[Change]) -> list[int]:
         api.ProjectWritten,
         body=body,
         headers=batch.if_match(old),
+        about=about,
         resolve=resolve,
     )
     batch.maps.forget_project(old)

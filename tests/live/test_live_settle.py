@@ -16,6 +16,7 @@ import pytest
 from live_helpers import Live, LosingTransport, Sleeps, changelog, set_faults
 
 from reconciler.errors import ConflictError, TransportError, UncertainWriteError
+from reconciler.live.batch import NOTHING_CHANGED
 from reconciler.live.protocol import WriteMeta, WriteResult
 from reconciler.live.retry import RetryPolicy
 from reconciler.live.session import ClientSettings
@@ -176,3 +177,26 @@ def test_a_platform_that_drops_the_run_id_falls_back_to_plan_and_commit(live: Li
     (entry,) = [e for e in changelog(live) if e["client"]["plan"] == META.plan]
     assert entry["client"]["apply"] is None
     assert result == WriteResult(change_ids=(entry["id"],))
+
+
+def test_a_write_that_changed_nothing_names_who_made_the_change(live: Live) -> None:
+    """The second apply read the project after the first one wrote it (its version is
+    current), yet plans the same change: the write succeeds and changes nothing."""
+
+    async def go() -> tuple[WriteResult, WriteResult]:
+        async with live.client() as first, live.client() as second:
+            await first.fetch_snapshot()
+            await second.write([ProjectCreate("Scratch")], OTHER)  # its first write
+            await first.write(REMOVE_QA, META)
+            await second.fetch_snapshot()
+            again = await second.write(REMOVE_QA, OTHER)
+            unnamed = await first.write(REMOVE_QA, META)
+            return again, unnamed
+
+    again, unnamed = asyncio.run(go())
+    (entry,) = entries_of(live, META.apply or "")
+    assert again == WriteResult(
+        by=f"apply apply-first (ci:first) as reconciler: change id {entry['id']}"
+    )
+    # Its own earlier write is claimed, so nobody is named: the platform simply held it.
+    assert unnamed == WriteResult(by=NOTHING_CHANGED)
