@@ -43,7 +43,7 @@ PROGRESS_BAR_MIN = 6
 
 #: The signals that stop an apply gracefully, and its exit code after each (128 + n).
 STOP_SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143}
-#: Statuses listed one by one after an apply that did not fully apply.
+#: Statuses listed one by one in the report (when there are any).
 LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_started")
 
 
@@ -82,8 +82,8 @@ LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_star
     type=click.FloatRange(0, 86_400),
     default=0,
     show_default=True,
-    help="Seconds to wait for another apply against the same target (on this machine) "
-    "to finish; 0 refuses at once.",
+    help="Seconds to wait while another apply against the same target (started from this "
+    "directory) holds the lock; 0 refuses at once.",
 )
 @click.option("--allow-mass-change", is_flag=True, help="Accept a plan over the thresholds.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR).")
@@ -174,7 +174,9 @@ async def _apply(
             click.echo(f"warning: git note not attached: {warning}", err=True)
     if applied.result.ok:
         return 0
-    return STOP_SIGNALS[received[0]] if applied.result.interrupted and received else 1
+    if not applied.result.interrupted:
+        return 1
+    return STOP_SIGNALS[received[0]] if received else 130
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from reconciler.errors import NotFoundError
+from reconciler.errors import LiveError, NotFoundError
 from reconciler.live import api_models as api
 from reconciler.live.protocol import WriteMeta
 from reconciler.live.reading import IdMaps
@@ -37,9 +37,7 @@ def meta_headers(meta: WriteMeta) -> Headers:
 
 
 class Batch:
-    """One batch's writes: the session, the id maps to use and update, the metadata, and
-    the witness that settles a write in doubt (``by``: set when another writer made one
-    of this batch's changes)."""
+    """One batch's writes; ``by`` is set when another writer made one of its changes."""
 
     def __init__(self, session: Session, maps: IdMaps, meta: WriteMeta, witness: Witness) -> None:
         self.session, self.maps, self.meta, self.witness = session, maps, meta, witness
@@ -68,7 +66,10 @@ class Batch:
         ids = getattr(answer, "change_ids", ())
         self.witness.claim(ids)
         if not ids and self.by is None:
-            earlier = await self.witness.entries(about)
+            try:
+                earlier = await self.witness.entries(about)
+            except LiveError:
+                earlier = []
             self.by = other_writer(earlier) if earlier else NOTHING_CHANGED
         return answer
 

@@ -23,6 +23,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from reconciler.errors import LiveError
 from reconciler.live import api_models as api
 from reconciler.live.changelog import PAGE_SIZE, EntryPage, RawEntry
 from reconciler.live.protocol import WriteMeta
@@ -52,16 +53,23 @@ class Witness:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._next: int | None = None
+        self._unmarked: LiveError | None = None
         self._seen: list[RawEntry] = []
         self._claimed: set[int] = set()
         self._lock = asyncio.Lock()
 
     async def mark(self) -> None:
-        """Remember where the change log ends (once, before the first write)."""
+        """Remember where the change log ends (once, before the first write). When it
+        cannot be read, writes go ahead; only a write in doubt is then left unsettled."""
         async with self._lock:
-            if self._next is None:
+            if self._next is not None or self._unmarked is not None:
+                return
+            try:
                 page = await self.session.call("GET", "/changelog", EntryPage, params={"limit": 1})
-                self._next = page.total
+            except LiveError as exc:
+                self._unmarked = exc
+                return
+            self._next = page.total
 
     def claim(self, ids: Iterable[int]) -> None:
         self._claimed.update(ids)
@@ -69,11 +77,16 @@ class Witness:
     async def entries(self, about: Match) -> list[RawEntry]:
         """The unclaimed entries since the mark that ``about`` accepts, oldest first."""
         async with self._lock:
+            if self._unmarked is not None:
+                raise LiveError(
+                    f"the change log could not be read before the first write: {self._unmarked}"
+                )
             await self._catch_up()
         return [e for e in self._seen if e.id not in self._claimed and about(e)]
 
     async def _catch_up(self) -> None:
-        offset = self._next or 0
+        assert self._next is not None, "mark() comes first"
+        offset = self._next
         while True:
             params = {"offset": offset, "limit": PAGE_SIZE}
             page = await self.session.call("GET", "/changelog", EntryPage, params=params)

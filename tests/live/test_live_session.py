@@ -17,6 +17,7 @@ from reconciler.errors import (
     NotFoundError,
     ResponseShapeError,
     TransportError,
+    UncertainWriteError,
 )
 from reconciler.live.client import ApiClient
 from reconciler.live.protocol import Identity, WriteMeta
@@ -155,25 +156,55 @@ def test_a_create_is_not_retried_when_it_may_have_run(
     assert str(info.value).endswith("; checked: it did not land")
 
 
+NEW_PROJECT = {
+    "id": 9,
+    "name": "New",
+    "description": "",
+    "version": 1,
+    "member": False,
+    "users": [],
+    "groups": [],
+    "objects": [],
+    "change_ids": [41],
+}
+
+
 def test_a_create_is_retried_when_it_surely_did_not_run(mock_client: MakeClient) -> None:
-    project = {
-        "id": 9,
-        "name": "New",
-        "description": "",
-        "version": 1,
-        "member": False,
-        "users": [],
-        "groups": [],
-        "objects": [],
-        "change_ids": [41],
-    }
     seen, handler = scripted(
         httpx.ConnectError("refused"),
         api_error(429, "rate_limited", "later", **{"Retry-After": "1"}),
-        jsonify(201, project),
+        jsonify(201, NEW_PROJECT),
     )
     _create(mock_client(with_empty_changelog(handler)))
     assert [r.method for r in seen] == ["POST"] * 3
+
+
+def without_changelog(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
+    """A platform with no change log at all (404), ``handler`` for everything else."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changelog"):
+            return api_error(404, "not_found", "no such endpoint")
+        return handler(request)
+
+    return route
+
+
+def test_a_platform_without_a_change_log_still_takes_writes(mock_client: MakeClient) -> None:
+    seen, handler = scripted(jsonify(201, NEW_PROJECT))
+    _create(mock_client(without_changelog(handler)))
+    assert [r.method for r in seen] == ["POST"]
+
+
+def test_without_a_change_log_a_lost_create_is_uncertain(mock_client: MakeClient) -> None:
+    _, handler = scripted(httpx.ReadTimeout("slow"))
+    with pytest.raises(UncertainWriteError) as info:
+        _create(mock_client(without_changelog(handler)))
+    message = str(info.value)
+    assert message.startswith("POST /projects: no answer within 1s (not retried); the write may")
+    assert "the change log could not be read before the first write: GET /changelog" in message
 
 
 @pytest.mark.parametrize(
