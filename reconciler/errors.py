@@ -9,7 +9,8 @@
     │   │   ├── AuthError            401 / 403
     │   │   ├── ConflictError        409 (a platform rule) / 412 (stale version)
     │   │   └── NotFoundError        404
-    │   └── ResponseShapeError       a response that does not match the API's models
+    │   ├── ResponseShapeError       a response that does not match the API's models
+    │   └── UncertainWriteError      a write that may have landed; checking could not tell
     ├── UnsafePlanError              a plan that failed a safety check or policy
     ├── StalePlanError               a saved plan no longer matches live/desired/itself
     ├── ApplyError                   an apply that did not finish; lists what happened
@@ -137,6 +138,10 @@ class ResponseShapeError(LiveError):
     def __init__(self, method: str, path: str, detail: str) -> None:
         self.method, self.path = method, path
         super().__init__(f"{method} {path}: unexpected response: {detail}")
+
+
+class UncertainWriteError(LiveError):
+    """A write whose answer was lost and whose outcome a check could not establish."""
 
 
 class UnsafePlanError(ReconcilerError):

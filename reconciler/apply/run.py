@@ -1,20 +1,22 @@
 """One apply, end to end: the dirty-tree guard, the two audit records, the executor.
 
-The audit log gets an ``apply_started`` record (every intended change) before the first
-write and an ``apply_finished`` record (each change's outcome and the platform's
-change-log ids) after the last, including after a failure or Ctrl-C. A ``kill -9`` leaves
-a started record without a finished one, which ``reconciler audit verify`` reports as an
+The audit log gets an ``apply_started`` record (every intended change, and the apply's
+run id, which every write carries as ``X-Reconciler-Apply``) before the first write and
+an ``apply_finished`` record (each change's outcome and the platform's change-log ids)
+after the last, including after a failure, Ctrl-C or SIGTERM. A ``kill -9`` leaves a
+started record without a finished one, which ``reconciler audit verify`` reports as an
 interrupted apply; nothing the log claims was applied is ever missing from the platform.
 """
 
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.apply.executor import ApplyResult, Progress, execute
+from reconciler.apply.executor import ApplyResult, Progress, Stop, execute
 from reconciler.audit import (
     AuditLog,
     CiInfo,
@@ -92,9 +94,12 @@ async def apply_plan(
     audit: AuditLog,
     concurrency: int = 8,
     progress: Progress | None = None,
+    stop: Stop | None = None,
 ) -> Applied:
-    """Record, execute and record again. Never raises for a failed write: see the result."""
+    """Record, execute and record again. Never raises for a failed write: see the result.
+    ``stop`` stops it early (see ``execute``)."""
     changes = [c.to_dict() for c in plan.changes]
+    apply_id = uuid.uuid4().hex
     started = apply_started(
         time=utc_timestamp(),
         actor=origin.actor,
@@ -107,10 +112,15 @@ async def apply_plan(
         ci=origin.ci,
         allow_dirty=origin.allow_dirty,
         allow_delete=plan.allow_delete,
+        apply_id=apply_id,
     )
     started_entry = audit.append(started)
-    meta = WriteMeta(commit=origin.git.commit, plan=plan.checksum(), actor=origin.actor)
-    result = await execute(plan.changes, live, meta, concurrency=concurrency, progress=progress)
+    meta = WriteMeta(
+        commit=origin.git.commit, plan=plan.checksum(), actor=origin.actor, apply=apply_id
+    )
+    result = await execute(
+        plan.changes, live, meta, concurrency=concurrency, progress=progress, stop=stop
+    )
     finished = apply_finished(
         started,
         started_entry.seq,

@@ -20,7 +20,7 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -162,14 +162,21 @@ async def open_client(
 
 @asynccontextmanager
 async def open_session(
-    options: PlanOptions, *, notice: Notice = stderr_notice
+    options: PlanOptions,
+    *,
+    notice: Notice = stderr_notice,
+    guard: AbstractContextManager[object] | None = None,
 ) -> AsyncIterator[Session]:
     """Load the files, open the target, fetch live, plan; the client stays open inside.
 
-    The cyclic garbage collector is paused until the plan is made (see ``gcpause``)."""
+    ``guard`` (``apply``'s lock) is entered once the files are loaded, before anything
+    is read from or written to the target, and held until the session closes. The cyclic
+    garbage collector is paused until the plan is made (see ``gcpause``)."""
     async with AsyncExitStack() as stack:
         with paused_gc():
             loaded, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+            if guard is not None:
+                stack.enter_context(guard)
             label = redact_target(options.target)
             client, identity = await stack.enter_async_context(
                 open_client(options.target, options.token_file, notice=notice)

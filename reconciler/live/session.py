@@ -10,8 +10,7 @@ Retry rules (see ``RetryMode``):
   what is there and removing what is absent change nothing), PATCH/PUT of absolute
   values, deletes, moves and role-holder batches. Writes to a project also carry
   ``If-Match``, so a retry of a write that did land on the server answers 412 instead
-  of applying anything again; the client then checks (``resolve``) whether the live
-  state is exactly what its own write would have produced and, if so, succeeds.
+  of applying anything again.
 * ``UNSENT`` -- writes that create something (POST /projects, POST /roles): retried only
   when the request certainly did not run: a connection that never opened, or a 429.
   After a timeout, a dropped connection or a 502/504 they fail with one clear error.
@@ -19,6 +18,14 @@ Retry rules (see ``RetryMode``):
 Retried statuses: 429, 502, 503, 504, and for reads (GET) also 500. Every retry is
 logged at INFO to ``reconciler.live`` with ``RETRY_FIELD`` on the record, which the CLI
 counts for its end-of-run summary and shows one by one with ``-v``.
+
+A write is settled before ``call`` gives up on it (``_settle``): when its last attempt
+failed after an attempt that may have run (a timeout, a dropped connection, a 502/504),
+or when it was refused as a conflict (404/409/412), the caller's ``resolve`` checks the
+platform (see ``reconciler.live.settle``) and answers the write's result when the change
+is in place, or ``None`` when it is not. A write in doubt that cannot be checked (no
+``resolve``, or the check itself failed) raises ``UncertainWriteError``, never a plain
+failure: it may have landed.
 """
 
 from __future__ import annotations
@@ -41,9 +48,11 @@ from reconciler.errors import (
     ApiError,
     AuthError,
     ConflictError,
+    LiveError,
     NotFoundError,
     ResponseShapeError,
     TransportError,
+    UncertainWriteError,
 )
 from reconciler.live.api_models import ErrorEnvelope
 from reconciler.live.retry import (
@@ -62,6 +71,8 @@ log = logging.getLogger("reconciler.live")
 
 #: Statuses after which the request may have run (a proxy gave up waiting on it).
 _MAYBE_APPLIED_STATUSES = frozenset({502, 504})
+#: Refusals after which another writer may have made the same change first.
+_REFUSED_STATUSES = frozenset({404, 409, 412})
 
 #: Reads are also retried after a 500: a failed read changed nothing.
 _READ_RETRYABLE_STATUSES = RETRYABLE_STATUSES | {500}
@@ -161,18 +172,20 @@ class Session:
             except (httpx.TransportError, TimeoutError) as exc:
                 failure = self._classify(exc)
                 if not self._retryable(failure, mode, attempt):
-                    reason = _gave_up(failure, attempt)
-                    raise TransportError(method, where, reason) from self._safe_cause(exc)
+                    error = TransportError(method, where, _gave_up(failure, attempt))
+                    doubt = method != "GET" and (maybe_applied or failure.maybe_applied)
+                    return await self._settle(error, self._safe_cause(exc), doubt, resolve)
             else:
                 status_failure = _status_failure(method, response)
                 if status_failure is None or not self._retryable(status_failure, mode, attempt):
+                    last_maybe = status_failure is not None and status_failure.maybe_applied
                     return await self._finish(
                         method,
                         where,
                         response,
                         model,
                         attempt=attempt,
-                        maybe_applied=maybe_applied,
+                        maybe_applied=maybe_applied or last_maybe,
                         resolve=resolve,
                     )
                 failure = status_failure
@@ -246,17 +259,41 @@ class Session:
     ) -> M:
         if response.status_code < 400:
             return self.parse(method, where, response.content, model)
-        if maybe_applied and resolve is not None and response.status_code in (404, 409, 412):
-            log.info(
-                "%s %s: HTTP %d after an uncertain attempt; checking whether it landed",
-                method,
-                where,
-                response.status_code,
-            )
-            resolved = await resolve()
-            if resolved is not None:
-                return resolved
-        raise self.api_error(method, where, response, attempt)
+        error = self.api_error(method, where, response, attempt)
+        doubt = maybe_applied and method != "GET"
+        if doubt or response.status_code in _REFUSED_STATUSES:
+            return await self._settle(error, None, doubt, resolve)
+        raise error
+
+    async def _settle(
+        self,
+        error: LiveError,
+        cause: Exception | None,
+        doubt: bool,
+        resolve: Resolver[M] | None,
+    ) -> M:
+        """The write's result when ``resolve`` finds the change in place; else ``error``,
+        or ``UncertainWriteError`` when the write may have landed (``doubt``) and the
+        check cannot tell."""
+        if resolve is None:
+            if doubt:
+                raise UncertainWriteError(
+                    f"{error}; the write may have landed and cannot be checked "
+                    "(`reconciler plan` shows whether it did)"
+                ) from cause
+            raise error from cause
+        log.info("%s: checking whether the change is in place", error)
+        try:
+            found = await resolve()
+        except LiveError as exc:
+            if not doubt:
+                raise error from cause
+            raise UncertainWriteError(
+                f"{error}; the write may have landed, and checking whether it did failed: {exc}"
+            ) from exc
+        if found is not None:
+            return found
+        raise (_checked(error) if doubt else error) from cause
 
     def parse(self, method: str, where: str, content: bytes, model: type[M]) -> M:
         """The answer as ``model``, the token removed from every string in it (a server
@@ -342,6 +379,16 @@ def _describe(exc: ValidationError) -> str:
     more = exc.error_count() - 1
     suffix = f" (and {more} more problems)" if more > 0 else ""
     return f"field '{loc}': {first['msg']}{suffix}"
+
+
+def _checked(error: LiveError) -> LiveError:
+    """``error``, saying that a check found the write did not land."""
+    note = "; checked: it did not land"
+    if isinstance(error, TransportError):
+        return TransportError(error.method, error.path, error.reason + note)
+    if isinstance(error, ApiError):
+        return type(error)(error.method, error.path, error.status, error.detail + note, error.code)
+    return error
 
 
 def _gave_up(failure: _Failure, attempt: int) -> str:

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from reconciler import __version__
 from reconciler.sandbox.deps import Sandbox
-from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.faults import FaultInjector, LostAnswers
 from reconciler.sandbox.models import FaultSettings
 from reconciler.sandbox.problems import ApiProblem
 from reconciler.sandbox.routes_company import router as company_router
@@ -73,7 +73,9 @@ def create_app(db_path: Path, *, faults: FaultSettings | None = None) -> FastAPI
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
-    app.state.sandbox = Sandbox(Store(db_path), FaultInjector(faults))
+    injector = FaultInjector(faults)
+    app.state.sandbox = Sandbox(Store(db_path), injector)
+    app.add_middleware(LostAnswers, faults=injector)
     app.include_router(company_router, prefix=API_PREFIX)
     app.include_router(projects_router, prefix=API_PREFIX)
     app.add_exception_handler(ApiProblem, _on_problem)

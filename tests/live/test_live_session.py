@@ -18,6 +18,7 @@ from reconciler.errors import (
     NotFoundError,
     ResponseShapeError,
     TransportError,
+    UncertainWriteError,
 )
 from reconciler.live.client import ApiClient
 from reconciler.live.protocol import Identity, WriteMeta
@@ -133,7 +134,8 @@ def test_a_write_answered_500_is_not_retried(mock_client: MakeClient) -> None:
     seen, handler = scripted(api_error(500, "x", "oops"))
     with pytest.raises(ApiError, match="HTTP 500") as info:
         _create(mock_client(handler))
-    assert len(seen) == 1 and "not retried" not in str(info.value)
+    posts = [r for r in seen if r.method == "POST"]  # the rest: the change-log mark
+    assert len(posts) == 1 and "not retried" not in str(info.value)
 
 
 def _create(client: ApiClient) -> None:
@@ -145,6 +147,22 @@ def _create(client: ApiClient) -> None:
     asyncio.run(go())
 
 
+EMPTY_LOG = {"items": [], "total": 0, "next_offset": None}
+
+
+def with_empty_changelog(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
+    """``handler`` for writes; an empty change log for the client's checks."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changelog"):
+            return jsonify(200, EMPTY_LOG)
+        return handler(request)
+
+    return route
+
+
 @pytest.mark.parametrize(
     "failure",
     [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("dropped"), api_error(504, "x", "gw")],
@@ -153,32 +171,64 @@ def _create(client: ApiClient) -> None:
 def test_a_create_is_not_retried_when_it_may_have_run(
     mock_client: MakeClient, failure: httpx.Response | Exception
 ) -> None:
+    """Not retried, but checked: the change log holds no entry of it, so it failed."""
     seen, handler = scripted(failure)
     with pytest.raises((TransportError, ApiError)) as info:
-        _create(mock_client(handler))
+        _create(mock_client(with_empty_changelog(handler)))
     assert len(seen) == 1
     assert "not retried" in str(info.value)
+    assert str(info.value).endswith("; checked: it did not land")
+
+
+NEW_PROJECT = {
+    "id": 9,
+    "name": "New",
+    "description": "",
+    "version": 1,
+    "member": False,
+    "users": [],
+    "groups": [],
+    "objects": [],
+    "change_ids": [41],
+}
 
 
 def test_a_create_is_retried_when_it_surely_did_not_run(mock_client: MakeClient) -> None:
-    project = {
-        "id": 9,
-        "name": "New",
-        "description": "",
-        "version": 1,
-        "member": False,
-        "users": [],
-        "groups": [],
-        "objects": [],
-        "change_ids": [41],
-    }
     seen, handler = scripted(
         httpx.ConnectError("refused"),
         api_error(429, "rate_limited", "later", **{"Retry-After": "1"}),
-        jsonify(201, project),
+        jsonify(201, NEW_PROJECT),
     )
-    _create(mock_client(handler))
+    _create(mock_client(with_empty_changelog(handler)))
     assert [r.method for r in seen] == ["POST"] * 3
+
+
+def without_changelog(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
+    """A platform with no change log at all (404), ``handler`` for everything else."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changelog"):
+            return api_error(404, "not_found", "no such endpoint")
+        return handler(request)
+
+    return route
+
+
+def test_a_platform_without_a_change_log_still_takes_writes(mock_client: MakeClient) -> None:
+    seen, handler = scripted(jsonify(201, NEW_PROJECT))
+    _create(mock_client(without_changelog(handler)))
+    assert [r.method for r in seen] == ["POST"]
+
+
+def test_without_a_change_log_a_lost_create_is_uncertain(mock_client: MakeClient) -> None:
+    _, handler = scripted(httpx.ReadTimeout("slow"))
+    with pytest.raises(UncertainWriteError) as info:
+        _create(mock_client(without_changelog(handler)))
+    message = str(info.value)
+    assert message.startswith("POST /projects: no answer within 1s (not retried); the write may")
+    assert "the change log could not be read before the first write: GET /changelog" in message
 
 
 @pytest.mark.parametrize(
