@@ -189,3 +189,12 @@ def test_pre_commit_hook_runs_validate() -> None:
     assert hook["pass_filenames"] is False
     assert re.search(hook["files"], "projects.d/projects/bank.yaml")
     assert not re.search(hook["files"], "README.md")
+
+
+def test_the_comment_and_the_issue_found_by_their_marker_are_the_workflows_own() -> None:
+    """Anyone can post a comment holding the marker: only the bot's own is updated."""
+    for name in ("plan.yml", "drift.yml"):
+        (script,) = [
+            s["with"]["script"] for s in _steps(_load(name)) if "github-script" in s.get("uses", "")
+        ]
+        assert '.user.login === "github-actions[bot]"' in script, name
