@@ -84,6 +84,7 @@ async def apply_plan(
         git=origin.git,
         ci=origin.ci,
         allow_dirty=origin.allow_dirty,
+        allow_delete=plan.allow_delete,
     )
     started_entry = audit.append(started)
     meta = WriteMeta(commit=origin.git.commit, plan=plan.checksum(), actor=origin.actor)

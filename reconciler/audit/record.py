@@ -106,6 +106,8 @@ class AuditRecord:
     git: GitInfo = field(default_factory=GitInfo)
     ci: CiInfo = field(default_factory=CiInfo)
     allow_dirty: bool = False
+    #: projects whose deletion ``--allow-delete`` acknowledged (the plan's ``allow_delete``)
+    allow_delete: tuple[str, ...] = ()
     changes: tuple[ChangeEntry, ...] = ()
     outcome: ApplyOutcome | None = None
     started_seq: int | None = None
@@ -132,6 +134,7 @@ class AuditRecord:
             "ci": self.ci.to_data(),
             "pr_number": self.pr_number,
             "allow_dirty": self.allow_dirty,
+            "allow_delete": list(self.allow_delete),
             "outcome": self.outcome,
             "started_seq": self.started_seq,
             "changes": [c.to_data() for c in self.changes],
@@ -158,6 +161,7 @@ class AuditRecord:
                 git=GitInfo.from_data(data.get("git") or {}),
                 ci=CiInfo.from_data(data.get("ci") or {}),
                 allow_dirty=bool(data.get("allow_dirty", False)),
+                allow_delete=tuple(map(str, data.get("allow_delete") or ())),
                 changes=tuple(ChangeEntry.from_data(c) for c in data.get("changes") or ()),
                 outcome=outcome,
                 started_seq=data.get("started_seq"),
@@ -178,6 +182,7 @@ def apply_started(
     git: GitInfo | None = None,
     ci: CiInfo | None = None,
     allow_dirty: bool = False,
+    allow_delete: Sequence[str] = (),
 ) -> AuditRecord:
     """The record appended before the first write: every change as ``not_started``.
 
@@ -197,6 +202,7 @@ def apply_started(
         git=git or GitInfo(),
         ci=ci or CiInfo(),
         allow_dirty=allow_dirty,
+        allow_delete=tuple(allow_delete),
         changes=entries,
     )
 

@@ -13,8 +13,14 @@ import click
 
 from reconciler.apply.executor import ApplyResult, ChangeOutcome, Progress
 from reconciler.apply.run import Applied, Provenance, apply_plan, note_on_commit, provenance
-from reconciler.audit import DEFAULT_LOG_PATH, AuditLog
-from reconciler.cli.options import config_dir_option, target_options
+from reconciler.audit import AuditLog
+from reconciler.audit.history import applied_already
+from reconciler.cli.options import (
+    allow_delete_option,
+    audit_log_option,
+    config_dir_option,
+    target_options,
+)
 from reconciler.cli.session import PlanOptions, Session, fail, open_session, use_color
 from reconciler.errors import ApplyError, ReconcilerError, UsageError
 from reconciler.live.permissions import check_permissions
@@ -50,14 +56,7 @@ PROGRESS_BAR_MIN = 6
     is_flag=True,
     help="Apply even with uncommitted changes under the config directory (recorded).",
 )
-@click.option(
-    "--audit-log",
-    type=click.Path(path_type=Path, dir_okay=False),
-    envvar="RECONCILER_AUDIT_LOG",
-    default=str(DEFAULT_LOG_PATH),
-    show_default=True,
-    help="The hash-chained audit log to append to. Env: RECONCILER_AUDIT_LOG.",
-)
+@audit_log_option
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -71,6 +70,7 @@ PROGRESS_BAR_MIN = 6
     help="Attach the apply summary to the commit as a git note under refs/notes/reconciler.",
 )
 @click.option("--allow-mass-change", is_flag=True, help="Accept a plan over the thresholds.")
+@allow_delete_option
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR).")
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def apply_command(
@@ -85,6 +85,7 @@ def apply_command(
     concurrency: int,
     git_notes: bool,
     allow_mass_change: bool,
+    allow_delete: tuple[str, ...],
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -107,6 +108,8 @@ def apply_command(
         token_file=token_file,
         use_cache=not no_cache,
         allow_mass_change=allow_mass_change,
+        audit_log=audit_log,
+        allow_delete=frozenset(allow_delete),
     )
     how = ApplyOptions(auto_approve, audit_log, concurrency, git_notes, use_color(no_color))
     try:
@@ -128,10 +131,11 @@ async def _apply(
             raise ApplyError(
                 "the plan is not applicable (see the violations above); nothing applied"
             )
-        if plan.empty:
-            return 0
+        commit = None if origin.git.dirty else origin.git.commit
+        if plan.empty and applied_already(how.audit_log, session.planned.target_label, commit):
+            return 0  # a re-run of the last apply: nothing new to record
         check_permissions(session.planned.identity, plan.changes, need_write=True)
-        if saved is None and not how.auto_approve:
+        if saved is None and not how.auto_approve and not plan.empty:
             _confirm()
         with _progress(len(plan.changes)) as progress:
             applied = await apply_plan(
@@ -160,6 +164,9 @@ def _chosen_plan(session: Session, saved: SavedPlan | None, target: str) -> Plan
         files_digest=session.planned.files_digest,
         target_label=target,
     )
+    for violation in session.planned.plan.violations:  # what the history says now
+        if violation.blocking and violation.code == "protected_project":
+            raise ApplyError(f"refusing the saved plan: {violation.message}; nothing applied")
     return saved.plan
 
 
@@ -210,6 +217,9 @@ def _report(applied: Applied, audit_log: Path) -> None:
         s: len(result.with_status(s)) for s in ("applied", "failed", "unknown", "not_started")
     }
     record = f"audit record #{applied.finished.seq} in {audit_log}"
+    if not result.outcomes:  # recorded all the same: this commit is now the last applied
+        click.echo(f"\nNothing to apply ({record}).")
+        return
     if result.ok:
         click.echo(f"\nApply complete: {counts['applied']} change(s) applied ({record}).")
         return

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.audit.log import DEFAULT_LOG_PATH
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CONFIG_DIR = "projects.d"
@@ -59,3 +61,29 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
         )(f)
 
     return decorate
+
+
+def audit_log_option(f: F) -> F:
+    """``--audit-log``: the log ``apply`` appends to, and where ``plan`` and ``apply`` read
+    which projects the last successful apply protected."""
+    return click.option(
+        "--audit-log",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="RECONCILER_AUDIT_LOG",
+        default=str(DEFAULT_LOG_PATH),
+        show_default=True,
+        help="The hash-chained audit log: apply appends to it; its last successful apply "
+        "tells which projects were protected. Env: RECONCILER_AUDIT_LOG.",
+    )(f)
+
+
+def allow_delete_option(f: F) -> F:
+    return click.option(
+        "--allow-delete",
+        "allow_delete",
+        metavar="NAME",
+        multiple=True,
+        help="Acknowledge deleting project NAME (exact name, repeatable) where the audit "
+        "trail and git cannot tell whether it was protected, or where the plan looks like "
+        "a rename. Recorded in the plan and the audit log; never overrides a protection.",
+    )(f)

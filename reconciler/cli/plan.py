@@ -7,7 +7,13 @@ from pathlib import Path
 import click
 
 from reconciler.audit.git import git_metadata
-from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.options import (
+    allow_delete_option,
+    audit_log_option,
+    config_dir_option,
+    format_option,
+    target_options,
+)
 from reconciler.cli.session import Planned, PlanOptions, fail, run_plan, use_color
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused_gc
@@ -49,6 +55,8 @@ _SHARE = click.FloatRange(0.0, 1.0)
     default=None,
     help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
 )
+@allow_delete_option
+@audit_log_option
 @click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def plan_command(
@@ -62,6 +70,8 @@ def plan_command(
     allow_mass_change: bool,
     max_remove_share: float | None,
     max_delete_share: float | None,
+    allow_delete: tuple[str, ...],
+    audit_log: Path,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -80,6 +90,8 @@ def plan_command(
         allow_mass_change=allow_mass_change,
         max_remove_share=max_remove_share,
         max_delete_share=max_delete_share,
+        audit_log=audit_log,
+        allow_delete=frozenset(allow_delete),
     )
     try:
         planned = run_plan(options)

@@ -67,6 +67,8 @@ class Plan:
     unmanaged_projects: tuple[str, ...] = ()
     unmanaged_roles: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: projects whose deletion ``--allow-delete`` acknowledged (sorted)
+    allow_delete: tuple[str, ...] = ()
 
     @property
     def applicable(self) -> bool:
@@ -82,8 +84,9 @@ class Plan:
         return dict(sorted(counts.items()))
 
     def body(self) -> dict[str, Any]:
-        """Everything that defines the plan, in a canonical JSON-ready form."""
-        return {
+        """Everything that defines the plan, in a canonical JSON-ready form
+        (``allow_delete`` only when the plan was made with ``--allow-delete``)."""
+        body: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "changes": [c.to_dict() for c in self.changes],
             "summary": self.summary(),
@@ -98,6 +101,9 @@ class Plan:
             "live_fingerprint": self.live_fingerprint,
             "desired_fingerprint": self.desired_fingerprint,
         }
+        if self.allow_delete:
+            body["allow_delete"] = list(self.allow_delete)
+        return body
 
     def checksum(self) -> str:
         blob = json.dumps(self.body(), sort_keys=True, separators=(",", ":"))

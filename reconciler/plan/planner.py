@@ -70,6 +70,7 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
         unmanaged_projects=resolution.unmanaged_projects,
         unmanaged_roles=resolution.unmanaged_roles,
         notes=tuple(_notes(live, resolution, settings)),
+        allow_delete=tuple(sorted(settings.allow_delete)),
     )
 
 

@@ -190,6 +190,7 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
         unmanaged_projects=tuple(map(str, data["unmanaged"]["projects"])),
         unmanaged_roles=tuple(map(str, data["unmanaged"]["roles"])),
         notes=tuple(map(str, data["notes"])),
+        allow_delete=tuple(map(str, data.get("allow_delete", ()))),
     )
 
 

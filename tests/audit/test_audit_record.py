@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -65,6 +66,14 @@ def test_round_trip_through_json() -> None:
     done = finished(started(), seq=5)
     again = AuditRecord.from_data(json.loads(json.dumps(done.to_data())))
     assert again == done
+
+
+def test_the_delete_acknowledgements_are_recorded_and_kept_when_finished() -> None:
+    begun = replace(started(), allow_delete=("Bank", "Fit"))
+    done = finished(begun, seq=1)
+    assert done.to_data()["allow_delete"] == ["Bank", "Fit"]
+    assert AuditRecord.from_data(json.loads(json.dumps(done.to_data()))) == done
+    assert started().to_data()["allow_delete"] == []
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner_helpers import ADMINS, desired, proj, q, role, s, world
+from planner_helpers import ADMINS, applied, desired, proj, q, role, s, world
 
 from reconciler.errors import Position
 from reconciler.plan.changes import (
@@ -282,7 +282,8 @@ def test_switching_to_advanced_plans_from_the_default_the_platform_creates() -> 
 def test_switching_to_simple_deletes_all_projects_and_counts_as_mass_change() -> None:
     many = [proj(f"P{i}", [f"u{i}"]) for i in range(12)]
     live = world(*many, roles=[ADMINS])
-    result = plan(desired(security_type="simple"), live)
+    history = PlanSettings(history=applied(*live.projects))
+    result = plan(desired(security_type="simple"), live, history)
     assert result.changes == (SecurityTypeChange("advanced", "simple"),)
     assert sorted(v.code for v in result.violations) == ["mass_delete", "mass_remove"]
     assert apply_in_memory(live, result.changes).projects == {}
