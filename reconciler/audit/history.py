@@ -30,7 +30,8 @@ from reconciler.audit.git import GIT_TIMEOUT_SECONDS
 from reconciler.audit.log import AuditLog
 from reconciler.audit.record import target_label
 from reconciler.config.cache import ParseCache, cache_disabled_by_env, default_cache_dir, pack_name
-from reconciler.config.loader import MAX_FILE_BYTES, SUFFIXES
+from reconciler.config.discover import SUFFIXES
+from reconciler.config.loader import MAX_FILE_BYTES
 from reconciler.config.models import DOCUMENT_ADAPTER, Project
 from reconciler.config.positions import SourceDocument, SourceFile
 from reconciler.config.yamlread import parse_text
@@ -111,8 +112,9 @@ def _at_commit(config_dir: Path, commit: str, where: str, *, use_cache: bool) ->
         )
     files = _yaml_files(root, commit, os.fsdecode(prefix.rstrip(b"\n")))
     cache = None
-    if use_cache and not cache_disabled_by_env():
-        cache = ParseCache(default_cache_dir(config_dir), pack_name(config_dir))
+    where_cached = default_cache_dir(config_dir)
+    if use_cache and where_cached is not None and not cache_disabled_by_env():
+        cache = ParseCache(where_cached, pack_name(config_dir))
     declared: set[str] = set()
     protected: dict[str, Position] = {}
     for path, data in zip(files, _blobs(root, list(files.values())), strict=True):
