@@ -8,7 +8,7 @@ import ipaddress
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -89,9 +89,8 @@ def init_command(db_path: Path, demo: bool, token_file: Path | None, force: bool
     click.echo(f"Admin token written to {token_file}")
 
 
-def _hand_out(token_file: Path | None, issue: Callable[[], str], whose: str) -> None:
-    """Issue a token and print it, or write it to ``token_file`` and say where."""
-    token = issue()
+def _hand_out(token_file: Path | None, token: str, whose: str) -> None:
+    """Print the token, or write it to ``token_file`` and say where."""
     if token_file is None:
         click.echo(token)
         return
@@ -133,7 +132,7 @@ def token_command(db_path: Path, login: str, token_file: Path | None, force: boo
     """
     _existing_db(db_path, token_file, force)
     with _sandbox_errors(db_path):
-        _hand_out(token_file, lambda: issue_token(db_path, login), clean(login))
+        _hand_out(token_file, issue_token(db_path, login), clean(login))
 
 
 @sandbox_group.command("user")
@@ -145,7 +144,8 @@ def token_command(db_path: Path, login: str, token_file: Path | None, force: boo
     multiple=True,
     metavar="ROLE|PERMISSION",
     help=f"A role to hold ({ADMIN_ROLE}, or a custom role's name), or a permission "
-    f"({', '.join(PERMISSIONS)}: a role holding just it, made on first use). Repeatable.",
+    f"({', '.join(PERMISSIONS)}: a role of that name holding just it, made on first use "
+    "and then listed as unmanaged). Repeatable.",
 )
 @click.option("--group", "groups", multiple=True, help="A group to join. Repeatable.")
 @click.option("--project", "projects", multiple=True, help="A project to join. Repeatable.")
@@ -168,20 +168,18 @@ def user_command(
     setting up the company would, so it is not in the change log.
 
     \b
-    Example: a read-only user, whose token can plan but not apply:
-      reconciler sandbox user --db .reconciler/sandbox.db vera.viewer \\
-        --role view_all --token-file vera.token
+    Example: an agent who sees project tiles, in a group and in Default:
+      reconciler sandbox user --db .reconciler/sandbox.db new.agent \\
+        --role project_list --group bank-collectors --project Default \\
+        --token-file agent.token
     """
     if not _LOGIN.fullmatch(login):
         raise UsageError(f"login {clean(login)!r} must be one word without control characters")
     _existing_db(db_path, token_file, force)
-
-    def issue() -> str:
-        return make_user(db_path, login, roles=roles, groups=groups, projects=projects, name=name)
-
     with _sandbox_errors(db_path):
         existed = has_user(db_path, login)
-        _hand_out(token_file, issue, clean(login))
+        token = make_user(db_path, login, roles=roles, groups=groups, projects=projects, name=name)
+    _hand_out(token_file, token, clean(login))
     held = ", ".join(clean(r) for r in roles) or "no role"
     click.echo(f"{'Updated' if existed else 'Created'} user {clean(login)} ({held})", err=True)
 
