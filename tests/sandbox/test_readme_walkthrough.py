@@ -135,7 +135,7 @@ def test_the_walkthrough_runs_as_written(user_repo: UserShell) -> None:
     assert "description: 'Summer promo: sales only'" in fitlife
     assert "projects.d/projects/fitlife.yaml" in _step(ran, "git diff").output
     log = "".join(r.output for r in ran)
-    for token_file in ("olga.token", "qa.token"):
+    for token_file in (".reconciler/olga.token", ".reconciler/qa.token"):
         assert user_repo.read(token_file).strip() not in log
 
 
