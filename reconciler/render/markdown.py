@@ -50,7 +50,7 @@ ZERO_WIDTH = "\u200b"
 _LINK_STARTS = re.compile(
     r"[@#]"  # @user, @org/team, a@b.c; #12, org/repo#12
     r"|(?<=:)(?=//)"  # scheme://
-    r"|(?i:(?<![\w.-])www)(?=\.)"  # www.example.com
+    r"|(?i:www)(?=\.)"  # www.example.com
     r"|(?i:(?<!\w)gh)(?=-\d)"  # GH-12
 )
 _HEX_RUN = re.compile(r"(?<!\w)[0-9a-fA-F]{7,}(?!\w)")

@@ -35,7 +35,7 @@ HOSTILE = [
     "\x1b[2J", "\x00", "\u2028", "<img src=x onerror=alert(1)>", "</details>", "<summary>",
     "**b**", "_i_", "~~s~~", "[l](http://e.x)", "![i](x)", "<http://e.x>", "http://e.x",
     "www.e.x", "a@b.co", "deadbeef1", "c0ffee0123456789", ":x:", "$x$", "\\", "- ", "1. ",
-    "# ", "> ", "<!-- c -->", "\u200b", "\t",
+    "# ", "> ", "<!-- c -->", "\u200b", "\t", ".www.e.x", "(www.e.x", "*gh-1",
 ]  # fmt: skip
 names = (
     st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=4)), min_size=1, max_size=6)
