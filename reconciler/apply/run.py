@@ -9,6 +9,8 @@ interrupted apply; nothing the log claims was applied is ever missing from the p
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +24,11 @@ from reconciler.audit import (
     apply_finished,
     apply_started,
     ci_metadata,
-    git_metadata,
     utc_timestamp,
 )
+from reconciler.audit.git import locate
 from reconciler.audit.notes import attach_git_note, format_note
-from reconciler.errors import ApplyError, AuditError
+from reconciler.errors import ApplyError, AuditError, UsageError
 from reconciler.live.protocol import LiveSystem, WriteMeta
 from reconciler.plan.model import Plan
 
@@ -41,10 +43,30 @@ class Provenance:
     allow_dirty: bool
 
 
-def provenance(config_dir: Path, *, allow_dirty: bool) -> Provenance:
-    """Git and CI metadata; refuse a working tree with uncommitted changes under
-    ``config_dir`` unless ``allow_dirty`` (which the audit record then carries)."""
-    git = git_metadata(config_dir, config_dir)
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def provenance(
+    config_dir: Path, *, allow_dirty: bool, notice: Callable[[str], None] = _stderr
+) -> Provenance:
+    """Git and CI metadata of the working tree holding ``config_dir``, however it is
+    named; refuse uncommitted changes under it unless ``allow_dirty`` (which the audit
+    record then carries). Outside any repository the record names no commit (``commit``
+    and ``dirty`` null) and ``notice`` says so once; a repository git cannot read is
+    refused like a dirty tree, since nobody can tell what the commit holds."""
+    if not config_dir.is_dir():
+        raise UsageError(f"config directory not found: {config_dir}")
+    checkout = locate(config_dir)
+    git = checkout.metadata(dirty=True)
+    if checkout.root is None and not checkout.unknown:
+        notice(f"note: {config_dir}: {checkout.problem}, so the audit record names no commit")
+    elif git.dirty is None and not allow_dirty:
+        raise ApplyError(
+            f"refusing to apply: cannot tell whether {config_dir} has uncommitted changes "
+            f"({checkout.problem or 'git status failed'}); fix that, or pass --allow-dirty "
+            "(recorded in the audit log)"
+        )
     if git.dirty and not allow_dirty:
         raise ApplyError(
             f"refusing to apply: {config_dir} has uncommitted changes, so no commit describes "

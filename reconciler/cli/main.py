@@ -13,6 +13,7 @@ import sys
 import click
 
 from reconciler import __version__
+from reconciler.cli.verbose import NetworkNotes
 from reconciler.errors import ReconcilerError
 
 #: command name -> (module, attribute, one-line help shown by ``reconciler --help``)
@@ -91,7 +92,16 @@ def _available(name: str) -> bool:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
-def cli() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    envvar="RECONCILER_VERBOSE",
+    help="Show every retry and network event on stderr as it happens (a run that needed "
+    "retries always ends with a one-line count). Env: RECONCILER_VERBOSE=1.",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """Declarative config-as-code for call-center projects: who sees what.
 
     Projects, memberships, roles and policies live in YAML under projects.d/.
@@ -101,6 +111,7 @@ def cli() -> None:
     The target defaults to the embedded sandbox (.reconciler/sandbox.db), so everything
     works on a fresh machine with no account.
     """
+    ctx.call_on_close(NetworkNotes(verbose=verbose).start().finish)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.audit.git import git_metadata
+from reconciler.audit.git import locate
 from reconciler.cli.options import (
     allow_delete_option,
     audit_log_option,
@@ -31,6 +31,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
+    callback=lambda _ctx, _param, value: _in_a_directory(value),
     help="Save the plan (JSON, checksummed) for a later `reconciler apply FILE`.",
 )
 @click.option(
@@ -98,7 +99,7 @@ def plan_command(
         if out is not None:
             _save(out, planned, config_dir)
     except ReconcilerError as exc:
-        fail(exc, exit_code=1)
+        fail(exc)
     color = output_format == "text" and use_color(no_color)
     with paused_gc():  # else the collection the plan's making put off would come here
         text = render(planned.plan, output_format, color=color)
@@ -110,16 +111,38 @@ def plan_command(
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 
+def _in_a_directory(out: Path | None) -> Path | None:
+    """``--out`` is checked before planning: its directory must exist."""
+    if out is not None and not out.absolute().parent.is_dir():
+        raise click.BadParameter(f"directory {out.parent} does not exist")
+    return out
+
+
 def _save(out: Path, planned: Planned, config_dir: Path) -> None:
-    commit = git_metadata(config_dir).commit
     save_plan(
         out,
         planned.plan,
         files_digest=planned.files_digest,
-        git_commit=commit,
+        git_commit=_clean_commit(config_dir),
         target_label=planned.target_label,
     )
     click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
+
+
+def _clean_commit(config_dir: Path) -> str | None:
+    """The commit holding exactly the files planned from, else None (and a note why)."""
+    checkout = locate(config_dir)
+    git = checkout.metadata(dirty=True)
+    if git.commit is not None and git.dirty is False:
+        return git.commit
+    if checkout.root is None:
+        why = checkout.problem
+    elif git.dirty is None:
+        why = "git cannot tell whether it has uncommitted changes"
+    else:
+        why = "uncommitted changes" if git.dirty else "no commit yet"
+    click.echo(f"note: {config_dir}: {why}, so the saved plan names no commit", err=True)
+    return None
 
 
 def _exit_code(planned: Planned, detailed: bool) -> int:

@@ -15,7 +15,7 @@ import codecs
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -247,3 +247,30 @@ def _not_a_mapping(value: object) -> str:
         return "empty document (remove the stray '---' or add apiVersion and kind)"
     shape = "a list" if isinstance(value, list) else f"a single value ({value!r})"
     return f"a document must be a mapping with apiVersion and kind, not {shape}"
+
+
+def discover_files(config_dir: Path) -> list[str]:
+    """The YAML files ``load_config`` reads under ``config_dir`` (relative POSIX paths,
+    sorted; hidden files and directories skipped), for tools that edit them."""
+    return list(discover(str(config_dir), max_files_from_env()).files)
+
+
+def load_texts(config_dir: Path, texts: Mapping[str, str]) -> LoadedConfig:
+    """Check ``texts`` (path relative to ``config_dir`` -> content) as if they were the
+    files under ``config_dir``: the parse, schema and rules of ``load_config``, with
+    positions under ``config_dir``, and nothing read from or written to disk (``drift
+    --adopt`` checks what it would write with it). Raises ``ConfigError``."""
+    run = _Run(config_dir, None)
+    for relative, text in sorted(texts.items()):
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        values = run._parse(relative, sha, text)
+        if values is not None:
+            source = SourceFile(run._display(relative), text)
+            run.files.append(_File(relative, sha, source, values))
+    documents = run.validate()
+    problems = run.problems
+    problems.extend(check_rules(documents, references_complete=not problems, broken=run.broken))
+    if problems:
+        raise ConfigError(problems)
+    digest = files_digest((f.relative, f.sha256) for f in run.files)
+    return LoadedConfig(config_dir, [f.relative for f in run.files], digest, documents)

@@ -15,11 +15,16 @@ Retry rules (see ``RetryMode``):
 * ``UNSENT`` -- writes that create something (POST /projects, POST /roles): retried only
   when the request certainly did not run: a connection that never opened, or a 429.
   After a timeout, a dropped connection or a 502/504 they fail with one clear error.
+
+Retried statuses: 429, 502, 503, 504, and for reads (GET) also 500. Every retry is
+logged at INFO to ``reconciler.live`` with ``RETRY_FIELD`` on the record, which the CLI
+counts for its end-of-run summary and shows one by one with ``-v``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -58,6 +63,13 @@ log = logging.getLogger("reconciler.live")
 #: Statuses after which the request may have run (a proxy gave up waiting on it).
 _MAYBE_APPLIED_STATUSES = frozenset({502, 504})
 
+#: Reads are also retried after a 500: a failed read changed nothing.
+_READ_RETRYABLE_STATUSES = RETRYABLE_STATUSES | {500}
+
+#: Each retry is logged (INFO, logger ``reconciler.live``) with this attribute on the
+#: record: what it retried after (``HTTP 429``, ``a timeout``...), for a per-run tally.
+RETRY_FIELD = "reconciler_retry"
+
 
 class RetryMode(Enum):
     SAFE = "safe"
@@ -94,6 +106,7 @@ class _Failure:
     maybe_applied: bool
     retry_after: float | None = None
     final: bool = False
+    label: str = "a connection error"  # what a retry summary counts it as
 
 
 def shown_path(path: str, params: Mapping[str, Any] | None) -> str:
@@ -151,7 +164,7 @@ class Session:
                     reason = _gave_up(failure, attempt)
                     raise TransportError(method, where, reason) from self._safe_cause(exc)
             else:
-                status_failure = _status_failure(response)
+                status_failure = _status_failure(method, response)
                 if status_failure is None or not self._retryable(status_failure, mode, attempt):
                     return await self._finish(
                         method,
@@ -177,6 +190,7 @@ class Session:
             attempt,
             policy.max_attempts - 1,
             delay,
+            extra={RETRY_FIELD: failure.label},
         )
         await self.sleep(delay)
 
@@ -196,11 +210,13 @@ class Session:
 
     def _classify(self, exc: BaseException) -> _Failure:
         if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-            return _Failure(f"connect timed out after {self.settings.connect_timeout:g}s", False)
+            reason = f"connect timed out after {self.settings.connect_timeout:g}s"
+            return _Failure(reason, False, label="a connect timeout")
         if isinstance(exc, httpx.ConnectError):
             return _Failure(f"could not connect ({scrub(str(exc), self.token)})", False)
         if isinstance(exc, TimeoutError | httpx.TimeoutException):
-            return _Failure(f"no answer within {self.settings.read_timeout:g}s", True)
+            reason = f"no answer within {self.settings.read_timeout:g}s"
+            return _Failure(reason, True, label="a timeout")
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
             return _Failure(f"cannot send: {scrub(str(exc), self.token)}", False, final=True)
         return _Failure(f"connection failed ({type(exc).__name__})", True)
@@ -243,8 +259,10 @@ class Session:
         raise self.api_error(method, where, response, attempt)
 
     def parse(self, method: str, where: str, content: bytes, model: type[M]) -> M:
+        """The answer as ``model``, the token removed from every string in it (a server
+        may echo it, e.g. as the user's login), so nothing downstream can show it."""
         try:
-            return model.model_validate_json(content)
+            return model.model_validate_json(redact_json(content, self.token))
         except ValidationError as exc:
             raise ResponseShapeError(method, where, _describe(exc)) from exc
 
@@ -252,15 +270,15 @@ class Session:
         self, method: str, where: str, response: httpx.Response, attempt: int = 1
     ) -> ApiError:
         status = response.status_code
+        reason = scrub(response.reason_phrase, self.token)
         try:
-            err = ErrorEnvelope.model_validate_json(response.content).error
-            message, code = scrub(err.message, self.token) or response.reason_phrase, err.code
-            code = scrub(code, self.token)
+            err = ErrorEnvelope.model_validate_json(redact_json(response.content, self.token)).error
+            message, code = err.message or reason, err.code
         except ValidationError:
-            message, code = f"{response.reason_phrase} (not an API error answer)", ""
+            message, code = f"{reason} (not an API error answer)", ""
         if status == 401:
             message += " -- check the token (RECONCILER_TOKEN or --token-file)"
-        if status in RETRYABLE_STATUSES:
+        if _retried_status(method, status):
             message += f" (after {attempt} attempts)" if attempt > 1 else " (not retried)"
         cls = _ERROR_CLASSES.get(status, ApiError)
         return cls(method, where, status, message, code)
@@ -275,14 +293,47 @@ _ERROR_CLASSES: dict[int, type[ApiError]] = {
 }
 
 
-def _status_failure(response: httpx.Response) -> _Failure | None:
+def _retried_status(method: str, status: int) -> bool:
+    return status in (_READ_RETRYABLE_STATUSES if method == "GET" else RETRYABLE_STATUSES)
+
+
+def _status_failure(method: str, response: httpx.Response) -> _Failure | None:
     status = response.status_code
-    if status not in RETRYABLE_STATUSES:
+    if not _retried_status(method, status):
         return None
     retry_after = None
     if status in (429, 503):
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    return _Failure(f"HTTP {status}", status in _MAYBE_APPLIED_STATUSES, retry_after)
+    maybe_applied = status in _MAYBE_APPLIED_STATUSES
+    return _Failure(f"HTTP {status}", maybe_applied, retry_after, label=f"HTTP {status}")
+
+
+def redact_json(content: bytes, token: Token | None) -> bytes:
+    """JSON ``content`` with the token replaced by ``***`` in every string and key.
+
+    Without a backslash every decoded string is a substring of the raw bytes, so the
+    common answer needs one search; anything else (the token there, or escapes such as
+    ``\\/`` or ``\\u0041`` that could spell it) is decoded, scrubbed and encoded again.
+    Content that is not JSON is returned unchanged (validating it fails, and validation
+    errors never show input).
+    """
+    if token is None or (token.reveal().encode() not in content and b"\\" not in content):
+        return content
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return content
+    return json.dumps(_scrubbed(data, token), ensure_ascii=False).encode()
+
+
+def _scrubbed(value: Any, token: Token) -> Any:
+    if isinstance(value, str):
+        return token.scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, token) for item in value]
+    if isinstance(value, dict):
+        return {token.scrub(k): _scrubbed(v, token) for k, v in value.items()}
+    return value
 
 
 def _describe(exc: ValidationError) -> str:

@@ -57,6 +57,19 @@ class AccessDelta:
         }
 
 
+@dataclass(frozen=True, order=True, slots=True)
+class Unplaced:
+    """A user the plan leaves in no project who holds neither Admin nor ``view_all``:
+    they see nothing after apply. ``leaves`` are the projects they were in (directly or
+    through a group), empty when they saw everything before."""
+
+    user: str
+    leaves: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"user": self.user, "leaves": list(self.leaves)}
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     changes: tuple[Change, ...]
@@ -69,6 +82,7 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     #: projects whose deletion ``--allow-delete`` acknowledged (sorted)
     allow_delete: tuple[str, ...] = ()
+    unplaced: tuple[Unplaced, ...] = ()
 
     @property
     def applicable(self) -> bool:
@@ -97,6 +111,7 @@ class Plan:
                 "roles": list(self.unmanaged_roles),
             },
             "notes": list(self.notes),
+            "unplaced": [u.to_dict() for u in self.unplaced],
             "applicable": self.applicable,
             "live_fingerprint": self.live_fingerprint,
             "desired_fingerprint": self.desired_fingerprint,

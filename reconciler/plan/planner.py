@@ -33,6 +33,14 @@ from reconciler.plan.changes import (
     SecurityTypeChange,
 )
 from reconciler.plan.model import Plan, Violation
+from reconciler.plan.placement import (
+    member_reason,
+    object_reason,
+    require_placement,
+    seeing_nothing,
+    unnamed_note,
+    unplaced,
+)
 from reconciler.plan.references import unknown_references
 from reconciler.plan.safety import check
 from reconciler.plan.settings import PlanSettings
@@ -61,6 +69,8 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
     ]
     if desired.security_type == "simple" and desired.projects:
         violations.append(_projects_when_simple(settings))
+    nobody = seeing_nothing(resolution.target)
+    violations += require_placement(nobody, settings)
     return Plan(
         changes=changes,
         live_fingerprint=live.fingerprint(),
@@ -69,7 +79,8 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
         access_impact=access_impact(resolution.base, resolution.target),
         unmanaged_projects=resolution.unmanaged_projects,
         unmanaged_roles=resolution.unmanaged_roles,
-        notes=tuple(_notes(live, resolution, settings)),
+        notes=(*_notes(live, resolution, settings), *unnamed_note(desired, changes, nobody)),
+        unplaced=unplaced(resolution.base, nobody),
         allow_delete=tuple(sorted(settings.allow_delete)),
     )
 
@@ -102,7 +113,7 @@ def diff(live: Snapshot, resolution: Resolution, settings: PlanSettings) -> Iter
         yield ProjectRename(old_name=old, new_name=new)
     yield from _project_changes(base, target)
     yield from _member_changes(resolution, settings)
-    yield from _object_changes(base, target)
+    yield from _object_changes(base, target, settings)
 
 
 def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
@@ -149,8 +160,14 @@ def _member_changes(resolution: Resolution, settings: PlanSettings) -> Iterator[
             continue
         policy = name == settings.default_project and settings.remove_placed_members
         placed = resolution.placed if policy else {}
-        yield from _members(name, "user", live.users, project.users, placed)
-        yield from _members(name, "group", live.groups, project.groups, placed)
+        sides: tuple[tuple[MemberType, frozenset[str], frozenset[str]], ...] = (
+            ("user", live.users, project.users),
+            ("group", live.groups, project.groups),
+        )
+        for member_type, before, after in sides:
+            yield from _members(
+                name, member_type, before, after, placed=placed, target=target, settings=settings
+            )
 
 
 def _members(
@@ -158,17 +175,23 @@ def _members(
     member_type: MemberType,
     before: frozenset[str],
     after: frozenset[str],
+    *,
     placed: Mapping[tuple[str, str], tuple[str, ...]],
+    target: Snapshot,
+    settings: PlanSettings,
 ) -> Iterator[Change]:
     for member in after - before:
         yield MemberAdd(project=project, member_type=member_type, member=member)
     for member in before - after:
         where = placed.get((member_type, member))
-        reason = placed_reason(where) if where else ""
+        if where:
+            reason = placed_reason(where)
+        else:
+            reason = member_reason(project, member_type, member, target, settings)
         yield MemberRemove(project, member_type, member, reason)
 
 
-def _object_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
+def _object_changes(base: Snapshot, target: Snapshot, settings: PlanSettings) -> Iterator[Change]:
     """Object adds and removes; a single-project object leaving one project and
     entering another is one ``ObjectMove``. Single-project objects still in a project
     that is deleted are removed first (the platform refuses to delete a project that
@@ -190,19 +213,30 @@ def _object_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
             if ref[0] in SINGLE_PROJECT_KINDS:
                 left.setdefault(ref, []).append(name)
             elif not deleted:
-                yield ObjectRemove(name, *ref)
+                yield _object_remove(name, ref, target, settings)
     for ref in left.keys() | entered.keys():
-        yield from _pair(ref, sorted(left.get(ref, ())), sorted(entered.get(ref, ())))
+        sources, targets = sorted(left.get(ref, ())), sorted(entered.get(ref, ()))
+        yield from _pair(ref, sources, targets, target, settings)
 
 
-def _pair(ref: ObjectRef, sources: list[str], targets: list[str]) -> Iterator[Change]:
+def _pair(
+    ref: ObjectRef, sources: list[str], targets: list[str], target: Snapshot, settings: PlanSettings
+) -> Iterator[Change]:
     kind, name = ref
     for source, into in zip(sources, targets, strict=False):
         yield ObjectMove(kind=kind, object=name, source=source, target=into)
     for into in targets[len(sources) :]:
         yield ObjectAdd(into, kind, name)
     for source in sources[len(targets) :]:
-        yield ObjectRemove(source, kind, name)
+        yield _object_remove(source, ref, target, settings)
+
+
+def _object_remove(
+    project: str, ref: ObjectRef, target: Snapshot, settings: PlanSettings
+) -> ObjectRemove:
+    deleted = project not in target.projects
+    reason = object_reason(project, *ref, deleted=deleted, settings=settings)
+    return ObjectRemove(project, *ref, reason)
 
 
 def _notes(live: Snapshot, resolution: Resolution, settings: PlanSettings) -> Iterable[str]:

@@ -19,7 +19,7 @@ file:line while the planner stays pure. Key shapes (tuples of strings):
     ("role", name)                         ("role", name, "users", login)
     ("role", name, "permissions")
     ("policy", name)                       ("policy", name, "isolate", project)
-    ("policy", name, "max_view_all_users")
+    ("policy", name, "max_view_all_users")  ("policy", name, "require_placement")
 
 A lookup that knows no position for a key answers ``None``.
 """
@@ -49,6 +49,7 @@ class PolicySpec:
     name: str
     isolate: tuple[str, ...] = ()
     max_view_all_users: int | None = None
+    require_placement: bool = False
 
 
 @dataclass(frozen=True, slots=True)

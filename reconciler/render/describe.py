@@ -34,7 +34,7 @@ from reconciler.plan.changes import (
     RoleUpdate,
     SecurityTypeChange,
 )
-from reconciler.plan.model import Plan, Sight
+from reconciler.plan.model import Plan, Sight, Unplaced
 
 SYMBOLS: Final[dict[str, str]] = {
     "create": "+",
@@ -188,7 +188,7 @@ def _object_add(c: ObjectAdd) -> Line:
 
 @describes(ObjectRemove)
 def _object_remove(c: ObjectRemove) -> Line:
-    return Line("-", f"{clean(c.kind)}/{clean(c.object)}")
+    return Line("-", f"{clean(c.kind)}/{clean(c.object)}", clean(c.reason))
 
 
 @describes(ObjectMove)
@@ -259,3 +259,16 @@ def sight_label(sight: Sight) -> str:
         return "everything (Admin or view_all)"
     where = "all projects" if sight.project == "*" else clean(sight.project)
     return f"{clean(sight.kind)}/{clean(sight.object)} ({where})"
+
+
+def unplaced_headline(count: int) -> str:
+    """The heading of the users a plan leaves seeing nothing."""
+    who = "1 user" if count == 1 else f"{count} users"
+    return f"Left in no project ({who}, not Admin, no view_all: nothing visible after apply)"
+
+
+def unplaced_line(user: Unplaced) -> str:
+    """``bank.anna: leaves Bank Collections, Default`` (names cleaned)."""
+    if not user.leaves:
+        return f"{clean(user.user)}: loses Admin or view_all"
+    return f"{clean(user.user)}: leaves {', '.join(clean(p) for p in user.leaves)}"

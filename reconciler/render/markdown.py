@@ -30,6 +30,8 @@ from reconciler.render.describe import (
     ordered_counts,
     sight_label,
     summary_phrase,
+    unplaced_headline,
+    unplaced_line,
     users_see,
 )
 
@@ -133,6 +135,7 @@ def _summary(plan: Plan) -> str:
 def _full_sections(plan: Plan) -> list[str]:
     return [
         _violations(plan.violations, len(plan.violations)),
+        _unplaced(plan, len(plan.unplaced)),
         _changes(plan),
         _access(plan.access_impact),
         _unmanaged(plan),
@@ -198,6 +201,16 @@ def _violations(violations: tuple[Violation, ...], limit: int) -> str:
     return "\n".join(lines)
 
 
+def _unplaced(plan: Plan, limit: int) -> str:
+    if not plan.unplaced:
+        return ""
+    lines = [f"### :warning: {unplaced_headline(len(plan.unplaced))}", ""]
+    lines += [f"- {md(unplaced_line(u))}" for u in plan.unplaced[:limit]]
+    if len(plan.unplaced) > limit:
+        lines.append(f"- ... and {len(plan.unplaced) - limit} more")
+    return "\n".join(lines)
+
+
 def _unmanaged(plan: Plan) -> str:
     if not plan.unmanaged_projects and not plan.unmanaged_roles:
         return ""
@@ -236,6 +249,7 @@ def _summarised(plan: Plan, budget: int) -> str:
         _TOO_LARGE.format(changes=len(plan.changes)),
         _summary(plan),
         _violations(plan.violations, MAX_SUMMARY_VIOLATIONS),
+        _unplaced(plan, MAX_SUMMARY_VIOLATIONS),
         access,
         unmanaged,
     ]

@@ -114,7 +114,7 @@ def test_record_from_a_real_repo_holds_no_token(repo: Path) -> None:
         live_fingerprint="l",
         desired_fingerprint="d",
         changes=[member_add("Bank", "alice")],
-        git=git_metadata(repo, "projects.d"),
+        git=git_metadata(repo / "projects.d", dirty=True),
         ci=ci_metadata({}),
     )
     text = json.dumps(record.to_data())

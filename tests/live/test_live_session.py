@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import httpx
@@ -22,7 +23,7 @@ from reconciler.live.client import ApiClient
 from reconciler.live.protocol import Identity, WriteMeta
 from reconciler.live.reading import IdMaps
 from reconciler.live.retry import RetryPolicy
-from reconciler.live.session import ClientSettings
+from reconciler.live.session import RETRY_FIELD, ClientSettings
 from reconciler.plan.changes import ProjectCreate
 
 ME = {"id": 1, "login": "reconciler", "name": "R", "is_admin": True, "permissions": []}
@@ -113,6 +114,28 @@ def test_a_slow_answer_times_out_even_in_process(mock_client: MakeClient, sleeps
     assert calls == 2 and "no answer within" in str(info.value)
 
 
+def test_a_read_answered_500_is_retried_and_each_retry_logged(
+    mock_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="reconciler.live")
+    seen, handler = scripted(
+        api_error(500, "x", "oops"),
+        api_error(429, "x", "slow", **{"Retry-After": "0"}),
+        jsonify(200, ME),
+    )
+    assert run_whoami(mock_client(handler)).login == "reconciler"
+    assert len(seen) == 3
+    retries = [getattr(r, RETRY_FIELD) for r in caplog.records if hasattr(r, RETRY_FIELD)]
+    assert retries == ["HTTP 500", "HTTP 429"]
+
+
+def test_a_write_answered_500_is_not_retried(mock_client: MakeClient) -> None:
+    seen, handler = scripted(api_error(500, "x", "oops"))
+    with pytest.raises(ApiError, match="HTTP 500") as info:
+        _create(mock_client(handler))
+    assert len(seen) == 1 and "not retried" not in str(info.value)
+
+
 def _create(client: ApiClient) -> None:
     async def go() -> None:
         async with client:
@@ -180,7 +203,7 @@ def test_http_errors_map_to_the_error_tree(
     assert type(err) is cls
     assert (err.method, err.path, err.status, err.code) == ("GET", "/whoami", status, "some_code")
     assert "the platform says no" in str(err)
-    assert len(seen) == 1
+    assert len(seen) == (4 if status == 500 else 1), "a read is retried after a 500"
 
 
 def test_401_tells_the_user_where_the_token_comes_from(mock_client: MakeClient) -> None:

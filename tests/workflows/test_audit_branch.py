@@ -39,6 +39,19 @@ class Remote:
         self.bare = root / "origin.git"
         self.live = root / "live.db"
         self.runs = 0
+        reconciler = str(Path(sys.executable).with_name("reconciler"))
+        token = f"{self.live}.token"  # where a sandbox:PATH target finds its token
+        sh(
+            root,
+            reconciler,
+            "sandbox",
+            "init",
+            "--db",
+            str(self.live),
+            "--demo",
+            "--token-file",
+            token,
+        )
         sh(root, "git", "init", "-q", "--bare", "-b", "main", str(self.bare))
         seed = root / "seed"
         sh(root, "git", "clone", "-q", str(self.bare), str(seed))
