@@ -52,7 +52,7 @@ def test_notify_posts_a_slack_payload_only_on_drift(managed: Managed) -> None:
         result = drift(managed, "--notify", hook.url, "--format", "markdown")
     assert result.exit_code == 2
     (payload,) = hook.received
-    assert set(payload) == {"text"}
+    assert payload["mrkdwn"] is False and set(payload) == {"text", "mrkdwn"}
     assert payload["text"].startswith("Drift: 1 difference(s) (1 member); 1 made by hand.")
     bank = managed.config_dir / "projects" / "bank.yaml"
     assert (
