@@ -89,7 +89,26 @@ def test_plan_runs_on_pull_requests_touching_projects_d() -> None:
     runs = _run_text(plan)
     assert "::add-matcher::tool/.github/reconciler-problem-matcher.json" in runs
     assert "reconciler validate --config-dir pr/projects.d" in runs
-    assert "reconciler plan --config-dir pr/projects.d --format markdown --out plan.json" in runs
+    assert (
+        'reconciler plan --config-dir pr/projects.d --audit-log "$log" --format markdown '
+        "--out plan.json" in runs
+    )
+
+
+def test_plan_and_apply_see_what_the_last_applied_configuration_protected() -> None:
+    """The history ``protected: true`` is checked against: the git history back to the
+    last applied commit (no shallow clone) and the audit trail's branch, read only."""
+    plan = _load("plan.yml")["jobs"]["plan"]
+    found = {s["with"].get("path"): s for s in plan["steps"] if "checkout" in s.get("uses", "")}
+    assert found["pr"]["with"]["fetch-depth"] == 0
+    audit = found["audit"]
+    assert audit["with"]["ref"] == "reconciler-audit"
+    assert audit["with"]["persist-credentials"] is False
+    assert audit["continue-on-error"] is True  # no branch before the first apply
+    assert "log=audit/audit.jsonl" in _run_text(_load("plan.yml"))
+    apply = _load("apply.yml")["jobs"]["apply"]
+    (checkout,) = [s for s in apply["steps"] if "checkout" in s.get("uses", "")]
+    assert checkout["with"]["fetch-depth"] == 0
 
 
 def test_plan_keeps_one_comment_found_by_its_marker() -> None:

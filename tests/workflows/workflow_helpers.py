@@ -24,6 +24,8 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 
 BASE_SHA = "${{ github.event.pull_request.base.sha }}"
 HEAD_SHA = "${{ github.event.pull_request.head.sha }}"
+#: The audit trail's branch: written only by apply.yml on main, read by plan.yml as data.
+AUDIT_BRANCH = "reconciler-audit"
 SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
 PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
 #: What puts a credential in reach of a step.
