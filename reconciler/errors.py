@@ -41,6 +41,12 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, text)
 
 
+def printable_lines(text: str) -> str:
+    """``printable`` for each line of a message meant to span lines: the line breaks it
+    was written with stay, anything else unprintable inside a line is escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def _escape(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
 

@@ -14,7 +14,7 @@ import click
 
 from reconciler import __version__
 from reconciler.cli.verbose import NetworkNotes
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, printable_lines
 
 #: command name -> (module, attribute, one-line help shown by ``reconciler --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -121,10 +121,11 @@ def main() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
+        exc.message = printable_lines(exc.message)
         exc.show()
         sys.exit(exc.exit_code)
     except ReconcilerError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable_lines(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

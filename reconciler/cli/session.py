@@ -31,7 +31,7 @@ from reconciler.audit.history import applied_history
 from reconciler.audit.log import DEFAULT_LOG_PATH
 from reconciler.config.loaded import KindName, LoadedConfig
 from reconciler.config.loader import load_config
-from reconciler.errors import ConfigError, Position, ReconcilerError
+from reconciler.errors import ConfigError, Position, ReconcilerError, printable_lines
 from reconciler.gcpause import paused_gc
 from reconciler.live.client import ApiClient
 from reconciler.live.permissions import check_permissions
@@ -51,7 +51,7 @@ T = TypeVar("T")
 
 def stderr_notice(message: str) -> None:
     """Progress and notices go to stderr, so stdout holds only the rendering."""
-    click.echo(message, err=True)
+    click.echo(printable_lines(message), err=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,5 +254,5 @@ def fail(exc: ReconcilerError, *, exit_code: int | None = None) -> NoReturn:
         count = sum(1 for p in exc.problems if p.severity == "error")
         click.echo(f"error: the configuration has {count} error(s)", err=True)
     else:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable_lines(str(exc))}", err=True)
     raise SystemExit(exc.exit_code if exit_code is None else exit_code)

@@ -9,12 +9,12 @@ need no change. Names are passed through ``clean`` so a name holding control cha
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+from reconciler.errors import printable
 from reconciler.plan.changes import (
     Change,
     MemberAdd,
@@ -70,12 +70,10 @@ PHASE_TITLES: Final[dict[Phase, str]] = {
 #: The heading for changes that touch no single project (security type, roles).
 COMPANY_SCOPE: Final = "company-wide"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def clean(text: str) -> str:
-    """``text`` with control characters shown as escapes (``\\n``, ``\\x1b``)."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """``text`` with control, line-separator and bidirectional characters (and lone
+    surrogates) shown as escapes (``\\n``, ``\\x1b``): ``reconciler.errors.printable``."""
+    return printable(text)
 
 
 @dataclass(frozen=True, slots=True)
