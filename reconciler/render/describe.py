@@ -70,6 +70,7 @@ PHASE_TITLES: Final[dict[Phase, str]] = {
 #: The heading for changes that touch no single project (security type, roles).
 COMPANY_SCOPE: Final = "company-wide"
 
+
 def clean(text: str) -> str:
     """``text`` with control, line-separator and bidirectional characters (and lone
     surrogates) shown as escapes (``\\n``, ``\\x1b``): ``reconciler.errors.printable``."""
