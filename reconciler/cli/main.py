@@ -121,7 +121,8 @@ def main() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.message = printable_lines(exc.message)
+        # a usage message quotes what was typed: escaped like every other message
+        setattr(exc, "message", printable_lines(exc.message))  # noqa: B010 -- Final in click's stubs
         exc.show()
         sys.exit(exc.exit_code)
     except ReconcilerError as exc:

@@ -45,7 +45,7 @@ from reconciler.drift.documents import (
     sync_project,
     sync_role,
 )
-from reconciler.drift.unexpressed import LeftOut, Members, left_out, unwritable, without
+from reconciler.drift.unexpressed import LeftOut, Members, left_out, without
 from reconciler.drift.yamledit import (
     YamlFile,
     dump_file,
@@ -56,6 +56,7 @@ from reconciler.drift.yamledit import (
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.fsutil import write_text_atomic
 from reconciler.importer.documents import FileSpec, project_doc, project_slugs
+from reconciler.importer.expressible import unwritable
 from reconciler.importer.writer import render_file
 from reconciler.kinds import DEFAULT_PROJECT
 from reconciler.state.snapshot import Snapshot

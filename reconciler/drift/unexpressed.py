@@ -9,9 +9,8 @@ Live can hold facts that no valid configuration declares:
 * a member listed in two projects that a Policy ``isolate``s. Adopt keeps the
   memberships the files already declared and leaves out the ones live added, so the
   files say what they said before about that member;
-* a name or value the files cannot hold (a name with surrounding whitespace or a line
-  break, a description over 2,000 characters, a permission the files do not know, a
-  custom role named like ``Admin``). Adopt then writes nothing and names each one.
+* a name or value the files cannot hold (``reconciler.importer.expressible``). Adopt
+  then writes nothing and names each one.
 
 Each ``LeftOut`` is one membership not written, with the change the next plan makes
 about it, so the caller can check that the adopted files plan exactly those.
@@ -22,15 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from pydantic import TypeAdapter, ValidationError
-
-from reconciler.config.models import Name
-from reconciler.kinds import ADMIN_ROLE, PERMISSIONS
 from reconciler.plan.changes import MemberRemove, MemberType
 from reconciler.state.snapshot import ProjectState, Snapshot
 
-_NAME: TypeAdapter[str] = TypeAdapter(Name)
-MAX_DESCRIPTION = 2000
 Members = tuple[frozenset[str], frozenset[str]]
 """``(users, groups)`` of one project."""
 _TYPES: tuple[MemberType, MemberType] = ("user", "group")
@@ -148,43 +141,3 @@ def _of(project: ProjectState, index: int) -> frozenset[str]:
 def _projects(names: Iterable[str]) -> str:
     shown = [repr(n) for n in names]
     return ("project " if len(shown) == 1 else "projects ") + ", ".join(shown)
-
-
-def unwritable(live: Snapshot) -> list[str]:
-    """Every live name or value that adopting ``live`` would have to write and that no
-    valid file can hold, as ``what: why`` lines (empty when everything fits)."""
-    problems: list[str] = []
-    for name, project in sorted(live.projects.items()):
-        problems += _names(f"project {name!r}", "name", [name])
-        if len(project.description) > MAX_DESCRIPTION:
-            problems.append(
-                f"project {name!r}: its description is longer than {MAX_DESCRIPTION} characters"
-            )
-        problems += _names(f"project {name!r}", "user", project.users)
-        problems += _names(f"project {name!r}", "group", project.groups)
-        problems += _names(f"project {name!r}", "object", (o for _, o in project.objects))
-    for name, role in sorted(live.roles.items()):
-        problems += _names(f"role {name!r}", "name", [name])
-        problems += _names(f"role {name!r}", "holder", role.users)
-        if role.builtin or name == ADMIN_ROLE:
-            continue
-        if name.casefold() == ADMIN_ROLE.casefold():
-            problems.append(f"role {name!r}: a custom role cannot be named like {ADMIN_ROLE!r}")
-        unknown = sorted(p for p in role.permissions if p not in PERMISSIONS)
-        if unknown:
-            problems.append(
-                f"role {name!r}: permissions {', '.join(map(repr, unknown))} are not among "
-                f"those the files know ({', '.join(PERMISSIONS)})"
-            )
-    return problems
-
-
-def _names(where: str, what: str, names: Iterable[str]) -> Iterator[str]:
-    for name in sorted(names):
-        try:
-            _NAME.validate_python(name)
-        except ValidationError:
-            yield (
-                f"{where}: {what} {name!r} is not a valid name in the files (1 to 200 "
-                "characters, no line break, no space at either end)"
-            )

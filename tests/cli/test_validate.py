@@ -146,7 +146,14 @@ def without_libyaml(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "command",
-    [("validate",), ("plan",), ("apply", "--auto-approve"), ("drift",), ("drift", "--adopt")],
+    [
+        ("validate",),
+        ("plan",),
+        ("apply", "--auto-approve"),
+        ("drift",),
+        ("drift", "--adopt"),
+        ("import", "--out", "imported.d"),
+    ],
     ids=" ".join,
 )
 def test_a_missing_libyaml_extension_is_one_clear_message(
@@ -162,14 +169,6 @@ def test_a_missing_libyaml_extension_is_one_clear_message(
     assert Path(found["python"]).is_file()
     assert not user_repo.path(".reconciler").exists()  # nothing written, no sandbox made
     assert user_repo.git("status", "--porcelain") == ""
-
-
-def test_import_needs_no_libyaml(user_repo: UserShell, without_libyaml: dict[str, str]) -> None:
-    """`import` writes YAML with its own emitter and reads none: it works without it."""
-    done = user_repo.run("import", "--out", "imported.d", env=without_libyaml)
-    assert done.returncode == 0, done.stderr
-    assert user_repo.path("imported.d/company.yaml").is_file()
-    assert user_repo.run("validate", "imported.d").returncode == 0
 
 
 def test_the_ruamel_pin_is_the_range_with_the_oldlibyaml_extra() -> None:
