@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from reconciler.capabilities import FULL, Capabilities
 from reconciler.errors import Position
 from reconciler.kinds import DEFAULT_PROJECT
 
@@ -76,3 +77,5 @@ class PlanSettings:
     allow_mass_change: bool = False
     token_user: str | None = None
     locate: Locate = no_position
+    #: what the target promises (group members, versions, ...): from the live client
+    capabilities: Capabilities = FULL
