@@ -12,6 +12,9 @@
 # Settings (environment): RECONCILER_AUDIT_BRANCH (default reconciler-audit),
 # RECONCILER_AUDIT_LOG (default .reconciler/audit.jsonl), RECONCILER_AUDIT_REMOTE
 # (default origin). Needs `reconciler` on PATH and, for keep, permission to push.
+# GITHUB_TOKEN, when set, authenticates the fetch and the push through a credential
+# helper that reads it from the environment: it is never on a command line and never
+# written to .git/config (check out with persist-credentials: false).
 set -euo pipefail
 
 branch="${RECONCILER_AUDIT_BRANCH:-reconciler-audit}"
@@ -19,12 +22,24 @@ log="${RECONCILER_AUDIT_LOG:-.reconciler/audit.jsonl}"
 remote="${RECONCILER_AUDIT_REMOTE:-origin}"
 tracking="refs/remotes/$remote/$branch"
 
+# git talking to the remote; with GITHUB_TOKEN set, authenticated by that token only
+remote_git() {
+  if [ -n "${GITHUB_TOKEN:-}" ]; then
+    # shellcheck disable=SC2016 # expanded by the helper's shell, from its environment
+    git -c credential.helper= \
+      -c 'credential.helper=!f() { test "$1" = get && echo username=x-access-token && echo "password=$GITHUB_TOKEN"; }; f' \
+      "$@"
+  else
+    git "$@"
+  fi
+}
+
 restore() {
   local status=0
-  git ls-remote --exit-code --heads "$remote" "$branch" >/dev/null || status=$?
+  remote_git ls-remote --exit-code --heads "$remote" "$branch" >/dev/null || status=$?
   case "$status" in
     0)
-      git fetch --quiet "$remote" "+refs/heads/$branch:$tracking"
+      remote_git fetch --quiet "$remote" "+refs/heads/$branch:$tracking"
       mkdir -p "$(dirname "$log")"
       git show "$tracking:audit.jsonl" >"$log"
       reconciler audit verify --log "$log"
@@ -55,7 +70,7 @@ keep() {
       -c user.email="${AUDIT_COMMITTER_EMAIL:-reconciler@users.noreply.github.com}" \
       commit-tree "$tree" "${parents[@]}" -m "audit: apply of ${GITHUB_SHA:-$(git rev-parse HEAD)}"
   )
-  git push --quiet "$remote" "$commit:refs/heads/$branch"
+  remote_git push --quiet "$remote" "$commit:refs/heads/$branch"
   git update-ref "$tracking" "$commit"
   echo "Audit log kept on $branch ($commit)."
 }

@@ -9,19 +9,46 @@
     │   │   ├── AuthError            401 / 403
     │   │   ├── ConflictError        409 (a platform rule) / 412 (stale version)
     │   │   └── NotFoundError        404
-    │   └── ResponseShapeError       a response that does not match the API's models
+    │   ├── ResponseShapeError       a response that does not match the API's models
+    │   └── UncertainWriteError      a write that may have landed; checking could not tell
     ├── UnsafePlanError              a plan that failed a safety check or policy
     ├── StalePlanError               a saved plan no longer matches live/desired/itself
     ├── ApplyError                   an apply that did not finish; lists what happened
-    └── AuditError                   the audit trail is broken or unreadable
+    ├── AuditError                   the audit trail is broken or unreadable
+    └── MissingDependencyError       a part of the installation is missing (how to fix it)
 
 Low-level exceptions (httpx, OSError, ruamel.yaml, pydantic) are translated once, at the
 boundary that sees them, with ``raise ... from exc``. Messages never contain secrets.
+Positions and problems print through :func:`printable`, so a file name, key or value
+holding control characters cannot split a line or drive the terminal.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+#: C0 and C1 controls, DEL, line and paragraph separators, bidirectional controls (they
+#: reorder what a terminal shows) and lone surrogates (a file name that is not UTF-8).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def printable(text: str) -> str:
+    """``text`` with every character of :data:`_UNPRINTABLE` written as its Python
+    escape (``\\n``, ``\\x1b``, ``\\u202e``, ``\\udcff``): one line, inert on a terminal."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def printable_lines(text: str) -> str:
+    """``printable`` for each line of a message meant to span lines: the line breaks it
+    was written with stay, anything else unprintable inside a line is escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 @dataclass(frozen=True, order=True)
@@ -33,9 +60,10 @@ class Position:
     column: int = 0
 
     def __str__(self) -> str:
+        path = printable(self.path)
         if self.line <= 0:
-            return self.path
-        return f"{self.path}:{self.line}:{self.column}"
+            return path
+        return f"{path}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True, order=True)
@@ -48,7 +76,9 @@ class Problem:
     code: str = field(default="invalid", compare=False)
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.severity}: {self.message}"
+        """One line: ``path:line:col: severity: message``, escaped (see :func:`printable`);
+        :meth:`to_dict` keeps the real strings."""
+        return f"{self.position}: {self.severity}: {printable(self.message)}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -116,6 +146,10 @@ class ResponseShapeError(LiveError):
         super().__init__(f"{method} {path}: unexpected response: {detail}")
 
 
+class UncertainWriteError(LiveError):
+    """A write whose answer was lost and whose outcome a check could not establish."""
+
+
 class UnsafePlanError(ReconcilerError):
     pass
 
@@ -130,3 +164,7 @@ class ApplyError(ReconcilerError):
 
 class AuditError(ReconcilerError):
     pass
+
+
+class MissingDependencyError(ReconcilerError):
+    """A module the installation should hold cannot be imported; says how to fix it."""

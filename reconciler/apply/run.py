@@ -1,18 +1,22 @@
 """One apply, end to end: the dirty-tree guard, the two audit records, the executor.
 
-The audit log gets an ``apply_started`` record (every intended change) before the first
-write and an ``apply_finished`` record (each change's outcome and the platform's
-change-log ids) after the last, including after a failure or Ctrl-C. A ``kill -9`` leaves
-a started record without a finished one, which ``reconciler audit verify`` reports as an
+The audit log gets an ``apply_started`` record (every intended change, and the apply's
+run id, which every write carries as ``X-Reconciler-Apply``) before the first write and
+an ``apply_finished`` record (each change's outcome and the platform's change-log ids)
+after the last, including after a failure, Ctrl-C or SIGTERM. A ``kill -9`` leaves a
+started record without a finished one, which ``reconciler audit verify`` reports as an
 interrupted apply; nothing the log claims was applied is ever missing from the platform.
 """
 
 from __future__ import annotations
 
+import sys
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.apply.executor import ApplyResult, Progress, execute
+from reconciler.apply.executor import ApplyResult, Progress, Stop, execute
 from reconciler.audit import (
     AuditLog,
     CiInfo,
@@ -22,11 +26,11 @@ from reconciler.audit import (
     apply_finished,
     apply_started,
     ci_metadata,
-    git_metadata,
     utc_timestamp,
 )
+from reconciler.audit.git import locate
 from reconciler.audit.notes import attach_git_note, format_note
-from reconciler.errors import ApplyError, AuditError
+from reconciler.errors import ApplyError, AuditError, UsageError
 from reconciler.live.protocol import LiveSystem, WriteMeta
 from reconciler.plan.model import Plan
 
@@ -41,10 +45,30 @@ class Provenance:
     allow_dirty: bool
 
 
-def provenance(config_dir: Path, *, allow_dirty: bool) -> Provenance:
-    """Git and CI metadata; refuse a working tree with uncommitted changes under
-    ``config_dir`` unless ``allow_dirty`` (which the audit record then carries)."""
-    git = git_metadata(config_dir, config_dir)
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def provenance(
+    config_dir: Path, *, allow_dirty: bool, notice: Callable[[str], None] = _stderr
+) -> Provenance:
+    """Git and CI metadata of the working tree holding ``config_dir``, however it is
+    named; refuse uncommitted changes under it unless ``allow_dirty`` (which the audit
+    record then carries). Outside any repository the record names no commit (``commit``
+    and ``dirty`` null) and ``notice`` says so once; a repository git cannot read is
+    refused like a dirty tree, since nobody can tell what the commit holds."""
+    if not config_dir.is_dir():
+        raise UsageError(f"config directory not found: {config_dir}")
+    checkout = locate(config_dir)
+    git = checkout.metadata(dirty=True)
+    if checkout.root is None and not checkout.unknown:
+        notice(f"note: {config_dir}: {checkout.problem}, so the audit record names no commit")
+    elif git.dirty is None and not allow_dirty:
+        raise ApplyError(
+            f"refusing to apply: cannot tell whether {config_dir} has uncommitted changes "
+            f"({checkout.problem or 'git status failed'}); fix that, or pass --allow-dirty "
+            "(recorded in the audit log)"
+        )
     if git.dirty and not allow_dirty:
         raise ApplyError(
             f"refusing to apply: {config_dir} has uncommitted changes, so no commit describes "
@@ -70,9 +94,12 @@ async def apply_plan(
     audit: AuditLog,
     concurrency: int = 8,
     progress: Progress | None = None,
+    stop: Stop | None = None,
 ) -> Applied:
-    """Record, execute and record again. Never raises for a failed write: see the result."""
+    """Record, execute and record again. Never raises for a failed write: see the result.
+    ``stop`` stops it early (see ``execute``)."""
     changes = [c.to_dict() for c in plan.changes]
+    apply_id = uuid.uuid4().hex
     started = apply_started(
         time=utc_timestamp(),
         actor=origin.actor,
@@ -84,10 +111,16 @@ async def apply_plan(
         git=origin.git,
         ci=origin.ci,
         allow_dirty=origin.allow_dirty,
+        allow_delete=plan.allow_delete,
+        apply_id=apply_id,
     )
     started_entry = audit.append(started)
-    meta = WriteMeta(commit=origin.git.commit, plan=plan.checksum(), actor=origin.actor)
-    result = await execute(plan.changes, live, meta, concurrency=concurrency, progress=progress)
+    meta = WriteMeta(
+        commit=origin.git.commit, plan=plan.checksum(), actor=origin.actor, apply=apply_id
+    )
+    result = await execute(
+        plan.changes, live, meta, concurrency=concurrency, progress=progress, stop=stop
+    )
     finished = apply_finished(
         started,
         started_entry.seq,

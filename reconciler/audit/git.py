@@ -19,9 +19,11 @@ import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from reconciler.config.discover import SUFFIXES
 
 GIT_TIMEOUT_SECONDS = 10.0
 
@@ -98,12 +100,13 @@ def strip_credentials(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def _git(repo_dir: Path, *args: str) -> str | None:
-    """stdout of ``git -C repo_dir args`` (stripped), or None on any failure."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+def _run_git(directory: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    """``git -C directory args``, or None when git cannot be run at all. Read-only:
+    without optional locks ``git status`` does not rewrite the index."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        done = subprocess.run(
-            ["git", "-C", str(repo_dir), *args],
+        return subprocess.run(
+            ["git", "-C", str(directory), *args],
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_SECONDS,
@@ -112,7 +115,12 @@ def _git(repo_dir: Path, *args: str) -> str | None:
         )
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
-    if done.returncode != 0:
+
+
+def _git(repo_dir: Path, *args: str) -> str | None:
+    """stdout of ``git -C repo_dir args`` (stripped), or None on any failure."""
+    done = _run_git(repo_dir, *args)
+    if done is None or done.returncode != 0:
         return None
     return done.stdout.strip()
 
@@ -125,34 +133,101 @@ def _remote_url(repo_dir: Path) -> str | None:
     return strip_credentials(url) if url else None
 
 
-def is_dirty(repo_dir: Path, path: Path | str = ".") -> bool:
-    """Whether ``path`` (relative to ``repo_dir`` or absolute) has uncommitted changes,
-    untracked files included (``git status --porcelain -- path``).
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """Where a directory sits in git, however it was named (relative, absolute, ``.``,
+    through a symlink): the top of the working tree holding it and its path in there.
 
-    Outside a git working tree (or without git) there is nothing to guard: False.
+    ``root`` is None outside any working tree; ``problem`` then says why, and
+    ``unknown`` is true when git could not tell (a repository git refuses to read, e.g.
+    one owned by another user) rather than there being no repository at all.
     """
-    out = _git(repo_dir, "status", "--porcelain", "--untracked-files=all", "--", str(path))
-    return bool(out)
+
+    directory: Path
+    root: Path | None = None
+    problem: str | None = None
+    unknown: bool = False
+
+    @property
+    def pathspec(self) -> str:
+        """The directory relative to ``root`` (POSIX, ``.`` for the root itself)."""
+        assert self.root is not None
+        return self.directory.relative_to(self.root).as_posix() or "."
+
+    def is_dirty(self) -> bool | None:
+        """Whether anything under the directory differs from HEAD: modified, staged,
+        deleted, untracked, or an ignored file the loader would read (a non-hidden
+        ``*.yaml``/``*.yml``). None when unknown (no working tree, git failing)."""
+        if self.root is None:
+            return None
+        done = _run_git(
+            self.root,
+            "status",
+            "--porcelain",
+            "-z",
+            "--untracked-files=all",
+            "--ignored=traditional",
+            "--",
+            self.pathspec,
+        )
+        if done is None or done.returncode != 0:
+            return None
+        return any(self._counts(entry) for entry in done.stdout.split("\0") if entry)
+
+    def _counts(self, entry: str) -> bool:
+        if not entry.startswith("!! "):
+            return True  # a change, or the source path of a rename: either way dirty
+        inside = PurePosixPath(entry[3:]).relative_to(PurePosixPath(self.pathspec))
+        read = inside.name.endswith(SUFFIXES)
+        return read and not any(part.startswith(".") for part in inside.parts)
+
+    def metadata(self, *, dirty: bool = False) -> GitInfo:
+        """Commit, branch, commit author, credential-free remote URL and subject of
+        HEAD; with ``dirty``, also whether the directory has uncommitted changes."""
+        if self.root is None:
+            return GitInfo()
+        head = _git(self.root, "log", "-1", "--format=%H%x00%an%x00%ae%x00%s")
+        commit, name, email, subject = [*(head or "").split("\x00"), "", "", ""][:4]
+        return GitInfo(
+            commit=commit or None,
+            branch=_git(self.root, "symbolic-ref", "--short", "-q", "HEAD") or None,
+            author_name=name or None,
+            author_email=email or None,
+            remote_url=_remote_url(self.root),
+            subject=subject or None,
+            dirty=self.is_dirty() if dirty else None,
+        )
 
 
-def git_metadata(repo_dir: Path, path: Path | str | None = None) -> GitInfo:
-    """Commit, branch, commit author, credential-free remote URL and subject of HEAD in
-    ``repo_dir``; with ``path``, also whether that path is dirty. Never raises."""
-    head = _git(repo_dir, "log", "-1", "--format=%H%x00%an%x00%ae%x00%s")
-    if head is None:
-        return GitInfo()
-    commit, name, email, subject = [*head.split("\x00"), "", "", ""][:4]
-    branch = _git(repo_dir, "symbolic-ref", "--short", "-q", "HEAD") or None
-    dirty = is_dirty(repo_dir, path) if path is not None else None
-    return GitInfo(
-        commit=commit or None,
-        branch=branch,
-        author_name=name or None,
-        author_email=email or None,
-        remote_url=_remote_url(repo_dir),
-        subject=subject or None,
-        dirty=dirty,
-    )
+def locate(directory: Path | str) -> Checkout:
+    """The ``Checkout`` holding ``directory`` (symlinks resolved). Never raises."""
+    resolved = Path(directory).resolve()
+    if not resolved.is_dir():
+        return Checkout(resolved, problem="not a directory")
+    done = _run_git(resolved, "rev-parse", "--show-toplevel")
+    if done is None:
+        return Checkout(resolved, problem="git is not installed")
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["git failed"])[-1]
+        holder = next((d for d in (resolved, *resolved.parents) if (d / ".git").exists()), None)
+        if holder is None and "not a git repository" in reason:
+            return Checkout(resolved, problem="not in a git repository")
+        return Checkout(resolved, problem=f"git cannot read its repository: {reason}", unknown=True)
+    root = Path(done.stdout.strip()).resolve()
+    if not resolved.is_relative_to(root):  # pragma: no cover -- git answers a parent
+        return Checkout(resolved, problem=f"git names {root} as its top", unknown=True)
+    return Checkout(resolved, root=root)
+
+
+def is_dirty(directory: Path | str) -> bool | None:
+    """Whether ``directory`` has uncommitted changes (see ``Checkout.is_dirty``)."""
+    return locate(directory).is_dirty()
+
+
+def git_metadata(directory: Path | str, *, dirty: bool = False) -> GitInfo:
+    """HEAD of the working tree holding ``directory`` (see ``Checkout.metadata``); all
+    None outside one. Never raises."""
+    return locate(directory).metadata(dirty=dirty)
 
 
 def pr_from_message(message: str) -> int | None:

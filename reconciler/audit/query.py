@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from reconciler.audit.log import LogEntry
+from reconciler.audit.record import OUTCOME_KEYS
 from reconciler.plan.changes import change_from_dict
 from reconciler.render.describe import clean, describe
 
@@ -112,7 +113,7 @@ def _found(data: Mapping[str, Any], change: Mapping[str, Any], interrupted: bool
         commit=(data.get("git") or {}).get("commit"),
         author=_author(data),
         pr_number=data.get("pr_number"),
-        change={k: v for k, v in change.items() if k not in ("outcome", "error", "change_ids")},
+        change={k: v for k, v in change.items() if k not in OUTCOME_KEYS},
         outcome=outcome,
         change_ids=tuple(i for i in ids if isinstance(i, int)),
         interrupted=interrupted,

@@ -29,14 +29,14 @@ from reconciler.errors import AuditError
 
 RecordType = Literal["apply_started", "apply_finished"]
 ApplyOutcome = Literal["applied", "partial", "failed", "interrupted"]
-ChangeStatus = Literal["applied", "failed", "not_started", "unknown"]
+ChangeStatus = Literal["applied", "applied_by_other", "failed", "not_started", "unknown"]
 
 RECORD_TYPES: Final[tuple[str, ...]] = get_args(RecordType)
 APPLY_OUTCOMES: Final[tuple[str, ...]] = get_args(ApplyOutcome)
 CHANGE_STATUSES: Final[tuple[str, ...]] = get_args(ChangeStatus)
 
 #: Keys of a change entry that are about its outcome, not the change itself.
-OUTCOME_KEYS: Final = frozenset({"outcome", "error", "change_ids"})
+OUTCOME_KEYS: Final = frozenset({"outcome", "error", "change_ids", "by"})
 
 
 def utc_timestamp(moment: datetime | None = None) -> str:
@@ -52,12 +52,14 @@ def target_label(target: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ChangeEntry:
-    """One change (``Change.to_dict()``) and what became of it."""
+    """One change (``Change.to_dict()``) and what became of it (``by``: the other writer
+    who made it, for ``applied_by_other``)."""
 
     change: Mapping[str, Any]
     outcome: ChangeStatus = "not_started"
     error: str | None = None
     change_ids: tuple[int, ...] = ()
+    by: str | None = None
 
     @property
     def type(self) -> str:
@@ -69,6 +71,8 @@ class ChangeEntry:
         data["change_ids"] = list(self.change_ids)
         if self.error:
             data["error"] = self.error
+        if self.by:
+            data["by"] = self.by
         return data
 
     @classmethod
@@ -83,12 +87,13 @@ class ChangeEntry:
         ids = data.get("change_ids") or ()
         if not isinstance(ids, list | tuple) or not all(isinstance(i, int) for i in ids):
             raise AuditError(f"change_ids must be a list of integers, not {ids!r:.200}")
-        error = data.get("error")
+        error, by = data.get("error"), data.get("by")
         return cls(
             change={k: v for k, v in data.items() if k not in OUTCOME_KEYS},
             outcome=cast(ChangeStatus, outcome),
             error=str(error) if error else None,
             change_ids=tuple(ids),
+            by=str(by) if by else None,
         )
 
 
@@ -106,9 +111,12 @@ class AuditRecord:
     git: GitInfo = field(default_factory=GitInfo)
     ci: CiInfo = field(default_factory=CiInfo)
     allow_dirty: bool = False
+    #: projects whose deletion ``--allow-delete`` acknowledged (the plan's ``allow_delete``)
+    allow_delete: tuple[str, ...] = ()
     changes: tuple[ChangeEntry, ...] = ()
     outcome: ApplyOutcome | None = None
     started_seq: int | None = None
+    apply_id: str | None = None
 
     @property
     def pr_number(self) -> int | None:
@@ -132,8 +140,10 @@ class AuditRecord:
             "ci": self.ci.to_data(),
             "pr_number": self.pr_number,
             "allow_dirty": self.allow_dirty,
+            "allow_delete": list(self.allow_delete),
             "outcome": self.outcome,
             "started_seq": self.started_seq,
+            "apply_id": self.apply_id,
             "changes": [c.to_data() for c in self.changes],
         }
 
@@ -158,9 +168,11 @@ class AuditRecord:
                 git=GitInfo.from_data(data.get("git") or {}),
                 ci=CiInfo.from_data(data.get("ci") or {}),
                 allow_dirty=bool(data.get("allow_dirty", False)),
+                allow_delete=tuple(map(str, data.get("allow_delete") or ())),
                 changes=tuple(ChangeEntry.from_data(c) for c in data.get("changes") or ()),
                 outcome=outcome,
                 started_seq=data.get("started_seq"),
+                apply_id=data.get("apply_id"),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise AuditError(f"malformed audit record: missing or bad field {exc}") from exc
@@ -178,10 +190,13 @@ def apply_started(
     git: GitInfo | None = None,
     ci: CiInfo | None = None,
     allow_dirty: bool = False,
+    allow_delete: Sequence[str] = (),
+    apply_id: str | None = None,
 ) -> AuditRecord:
     """The record appended before the first write: every change as ``not_started``.
 
     ``target`` is passed through ``target_label`` so a URL's credentials never land in it.
+    ``apply_id`` is the run id every write of this apply carries (``X-Reconciler-Apply``).
     """
     entries = tuple(
         ChangeEntry({k: v for k, v in c.items() if k not in OUTCOME_KEYS}) for c in changes
@@ -197,7 +212,9 @@ def apply_started(
         git=git or GitInfo(),
         ci=ci or CiInfo(),
         allow_dirty=allow_dirty,
+        allow_delete=tuple(allow_delete),
         changes=entries,
+        apply_id=apply_id,
     )
 
 

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from reconciler.apply.executor import ApplyResult, ChangeOutcome, Progress
+from reconciler.apply.executor import ApplyResult, ChangeOutcome, Progress, Status, Stop
+from reconciler.apply.lock import apply_lock
 from reconciler.apply.run import Applied, Provenance, apply_plan, note_on_commit, provenance
-from reconciler.audit import DEFAULT_LOG_PATH, AuditLog
-from reconciler.cli.options import config_dir_option, target_options
+from reconciler.audit import AuditLog
+from reconciler.audit.history import applied_already
+from reconciler.cli.options import (
+    allow_delete_option,
+    audit_log_option,
+    config_dir_option,
+    target_options,
+)
 from reconciler.cli.session import PlanOptions, Session, fail, open_session, use_color
 from reconciler.errors import ApplyError, ReconcilerError, UsageError
 from reconciler.live.permissions import check_permissions
 from reconciler.plan.model import Plan
-from reconciler.plan.saved import SavedPlan, load_saved_plan, verify_saved_plan
+from reconciler.plan.saved import SavedPlan, load_saved_plan, redact_target, verify_saved_plan
 from reconciler.render import render
-from reconciler.render.describe import describe
+from reconciler.render.describe import clean, describe
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +41,16 @@ class ApplyOptions:
     color: bool
 
 
-#: Not-started changes listed one by one after a failed apply; the rest are counted.
+#: Not-started (or applied-by-other) changes listed one by one; the rest are counted.
 NOT_STARTED_SHOWN = 20
 
 #: Above this many changes a terminal gets a progress bar instead of one line per batch.
 PROGRESS_BAR_MIN = 6
+
+#: The signals that stop an apply gracefully, and its exit code after each (128 + n).
+STOP_SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+#: Statuses listed one by one in the report (when there are any).
+LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_started")
 
 
 @click.command("apply")
@@ -50,14 +63,7 @@ PROGRESS_BAR_MIN = 6
     is_flag=True,
     help="Apply even with uncommitted changes under the config directory (recorded).",
 )
-@click.option(
-    "--audit-log",
-    type=click.Path(path_type=Path, dir_okay=False),
-    envvar="RECONCILER_AUDIT_LOG",
-    default=str(DEFAULT_LOG_PATH),
-    show_default=True,
-    help="The hash-chained audit log to append to. Env: RECONCILER_AUDIT_LOG.",
-)
+@audit_log_option
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
@@ -70,7 +76,16 @@ PROGRESS_BAR_MIN = 6
     is_flag=True,
     help="Attach the apply summary to the commit as a git note under refs/notes/reconciler.",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0, 86_400),
+    default=0,
+    show_default=True,
+    help="Seconds to wait while another apply against the same target (started from this "
+    "directory) holds the lock; 0 refuses at once.",
+)
 @click.option("--allow-mass-change", is_flag=True, help="Accept a plan over the thresholds.")
+@allow_delete_option
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR).")
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def apply_command(
@@ -84,7 +99,9 @@ def apply_command(
     audit_log: Path,
     concurrency: int,
     git_notes: bool,
+    lock_timeout: float,
     allow_mass_change: bool,
+    allow_delete: tuple[str, ...],
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -100,6 +117,11 @@ def apply_command(
     overwritten. On a failure no new work starts; the command lists what was applied,
     what failed and what did not start, and exits 1. `reconciler plan` then shows the
     remainder and another apply converges.
+
+    One apply per target at a time: a second one (from this directory) is refused
+    unless --lock-timeout lets it wait. SIGINT (Ctrl-C) or SIGTERM stops starting
+    writes, lets those in flight finish, records the apply as interrupted and exits 130
+    or 143; a second signal abandons the writes in flight (recorded unknown).
     """
     options = PlanOptions(
         config_dir=config_dir,
@@ -107,33 +129,42 @@ def apply_command(
         token_file=token_file,
         use_cache=not no_cache,
         allow_mass_change=allow_mass_change,
+        audit_log=audit_log,
+        allow_delete=frozenset(allow_delete),
     )
     how = ApplyOptions(auto_approve, audit_log, concurrency, git_notes, use_color(no_color))
     try:
         origin = provenance(config_dir, allow_dirty=allow_dirty)
         saved = load_saved_plan(plan_file) if plan_file is not None else None
-        code = asyncio.run(_apply(options, how, origin, saved))
+        lock = apply_lock(redact_target(target), wait=lock_timeout)
+        code = asyncio.run(_apply(options, how, origin, saved, lock))
     except ReconcilerError as exc:
         fail(exc, exit_code=exc.exit_code if isinstance(exc, UsageError) else 1)
     raise SystemExit(code)
 
 
 async def _apply(
-    options: PlanOptions, how: ApplyOptions, origin: Provenance, saved: SavedPlan | None
+    options: PlanOptions,
+    how: ApplyOptions,
+    origin: Provenance,
+    saved: SavedPlan | None,
+    lock: AbstractContextManager[object],
 ) -> int:
-    async with open_session(options) as session:
+    async with open_session(options, guard=lock) as session:
         plan = _chosen_plan(session, saved, options.target)
         click.echo(render(plan, "text", color=how.color), nl=False, color=how.color)
         if not plan.applicable:
             raise ApplyError(
                 "the plan is not applicable (see the violations above); nothing applied"
             )
-        if plan.empty:
-            return 0
+        commit = None if origin.git.dirty else origin.git.commit
+        if plan.empty and applied_already(how.audit_log, session.planned.target_label, commit):
+            return 0  # a re-run of the last apply: nothing new to record
         check_permissions(session.planned.identity, plan.changes, need_write=True)
-        if saved is None and not how.auto_approve:
+        if saved is None and not how.auto_approve and not plan.empty:
             _confirm()
-        with _progress(len(plan.changes)) as progress:
+        stop = Stop()
+        with _progress(len(plan.changes)) as progress, _stopped_by_signals(stop) as received:
             applied = await apply_plan(
                 plan,
                 session.client,
@@ -142,13 +173,48 @@ async def _apply(
                 audit=AuditLog(how.audit_log),
                 concurrency=how.concurrency,
                 progress=progress,
+                stop=stop,
             )
     _report(applied, how.audit_log)
     if how.git_notes:
         warning = note_on_commit(options.config_dir, origin, applied)
         if warning:
             click.echo(f"warning: git note not attached: {warning}", err=True)
-    return 0 if applied.result.ok else (130 if applied.result.interrupted else 1)
+    if applied.result.ok:
+        return 0
+    if not applied.result.interrupted:
+        return 1
+    return STOP_SIGNALS[received[0]] if received else 130
+
+
+@contextmanager
+def _stopped_by_signals(stop: Stop) -> Iterator[list[signal.Signals]]:
+    """While writing, SIGINT and SIGTERM escalate ``stop`` (see ``Stop``); the signals
+    received, in order. Outside this block they keep their usual effect."""
+    loop = asyncio.get_running_loop()
+    received: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        stop.escalate()
+        if stop.urgent.is_set():
+            click.echo(
+                f"\n{sig.name}: abandoning the writes in flight (recorded unknown)", err=True
+            )
+        else:
+            click.echo(
+                f"\n{sig.name}: stopping: no new writes start, those in flight finish "
+                "(signal again to abandon them)",
+                err=True,
+            )
+
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        yield received
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
 
 
 def _chosen_plan(session: Session, saved: SavedPlan | None, target: str) -> Plan:
@@ -160,6 +226,9 @@ def _chosen_plan(session: Session, saved: SavedPlan | None, target: str) -> Plan
         files_digest=session.planned.files_digest,
         target_label=target,
     )
+    for violation in session.planned.plan.violations:  # what the history says now
+        if violation.blocking and violation.code == "protected_project":
+            raise ApplyError(f"refusing the saved plan: {violation.message}; nothing applied")
     return saved.plan
 
 
@@ -195,7 +264,8 @@ def _progress(total: int) -> Iterator[Progress]:
         first = outcomes[0]
         line = describe(first.change)
         more = f" (+{len(outcomes) - 1} more)" if len(outcomes) > 1 else ""
-        click.echo(f"[{done}/{total}] {first.status}: {line.symbol} {line.subject}{more}", err=True)
+        status = first.status.replace("_", " ")
+        click.echo(f"[{done}/{total}] {status}: {line.symbol} {line.subject}{more}", err=True)
 
     if bar is None:
         yield report
@@ -206,28 +276,36 @@ def _progress(total: int) -> Iterator[Progress]:
 
 def _report(applied: Applied, audit_log: Path) -> None:
     result: ApplyResult = applied.result
-    counts = {
-        s: len(result.with_status(s)) for s in ("applied", "failed", "unknown", "not_started")
-    }
+    every: tuple[Status, ...] = ("applied", *LISTED)
+    counts = {s: len(result.with_status(s)) for s in every}
     record = f"audit record #{applied.finished.seq} in {audit_log}"
-    if result.ok:
+    if not result.outcomes:  # recorded all the same: this commit is now the last applied
+        click.echo(f"\nNothing to apply ({record}).")
+        return
+    if result.ok and not counts["applied_by_other"]:
         click.echo(f"\nApply complete: {counts['applied']} change(s) applied ({record}).")
         return
     click.echo(
-        f"\nApply {result.outcome}: "
+        f"\nApply {'complete' if result.ok else result.outcome}: "
         + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items() if n)
         + f" ({record}).",
         err=True,
     )
-    for status in ("failed", "unknown", "not_started"):
+    for status in LISTED:
         outcomes = result.with_status(status)
-        # Every failure and unknown is listed; what did not start is what `plan` shows.
-        shown = outcomes if status != "not_started" else outcomes[:NOT_STARTED_SHOWN]
+        # Every failure and unknown is listed; the rest is in the audit record (and what
+        # did not start is what `plan` shows).
+        shown = outcomes if status in ("failed", "unknown") else outcomes[:NOT_STARTED_SHOWN]
         for outcome in shown:
             line = describe(outcome.change)
-            why = f": {outcome.error}" if outcome.error else ""
+            why = outcome.error or outcome.by
+            why = f": {clean(why)}" if why else ""
             click.echo(f"  {status.replace('_', ' ')}: {line.symbol} {line.subject}{why}", err=True)
         if len(outcomes) > len(shown):
             more = len(outcomes) - len(shown)
-            click.echo(f"  ... and {more} more not started (all in the audit record)", err=True)
-    click.echo("Run `reconciler plan` to see what remains; `reconciler apply` converges.", err=True)
+            what = status.replace("_", " ")
+            click.echo(f"  ... and {more} more {what} (all in the audit record)", err=True)
+    if not result.ok:
+        click.echo(
+            "Run `reconciler plan` to see what remains; `reconciler apply` converges.", err=True
+        )

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.options import (
+    config_dir_option,
+    format_option,
+    since_option,
+    target_options,
+)
 from reconciler.cli.session import PlanOptions, fail, stderr_notice
 from reconciler.drift.adopt import AdoptResult
 from reconciler.drift.detect import Detected, adopt_and_check, detect
@@ -14,6 +19,7 @@ from reconciler.drift.notify import NotifyError, notify
 from reconciler.drift.render import RENDERERS
 from reconciler.errors import ReconcilerError
 from reconciler.plan.saved import redact_target
+from reconciler.render.describe import clean
 
 
 @click.command("drift")
@@ -33,14 +39,10 @@ from reconciler.plan.saved import redact_target
     "--adopt",
     "adopt_live",
     is_flag=True,
-    help="Write the live values into the YAML files (comments and layout kept).",
+    help="Write the live values into the YAML files (comments and layout kept), only if "
+    "the result validates; lists the files changed and the live facts left out on stderr.",
 )
-@click.option(
-    "--since",
-    metavar="TIME",
-    default=None,
-    help="Read the change log from this RFC 3339 time only (default: all of it).",
-)
+@since_option
 def drift_command(
     *,
     config_dir: Path,
@@ -63,7 +65,7 @@ def drift_command(
     try:
         detected = detect(options, since=since, notice=stderr_notice)
     except ReconcilerError as exc:
-        fail(exc, exit_code=1)
+        fail(exc)
     report = detected.report
     click.echo(RENDERERS[output_format](report), nl=False)
     if notify_url and report.drifted:
@@ -91,10 +93,23 @@ def _adopt(detected: Detected, options: PlanOptions) -> None:
 
 
 def _show(result: AdoptResult) -> None:
-    for note in result.notes:
-        click.echo(note, err=True)
-    counts = (
-        f"{len(result.changed)} file(s) changed, {len(result.created)} created, "
-        f"{len(result.removed)} removed"
-    )
-    click.echo(f"Adopted the live values: {counts}; a plan is now empty.", err=True)
+    """What adopting did, on stderr (stdout holds the drift report)."""
+    lines = [f"Adopted the live values into {result.config_dir}:"]
+    for verb, paths in (
+        ("changed", result.changed),
+        ("created", result.created),
+        ("removed", result.removed),
+    ):
+        lines += [f"  {verb} {clean(str(path))}" for path in paths]
+    if len(lines) == 1:
+        lines[0] = f"Adopted the live values into {result.config_dir}: no file needed a change."
+    lines += [f"  note: {clean(note)}" for note in result.notes]
+    if result.left_out:
+        lines.append("Not written, because no valid file can say it:")
+        lines += [f"  {clean(str(item))}" for item in result.left_out]
+        count = len(result.left_out)
+        noun = "removal" if count == 1 else f"{count} removals"
+        lines.append(f"A plan now shows only {'that' if count == 1 else 'those'} {noun}.")
+    else:
+        lines.append("A plan is now empty.")
+    click.echo("\n".join(lines), err=True)

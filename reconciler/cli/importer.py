@@ -8,6 +8,7 @@ import click
 
 from reconciler.cli.options import target_options
 from reconciler.cli.session import fail, open_client, run_async, stderr_notice
+from reconciler.config.yamlread import require_libyaml
 from reconciler.errors import ReconcilerError
 from reconciler.importer import placed_overlaps, write_projects_dir
 from reconciler.state.snapshot import Snapshot
@@ -37,10 +38,13 @@ def import_command(*, out_dir: Path, target: str, token_file: Path | None, force
     """Read the live company and write a complete projects.d/ for it.
 
     One file per project (projects/<slug>.yaml), roles.yaml (custom roles and the
-    Admin holders) and company.yaml. `reconciler validate` passes on the result and
-    `reconciler plan` against the same target shows no changes.
+    Admin holders) and company.yaml. `reconciler validate` passes on the result (it is
+    checked before anything is written) and `reconciler plan` against the same target
+    shows no changes. A live name no file can hold (a space at either end, a line
+    break) is named, and nothing is written.
     """
     try:
+        require_libyaml()  # the files are checked as validate checks them before writing
         snapshot = run_async(_fetch(target, token_file))
         written = write_projects_dir(snapshot, out_dir, force=force)
     except ReconcilerError as exc:

@@ -13,7 +13,8 @@ import sys
 import click
 
 from reconciler import __version__
-from reconciler.errors import ReconcilerError
+from reconciler.cli.verbose import NetworkNotes
+from reconciler.errors import ReconcilerError, printable_lines
 
 #: command name -> (module, attribute, one-line help shown by ``reconciler --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -91,7 +92,16 @@ def _available(name: str) -> bool:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
-def cli() -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    envvar="RECONCILER_VERBOSE",
+    help="Show every retry and network event on stderr as it happens (a run that needed "
+    "retries always ends with a one-line count). Env: RECONCILER_VERBOSE=1.",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """Declarative config-as-code for call-center projects: who sees what.
 
     Projects, memberships, roles and policies live in YAML under projects.d/.
@@ -101,6 +111,7 @@ def cli() -> None:
     The target defaults to the embedded sandbox (.reconciler/sandbox.db), so everything
     works on a fresh machine with no account.
     """
+    ctx.call_on_close(NetworkNotes(verbose=verbose).start().finish)
 
 
 def main() -> None:
@@ -110,10 +121,12 @@ def main() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
+        # a usage message quotes what was typed: escaped like every other message
+        setattr(exc, "message", printable_lines(exc.message))  # noqa: B010 -- Final in click's stubs
         exc.show()
         sys.exit(exc.exit_code)
     except ReconcilerError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable_lines(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

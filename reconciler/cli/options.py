@@ -1,12 +1,21 @@
-"""Options shared by commands, so every command spells them the same way."""
+"""Options shared by commands, so every command spells them the same way.
+
+Values are checked where click parses them, so a bad one is a usage error (exit 2, one
+message) before a command reads a file or opens a connection.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from reconciler.audit.log import DEFAULT_LOG_PATH
+from reconciler.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +35,36 @@ def config_dir_option(f: F) -> F:
     )(f)
 
 
+def _check_target(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``reconciler.live.target.check_target`` (its messages never echo the value, which
+    could carry a secret), and the network settings of the environment with it."""
+    from reconciler.live.target import check_target  # noqa: PLC0415 -- httpx: only targets
+    from reconciler.live.tuning import client_settings  # noqa: PLC0415
+
+    try:
+        check_target(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+    try:
+        client_settings()
+    except UsageError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+    return value
+
+
+def _check_token_file(
+    ctx: click.Context, param: click.Parameter, value: Path | None
+) -> Path | None:
+    from reconciler.live.target import read_token_file  # noqa: PLC0415
+
+    if value is not None:
+        try:
+            read_token_file(value)
+        except UsageError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    return value
+
+
 def target_options(f: F) -> F:
     """``--target`` and ``--token-file``; the token itself only ever comes from the
     environment (RECONCILER_TOKEN) or a file, never from an argument visible in ``ps``."""
@@ -34,16 +73,61 @@ def target_options(f: F) -> F:
         type=click.Path(path_type=Path, dir_okay=False),
         envvar="RECONCILER_TOKEN_FILE",
         default=None,
+        callback=_check_token_file,
         help="File holding the API token (else RECONCILER_TOKEN; the embedded sandbox "
         "needs neither).",
     )(f)
     return click.option(
         "--target",
+        callback=_check_target,
         envvar="RECONCILER_TARGET",
         default=DEFAULT_TARGET,
         show_default=True,
         help="Live system: an https://HOST/api/v1 URL, or sandbox:PATH for the embedded "
-        "sandbox (created with the demo company on first use). Env: RECONCILER_TARGET.",
+        "sandbox (only the default is created, with the demo company, on first use; other "
+        "paths come from `reconciler sandbox init`). Env: RECONCILER_TARGET.",
+    )(f)
+
+
+_DURATION = re.compile(r"(\d+)([smhdw])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+SINCE_FORMS = (
+    "an ISO date or time (2026-11-30, 2026-11-30T10:00, 2026-11-30T10:00:00+02:00 or ...Z; "
+    "UTC unless it carries an offset) or a duration back from now (90s, 30m, 24h, 7d, 2w, 1h30m)"
+)
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """``text`` as a UTC time: ISO 8601 (naive means UTC) or a duration before ``now``.
+    ``ValueError`` when it is neither."""
+    value = text.strip()
+    pieces = _DURATION.findall(value)
+    if pieces and _DURATION.sub("", value) == "":
+        span = sum((timedelta(**{_UNITS[unit]: int(n)}) for n, unit in pieces), timedelta())
+        return now.astimezone(UTC) - span
+    when = datetime.fromisoformat(value)  # ValueError when not ISO
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def since_option(f: F) -> F:
+    """``--since TIME``: a time or a duration back from now, passed on as RFC 3339 UTC."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            when = parse_since(value, datetime.now(UTC))
+        except (ValueError, OverflowError):
+            raise click.BadParameter(f"{value!r} is not a time: use {SINCE_FORMS}") from None
+        return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    return click.option(
+        "--since",
+        metavar="TIME",
+        default=None,
+        callback=check,
+        help="Read the change log from this time only (default: all of it): an ISO date "
+        "or time (UTC unless it has an offset) or a duration back from now (24h, 7d, 30m).",
     )(f)
 
 
@@ -59,3 +143,29 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
         )(f)
 
     return decorate
+
+
+def audit_log_option(f: F) -> F:
+    """``--audit-log``: the log ``apply`` appends to, and where ``plan`` and ``apply`` read
+    which projects the last successful apply protected."""
+    return click.option(
+        "--audit-log",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="RECONCILER_AUDIT_LOG",
+        default=str(DEFAULT_LOG_PATH),
+        show_default=True,
+        help="The hash-chained audit log: apply appends to it; its last successful apply "
+        "tells which projects were protected. Env: RECONCILER_AUDIT_LOG.",
+    )(f)
+
+
+def allow_delete_option(f: F) -> F:
+    return click.option(
+        "--allow-delete",
+        "allow_delete",
+        metavar="NAME",
+        multiple=True,
+        help="Acknowledge deleting project NAME (exact name, repeatable) where the audit "
+        "trail and git cannot tell whether it was protected, or where the plan looks like "
+        "a rename. Recorded in the plan and the audit log; never overrides a protection.",
+    )(f)

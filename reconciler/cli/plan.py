@@ -6,8 +6,14 @@ from pathlib import Path
 
 import click
 
-from reconciler.audit.git import git_metadata
-from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.audit.git import locate
+from reconciler.cli.options import (
+    allow_delete_option,
+    audit_log_option,
+    config_dir_option,
+    format_option,
+    target_options,
+)
 from reconciler.cli.session import Planned, PlanOptions, fail, run_plan, use_color
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused_gc
@@ -25,6 +31,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
+    callback=lambda _ctx, _param, value: _in_a_directory(value),
     help="Save the plan (JSON, checksummed) for a later `reconciler apply FILE`.",
 )
 @click.option(
@@ -49,6 +56,8 @@ _SHARE = click.FloatRange(0.0, 1.0)
     default=None,
     help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
 )
+@allow_delete_option
+@audit_log_option
 @click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def plan_command(
@@ -62,6 +71,8 @@ def plan_command(
     allow_mass_change: bool,
     max_remove_share: float | None,
     max_delete_share: float | None,
+    allow_delete: tuple[str, ...],
+    audit_log: Path,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -80,13 +91,15 @@ def plan_command(
         allow_mass_change=allow_mass_change,
         max_remove_share=max_remove_share,
         max_delete_share=max_delete_share,
+        audit_log=audit_log,
+        allow_delete=frozenset(allow_delete),
     )
     try:
         planned = run_plan(options)
         if out is not None:
             _save(out, planned, config_dir)
     except ReconcilerError as exc:
-        fail(exc, exit_code=1)
+        fail(exc)
     color = output_format == "text" and use_color(no_color)
     with paused_gc():  # else the collection the plan's making put off would come here
         text = render(planned.plan, output_format, color=color)
@@ -98,16 +111,38 @@ def plan_command(
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 
+def _in_a_directory(out: Path | None) -> Path | None:
+    """``--out`` is checked before planning: its directory must exist."""
+    if out is not None and not out.absolute().parent.is_dir():
+        raise click.BadParameter(f"directory {out.parent} does not exist")
+    return out
+
+
 def _save(out: Path, planned: Planned, config_dir: Path) -> None:
-    commit = git_metadata(config_dir).commit
     save_plan(
         out,
         planned.plan,
         files_digest=planned.files_digest,
-        git_commit=commit,
+        git_commit=_clean_commit(config_dir),
         target_label=planned.target_label,
     )
     click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
+
+
+def _clean_commit(config_dir: Path) -> str | None:
+    """The commit holding exactly the files planned from, else None (and a note why)."""
+    checkout = locate(config_dir)
+    git = checkout.metadata(dirty=True)
+    if git.commit is not None and git.dirty is False:
+        return git.commit
+    if checkout.root is None:
+        why = checkout.problem
+    elif git.dirty is None:
+        why = "git cannot tell whether it has uncommitted changes"
+    else:
+        why = "uncommitted changes" if git.dirty else "no commit yet"
+    click.echo(f"note: {config_dir}: {why}, so the saved plan names no commit", err=True)
+    return None
 
 
 def _exit_code(planned: Planned, detailed: bool) -> int:

@@ -20,21 +20,24 @@ import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 
+from reconciler.audit.history import applied_history
+from reconciler.audit.log import DEFAULT_LOG_PATH
 from reconciler.config.loaded import KindName, LoadedConfig
 from reconciler.config.loader import load_config
-from reconciler.errors import ConfigError, Position, ReconcilerError
+from reconciler.errors import ConfigError, Position, ReconcilerError, printable_lines
 from reconciler.gcpause import paused_gc
 from reconciler.live.client import ApiClient
 from reconciler.live.permissions import check_permissions
 from reconciler.live.protocol import Identity
 from reconciler.live.target import open_target, resolve_token
+from reconciler.plan.deletes import deletes_projects
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
 from reconciler.plan.saved import redact_target
@@ -48,7 +51,7 @@ T = TypeVar("T")
 
 def stderr_notice(message: str) -> None:
     """Progress and notices go to stderr, so stdout holds only the rendering."""
-    click.echo(message, err=True)
+    click.echo(printable_lines(message), err=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,9 @@ class PlanOptions:
     allow_mass_change: bool = False
     max_remove_share: float | None = None
     max_delete_share: float | None = None
+    #: the audit log whose last successful apply says which projects were protected
+    audit_log: Path = DEFAULT_LOG_PATH
+    allow_delete: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,7 @@ def plan_settings(desired: Desired, options: PlanOptions, identity: Identity) ->
         desired.settings,
         allow_mass_change=options.allow_mass_change,
         token_user=identity.login,
+        allow_delete=options.allow_delete,
     )
     if options.max_remove_share is not None:
         settings = replace(settings, max_remove_share=options.max_remove_share)
@@ -155,14 +162,21 @@ async def open_client(
 
 @asynccontextmanager
 async def open_session(
-    options: PlanOptions, *, notice: Notice = stderr_notice
+    options: PlanOptions,
+    *,
+    notice: Notice = stderr_notice,
+    guard: AbstractContextManager[object] | None = None,
 ) -> AsyncIterator[Session]:
     """Load the files, open the target, fetch live, plan; the client stays open inside.
 
-    The cyclic garbage collector is paused until the plan is made (see ``gcpause``)."""
+    ``guard`` (``apply``'s lock) is entered once the files are loaded, before anything
+    is read from or written to the target, and held until the session closes. The cyclic
+    garbage collector is paused until the plan is made (see ``gcpause``)."""
     async with AsyncExitStack() as stack:
         with paused_gc():
             loaded, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+            if guard is not None:
+                stack.enter_context(guard)
             label = redact_target(options.target)
             client, identity = await stack.enter_async_context(
                 open_client(options.target, options.token_file, notice=notice)
@@ -173,8 +187,9 @@ async def open_session(
                 f"against {label} ({len(live.projects)} live projects, as {identity.login})"
             )
             settings = plan_settings(desired, options, identity)
+            plan, settings = _plan(desired.snapshot, live, settings, options, label)
             planned = Planned(
-                plan=make_plan(desired.snapshot, live, settings),
+                plan=plan,
                 live=live,
                 desired=desired,
                 settings=settings,
@@ -183,6 +198,21 @@ async def open_session(
                 target_label=label,
             )
         yield Session(client, planned)
+
+
+def _plan(
+    desired: Snapshot, live: Snapshot, settings: PlanSettings, options: PlanOptions, label: str
+) -> tuple[Plan, PlanSettings]:
+    """The plan, and the settings it was made with. A plan that deletes projects is made
+    again with the history of applies (the audit log and git), read only then."""
+    plan = make_plan(desired, live, settings)
+    if not deletes_projects(plan):
+        return plan, settings
+    history = applied_history(
+        options.config_dir, options.audit_log, label, use_cache=options.use_cache
+    )
+    settings = replace(settings, history=history)
+    return make_plan(desired, live, settings), settings
 
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:
@@ -224,5 +254,5 @@ def fail(exc: ReconcilerError, *, exit_code: int | None = None) -> NoReturn:
         count = sum(1 for p in exc.problems if p.severity == "error")
         click.echo(f"error: the configuration has {count} error(s)", err=True)
     else:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable_lines(str(exc))}", err=True)
     raise SystemExit(exc.exit_code if exit_code is None else exit_code)

@@ -10,7 +10,7 @@ import click
 from reconciler.cli.options import config_dir_option, format_option
 from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
-from reconciler.errors import ConfigError, UsageError
+from reconciler.errors import ConfigError, UsageError, printable
 from reconciler.fsutil import write_text_atomic
 
 DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
@@ -24,15 +24,17 @@ DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
     "--no-cache",
     is_flag=True,
     help="Parse every file again (also: RECONCILER_NO_CACHE=1). The cache lives in "
-    ".reconciler/cache/ next to the config directory.",
+    ".reconciler/cache/ in the current directory when the config directory is inside it, "
+    "else at the root of the git repository holding it, else nowhere.",
 )
 def validate_command(
     directory: Path | None, config_dir: Path, output_format: str, no_cache: bool
 ) -> None:
     """Check the YAML documents in DIRECTORY (default: --config-dir).
 
-    Prints one `path:line:col: error: message` line per problem (or a JSON list with
-    --format json). Exit 0 when valid, 1 when not, 2 on a usage error.
+    Prints one `path:line:col: error: message` line per problem, control characters in
+    names and paths escaped (or a JSON list with --format json, holding the real
+    strings). Exit 0 when valid, 1 when not, 2 on a usage error.
     """
     target = directory if directory is not None else config_dir
     try:
@@ -49,7 +51,7 @@ def validate_command(
         count = len(exc.problems)
         click.echo(
             f"invalid: {count} problem{'s' * (count != 1)} in {files} "
-            f"file{'s' * (files != 1)} under {target}",
+            f"file{'s' * (files != 1)} under {printable(str(target))}",
             err=True,
         )
         raise click.exceptions.Exit(1) from exc

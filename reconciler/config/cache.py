@@ -2,10 +2,13 @@
 
 The plain values each file's YAML parsed to are kept, keyed by the sha256 of the file's
 bytes, in one JSON pack per config directory:
-``<parent of the config dir>/.reconciler/cache/parse-v<N>/<name>-<hash of its path>.json``
-(``./.reconciler/cache/`` for the default ``./projects.d``). One file rather than one per
-entry: writing a thousand small files cost more than parsing them. The pack holds the
-entries of the last run only, so it never grows with old versions of files.
+``<cache dir>/parse-v<N>/<name>-<hash of its path>.json``. The cache dir
+(:func:`default_cache_dir`) is never outside the working directory or the git work tree
+holding the config: ``./.reconciler/cache/`` when the config directory is inside the
+working directory (the default ``./projects.d``), else ``.reconciler/cache/`` at the root
+of the git work tree holding the config directory, else none: no cache. One file rather
+than one per entry: writing a thousand small files cost more than parsing them. The pack
+holds the entries of the last run only, so it never grows with old versions of files.
 
 Only files that parsed with no problem are stored, and only parsing is cached: schema
 validation and the static rules run on every load, so an entry can never turn an invalid
@@ -28,10 +31,31 @@ from reconciler.fsutil import write_text_atomic
 LOADER_VERSION: Final = 2
 
 ENV_NO_CACHE: Final = "RECONCILER_NO_CACHE"
+CACHE_DIR: Final = Path(".reconciler") / "cache"
 
 
-def default_cache_dir(config_dir: Path) -> Path:
-    return config_dir.absolute().parent / ".reconciler" / "cache"
+def default_cache_dir(config_dir: Path, cwd: Path | None = None) -> Path | None:
+    """``.reconciler/cache`` in ``cwd`` (default: the working directory) when
+    ``config_dir`` is inside it; else at the root of the git work tree holding
+    ``config_dir``; else ``None``: no cache, so nothing is written elsewhere."""
+    try:
+        here = Path(os.path.abspath(cwd if cwd is not None else Path.cwd()))
+    except OSError:  # the working directory was removed: write nothing
+        return None
+    config = Path(os.path.abspath(here / config_dir))
+    if config.is_relative_to(here) or config.resolve().is_relative_to(here.resolve()):
+        return here / CACHE_DIR
+    repository = _work_tree_root(config.resolve())
+    return repository / CACHE_DIR if repository is not None else None
+
+
+def _work_tree_root(directory: Path) -> Path | None:
+    """The nearest of ``directory`` and its parents holding ``.git`` (a directory, or the
+    file of a linked worktree or submodule)."""
+    for candidate in (directory, *directory.parents):
+        if os.path.lexists(candidate / ".git"):
+            return candidate
+    return None
 
 
 def cache_disabled_by_env() -> bool:

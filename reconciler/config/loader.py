@@ -1,7 +1,8 @@
 """Load a config directory: files -> plain values -> validated documents -> static rules.
 
 :func:`load_config` is the entry point. It finds ``*.yaml``/``*.yml`` files recursively
-(sorted, hidden directories skipped), reads each with a size cap, parses it with
+with :mod:`reconciler.config.discover` (sorted, hidden entries skipped, special files
+refused unopened, at most :data:`MAX_FILES`), reads each with a size cap, parses it with
 :mod:`reconciler.config.yamlread` (or takes its values from the content-hash cache),
 validates each document against the Pydantic models, runs :mod:`reconciler.config.rules`
 and raises :class:`~reconciler.errors.ConfigError` with every problem of the run, sorted.
@@ -13,7 +14,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -26,17 +28,23 @@ from reconciler.config.cache import (
     default_cache_dir,
     pack_name,
 )
+from reconciler.config.discover import discover, not_regular
 from reconciler.config.loaded import LoadedConfig, LoadedDocument
 from reconciler.config.models import DOCUMENT_ADAPTER
 from reconciler.config.positions import SourceDocument, SourceFile
 from reconciler.config.rules import ObjectClaims, check_rules, duplicate_entries_raw, raw_claims
 from reconciler.config.schema_errors import problems_from_validation
-from reconciler.config.yamlread import parse_text
-from reconciler.errors import ConfigError, Position, Problem, UsageError
+from reconciler.config.yamlread import parse_text, require_libyaml
+from reconciler.errors import ConfigError, Position, Problem, UsageError, printable
 from reconciler.gcpause import paused_gc
 
 MAX_FILE_BYTES: Final = 5 * 1024 * 1024
-SUFFIXES: Final = (".yaml", ".yml")
+#: YAML files one config directory may hold (env ``RECONCILER_MAX_FILES``); ten times as
+#: many directory entries may be walked.
+MAX_FILES: Final = 20_000
+ENV_MAX_FILES: Final = "RECONCILER_MAX_FILES"
+#: Never block opening a file (a FIFO swapped in after the walk), never take a terminal.
+_OPEN_FLAGS: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
 __all__ = ["MAX_FILE_BYTES", "LoadedConfig", "LoadedDocument", "files_digest", "load_config"]
 
@@ -46,17 +54,21 @@ def load_config(
 ) -> LoadedConfig:
     """Load and check every document under ``config_dir``.
 
-    Raises :class:`UsageError` when ``config_dir`` is not a directory, and
-    :class:`ConfigError` carrying every problem found (parse, schema, rules).
+    Raises :class:`UsageError` when ``config_dir`` is not a directory or
+    ``RECONCILER_MAX_FILES`` is not a number, :class:`MissingDependencyError` without
+    libyaml, and :class:`ConfigError` carrying every problem found (parse, schema, rules).
     The cache (see :mod:`reconciler.config.cache`) is used unless ``use_cache`` is false
     or ``RECONCILER_NO_CACHE`` is set; ``cache_dir`` overrides its location.
     """
+    require_libyaml()
     if not config_dir.is_dir():
-        raise UsageError(f"config directory not found: {config_dir}")
+        raise UsageError(f"config directory not found: {printable(str(config_dir))}")
+    max_files = max_files_from_env()
     cache = None
     if use_cache and not cache_disabled_by_env():
-        cache = ParseCache(cache_dir or default_cache_dir(config_dir), pack_name(config_dir))
-    run = _Run(config_dir, cache)
+        root = cache_dir or default_cache_dir(config_dir)
+        cache = ParseCache(root, pack_name(config_dir)) if root is not None else None
+    run = _Run(config_dir, cache, max_files)
     with paused_gc():
         run.read_all()
         if cache is not None:
@@ -71,6 +83,18 @@ def load_config(
         raise ConfigError(problems)
     digest = files_digest((f.relative, f.sha256) for f in run.files)
     return LoadedConfig(config_dir, [f.relative for f in run.files], digest, documents)
+
+
+def max_files_from_env() -> int:
+    """``RECONCILER_MAX_FILES`` (a whole number of 1 or more), else :data:`MAX_FILES`."""
+    raw = os.environ.get(ENV_MAX_FILES, "").strip()
+    if not raw:
+        return MAX_FILES
+    if not raw.isdigit() or int(raw) < 1:
+        raise UsageError(
+            f"{ENV_MAX_FILES} must be a whole number of 1 or more, not {printable(repr(raw))}"
+        )
+    return int(raw)
 
 
 def files_digest(files: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> str:
@@ -93,35 +117,21 @@ class _File:
 class _Run:
     config_dir: Path
     cache: ParseCache | None
+    max_files: int = MAX_FILES
     files: list[_File] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     #: single-project claims of Project documents that failed validation
     broken: list[ObjectClaims] = field(default_factory=list)
 
     def read_all(self) -> None:
-        for relative in self._discover():
+        found = discover(str(self.config_dir), self.max_files)
+        for relative, message in found.problems:
+            self._problem(relative, message)
+        for relative in found.files:
             self._read(relative)
 
     def _display(self, relative: str) -> str:
-        return os.path.join(str(self.config_dir), relative)
-
-    def _discover(self) -> list[str]:
-        found: list[str] = []
-        root = str(self.config_dir)
-        for current, dirnames, filenames in os.walk(root):
-            rel_dir = os.path.relpath(current, root)
-            prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
-            kept = []
-            for name in dirnames:
-                if name.startswith("."):
-                    continue
-                if name.endswith(SUFFIXES):
-                    self._problem(prefix + name, "is a directory, not a YAML file")
-                    continue
-                kept.append(name)
-            dirnames[:] = kept
-            found += [prefix + n for n in filenames if n.endswith(SUFFIXES) and n[0] != "."]
-        return sorted(found)
+        return os.path.join(str(self.config_dir), relative) if relative else str(self.config_dir)
 
     def _problem(self, relative: str, message: str, line: int = 0, column: int = 0) -> None:
         self.problems.append(Problem(Position(self._display(relative), line, column), message))
@@ -132,6 +142,9 @@ class _Run:
             data = _read_capped(path)
         except IsADirectoryError:
             self._problem(relative, "is a directory, not a YAML file")
+            return
+        except _NotRegular as exc:
+            self._problem(relative, not_regular(exc.mode))
             return
         except OSError as exc:
             self._problem(relative, f"cannot read file: {exc.strerror or exc}")
@@ -198,11 +211,25 @@ class _Run:
         return documents
 
 
+class _NotRegular(OSError):
+    def __init__(self, mode: int) -> None:
+        super().__init__("not a regular file")
+        self.mode = mode
+
+
 def _read_capped(path: str) -> bytes:
-    """The file's bytes, or its first ``MAX_FILE_BYTES + 1`` when it is larger."""
-    fd = os.open(path, os.O_RDONLY)
+    """The file's bytes, or its first ``MAX_FILE_BYTES + 1`` when it is larger.
+
+    The walk let only regular files through; should one have been swapped for a FIFO
+    since, ``O_NONBLOCK`` keeps the open from waiting and the ``fstat`` refuses it."""
+    fd = os.open(path, _OPEN_FLAGS)
     try:
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotRegular(info.st_mode)
+        size = info.st_size
         first = os.read(fd, min(size, MAX_FILE_BYTES) + 1)
         if len(first) <= size:  # the whole file, as fstat said (the usual case)
             return first
@@ -220,3 +247,30 @@ def _not_a_mapping(value: object) -> str:
         return "empty document (remove the stray '---' or add apiVersion and kind)"
     shape = "a list" if isinstance(value, list) else f"a single value ({value!r})"
     return f"a document must be a mapping with apiVersion and kind, not {shape}"
+
+
+def discover_files(config_dir: Path) -> list[str]:
+    """The YAML files ``load_config`` reads under ``config_dir`` (relative POSIX paths,
+    sorted; hidden files and directories skipped), for tools that edit them."""
+    return list(discover(str(config_dir), max_files_from_env()).files)
+
+
+def load_texts(config_dir: Path, texts: Mapping[str, str]) -> LoadedConfig:
+    """Check ``texts`` (path relative to ``config_dir`` -> content) as if they were the
+    files under ``config_dir``: the parse, schema and rules of ``load_config``, with
+    positions under ``config_dir``, and nothing read from or written to disk (``drift
+    --adopt`` checks what it would write with it). Raises ``ConfigError``."""
+    run = _Run(config_dir, None)
+    for relative, text in sorted(texts.items()):
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        values = run._parse(relative, sha, text)
+        if values is not None:
+            source = SourceFile(run._display(relative), text)
+            run.files.append(_File(relative, sha, source, values))
+    documents = run.validate()
+    problems = run.problems
+    problems.extend(check_rules(documents, references_complete=not problems, broken=run.broken))
+    if problems:
+        raise ConfigError(problems)
+    digest = files_digest((f.relative, f.sha256) for f in run.files)
+    return LoadedConfig(config_dir, [f.relative for f in run.files], digest, documents)

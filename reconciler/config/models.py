@@ -108,6 +108,13 @@ class Policy(_Doc):
         description="No user or group may be a member of two of these projects.",
     )
     max_view_all_users: int | None = Field(default=None, ge=0)
+    require_placement: bool = Field(
+        default=False,
+        description=(
+            "Every user must be in at least one project (directly or through a group), "
+            "or hold Admin or view_all: a plan that leaves anyone seeing nothing is refused."
+        ),
+    )
 
 
 Document = Annotated[Company | Project | Role | Policy, Field(discriminator="kind")]

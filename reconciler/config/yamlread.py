@@ -11,7 +11,13 @@ Hostile input is refused with a :class:`~reconciler.errors.Problem`, never an ex
 aliases whose expansion exceeds :data:`MAX_ALIAS_NODES` (billion laughs), recursive or
 undefined aliases, merge keys (``<<``), duplicate keys (reported at the second key),
 nesting deeper than :data:`MAX_DEPTH`, flow nesting deep enough to make libyaml slow,
-unsupported tags, and every libyaml reader/scanner/parser error.
+unsupported tags, every libyaml reader/scanner/parser error, and the texts libyaml
+accepts though YAML forbids them that :mod:`reconciler.config.yamlstrict` lists. A syntax
+error makes the whole file that one problem: no document of it is read.
+
+The C parser comes from ruamel.yaml.clib (``ruamel.yaml[oldlibyaml]``); without it,
+:func:`require_libyaml` raises :class:`~reconciler.errors.MissingDependencyError` saying
+how to install it.
 
 Positions ("marks") mirror the value: a mapping's marks map each key to
 ``(line, column, child_marks)``; a sequence's marks are a list of such triples; a
@@ -20,11 +26,12 @@ scalar's child marks are ``None``. Lines and columns are 1-based.
 
 from __future__ import annotations
 
-import re
+import functools
+import shlex
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -38,28 +45,24 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.reader import ReaderError
 
+from reconciler.config.yamlscalars import CORE, TagError, resolve_plain, resolve_tagged, short_tag
+from reconciler.config.yamlstrict import (
+    DIRECTIVE_WITHOUT_END,
+    LONE_DASH,
+    flow_too_deep,
+    line_col,
+    tight_comment,
+)
+from reconciler.errors import MissingDependencyError
+
 #: Nodes that aliases may add to one file, all expansions together.
 MAX_ALIAS_NODES: Final = 10_000
 #: Deepest collection nesting accepted (the documents need 3 levels).
 MAX_DEPTH: Final = 64
-#: Deepest ``[``/``{`` nesting handed to libyaml (it slows down quadratically beyond).
-MAX_FLOW_DEPTH: Final = 256
 
 Marks = Any
 """``None`` | ``dict[str, MarkEntry]`` | ``list[MarkEntry]``; ``MarkEntry = (line, col, Marks)``."""
 
-_CORE = "tag:yaml.org,2002:"
-_NULL_RE = re.compile(r"^(?:~|null|Null|NULL)$")
-_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_INT_RE = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0o[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$")
-_FLOAT_RE = re.compile(
-    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
-    r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-)
-_FLOW_RE = re.compile(r"[\[\]{}]")
-_NUMBER_START: Final = frozenset("-+0123456789.")
 _MERGE: Final = object()
 #: A pending key's mark when marks are not recorded.
 _NO_MARK: Final = (0, 0)
@@ -73,6 +76,31 @@ class YamlProblem(Exception):
     def __init__(self, line: int, column: int, message: str) -> None:
         super().__init__(message)
         self.line, self.column, self.message = line, column, message
+
+
+class YamlSyntaxError(YamlProblem):
+    """Text that is not YAML: the file's only problem, none of its documents kept."""
+
+
+@functools.cache
+def _c_parser() -> Any:
+    try:
+        from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]  # noqa: PLC0415
+    except ImportError as exc:
+        first: BaseException = exc
+        while isinstance(first.__context__, ImportError):  # clib's failure, before clibz's
+            first = first.__context__
+        python = shlex.quote(sys.executable or "python3")
+        raise MissingDependencyError(
+            f"the C extension of the YAML parser is missing ({first}); "
+            f"install it with: {python} -m pip install ruamel.yaml.clib"
+        ) from exc
+    return CParser
+
+
+def require_libyaml() -> None:
+    """Raise :class:`MissingDependencyError` (what to install) when libyaml is missing."""
+    _c_parser()
 
 
 @dataclass
@@ -93,44 +121,66 @@ class ParsedText:
 def parse_text(text: str, *, with_marks: bool = False) -> ParsedText:
     """Every document of ``text`` as plain values; problems instead of exceptions."""
     result = ParsedText()
-    deep = _flow_too_deep(text)
+    deep = flow_too_deep(text)
     if deep is not None:
         result.problems.append(deep)
         return result
-    parser = CParser(text)
-    try:
-        _read_stream(parser, result, with_marks)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        result.problems.append((line, col, _yaml_message(exc)))
-    except ReaderError as exc:
-        line, col = _line_col(text, int(exc.position))
-        result.problems.append((line, col, f"invalid character: {exc.reason}"))
-    except YAMLError as exc:
-        result.problems.append((0, 0, f"invalid YAML: {exc}"))
-    finally:
-        parser.dispose()
+    syntax = _read(text, result, with_marks)
+    if syntax is not None:
+        result.documents.clear()
+        result.problems[:] = [syntax]
     return result
 
 
-def _read_stream(parser: Any, result: ParsedText, with_marks: bool) -> None:
+def _read(text: str, result: ParsedText, with_marks: bool) -> tuple[int, int, str] | None:
+    """Read ``text`` into ``result``; the syntax error that makes it not YAML, if any."""
+    parser_class = _c_parser()
+    parser = parser_class(text)
+    try:
+        _read_stream(parser, text, result, with_marks)
+    except YamlSyntaxError as exc:
+        return exc.line, exc.column, exc.message
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        return line, col, _yaml_message(exc)
+    except ReaderError as exc:
+        line, col = line_col(text, int(exc.position))
+        return line, col, f"invalid character: {exc.reason}"
+    except YAMLError as exc:
+        return 0, 0, f"invalid YAML: {exc}"
+    finally:
+        parser.dispose()
+    tokens = parser_class(text)
+    try:
+        return tight_comment(text, tokens)
+    finally:
+        tokens.dispose()
+
+
+def _read_stream(parser: Any, text: str, result: ParsedText, with_marks: bool) -> None:
     get_event = parser.get_event
     get_event()  # StreamStartEvent
     budget = _Budget()
+    ended = True  # by a '...' line (or nothing before): directives may follow
     while True:
         event = get_event()
         if isinstance(event, StreamEndEvent):
             return
-        builder = _Builder(get_event, with_marks, budget)
+        if not ended and (event.version is not None or event.tags):
+            raise _syntax(event.start_mark, DIRECTIVE_WITHOUT_END)
+        builder = _Builder(get_event, text, with_marks, budget)
         try:
             value, marks = builder.document()
+        except YamlSyntaxError:
+            raise
         except YamlProblem as problem:
             result.problems.append((problem.line, problem.column, problem.message))
             builder.skip_to_document_end()
             continue
         finally:
             result.problems.extend(builder.soft_problems)
+            ended = builder.ended_explicitly
         result.documents.append(ParsedDocument(value, *builder.root_mark, marks))
 
 
@@ -157,8 +207,11 @@ class _Frame:
 class _Builder:
     """Builds one document from events with an explicit stack (no recursion)."""
 
-    def __init__(self, get_event: Any, with_marks: bool, budget: _Budget) -> None:
+    def __init__(self, get_event: Any, text: str, with_marks: bool, budget: _Budget) -> None:
         self.get_event = get_event
+        self.text = text
+        #: whether a ``...`` line ended the document (directives may follow only then)
+        self.ended_explicitly = False
         self.with_marks = with_marks
         self.budget = budget
         self.anchors: dict[str, tuple[Any, Any, int]] = {}
@@ -178,6 +231,7 @@ class _Builder:
             event = get_event()
             cls = event.__class__
             if cls is DocumentEndEvent:
+                self.ended_explicitly = event.explicit
                 break
             if cls is ScalarEvent:
                 frame = stack[-1]
@@ -187,13 +241,15 @@ class _Builder:
                     value = event.value
                     is_list = container.__class__ is list
                     if not is_list and frame.key_mark is None:
-                        if value != "<<" and value not in container:
+                        if value not in {"<<", "-"} and value not in container:
                             frame.key = value
                             frame.key_mark = _NO_MARK
                             continue
                     else:
                         if event.implicit[0] and value[:1] in _PLAIN_SPECIAL:
-                            value = _resolve_plain(value)
+                            if value == "-":
+                                self._lone_dash(event)
+                            value = resolve_plain(value)
                         if is_list:
                             container.append(value)
                         else:
@@ -217,13 +273,23 @@ class _Builder:
         return value, marks
 
     def skip_to_document_end(self) -> None:
-        while not isinstance(self.get_event(), DocumentEndEvent | StreamEndEvent):
-            pass
+        while True:
+            event = self.get_event()
+            if isinstance(event, DocumentEndEvent | StreamEndEvent):
+                self.ended_explicitly = bool(getattr(event, "explicit", False))
+                return
+
+    def _lone_dash(self, event: Any) -> None:
+        """A plain ``-`` that libyaml read in a flow collection, where YAML allows it only
+        as a key right before ``:`` (``{-: x}``)."""
+        end = event.end_mark.index
+        if self.text[end : end + 1] != ":":
+            raise _syntax(event.start_mark, LONE_DASH)
 
     def _open(self, event: Any, mapping: bool) -> None:
         tag = event.tag
-        if tag is not None and tag not in ("!", _CORE + ("map" if mapping else "seq")):
-            raise _problem(event.start_mark, f"unsupported tag '{_short_tag(tag)}'")
+        if tag is not None and tag not in ("!", CORE + ("map" if mapping else "seq")):
+            raise _problem(event.start_mark, f"unsupported tag '{short_tag(tag)}'")
         if len(self.stack) > MAX_DEPTH:
             raise _problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
         marks: Any = None
@@ -294,71 +360,23 @@ class _Builder:
         if tag is None or tag == "!":
             if not event.implicit[0]:
                 return value
+            if value == "-":
+                self._lone_dash(event)
             if as_key:
                 return _MERGE if value == "<<" else value
-            return _resolve_plain(value)
-        return _resolve_tagged(value, tag, event.start_mark, as_key)
-
-
-def _resolve_plain(value: str) -> object:
-    """A plain scalar's value under the YAML 1.2 core schema."""
-    if not value:
-        return None
-    first = value[0]
-    if first in "~nN":
-        return None if _NULL_RE.match(value) else value
-    if first in "tTfF":
-        return (first in "tT") if _BOOL_RE.match(value) else value
-    if first in _NUMBER_START:
-        if _INT_RE.match(value):
-            return _to_int(value)
-        if _FLOAT_RE.match(value):
-            return _to_float(value)
-    return value
-
-
-def _resolve_tagged(value: str, tag: str, mark: Any, as_key: bool) -> object:
-    if tag == _CORE + "str" or as_key:
-        return value
-    converted: object = value
-    if tag == _CORE + "int" and _INT_RE.match(value):
-        converted = _to_int(value)
-    elif tag == _CORE + "float" and (_FLOAT_RE.match(value) or _INT_RE.match(value)):
-        converted = _to_float(value)
-    elif tag == _CORE + "bool" and _BOOL_RE.match(value):
-        converted = value[0] in "tT"
-    elif tag == _CORE + "null" and (not value or _NULL_RE.match(value)):
-        converted = None
-    elif tag.startswith(_CORE) and tag[len(_CORE) :] in ("int", "float", "bool", "null"):
-        raise _problem(mark, f"'{value}' is not a valid !!{tag[len(_CORE) :]}")
-    else:
-        raise _problem(mark, f"unsupported tag '{_short_tag(tag)}'")
-    return converted
-
-
-def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
-
-
-def _to_int(value: str) -> int | str:
-    digits = value.replace("_", "")
-    try:
-        return int(digits, 0) if digits.lstrip("+-")[:2] in ("0b", "0o", "0x") else int(digits)
-    except ValueError:
-        return value
-
-
-def _to_float(value: str) -> float:
-    digits = value.replace("_", "").lower()
-    if digits.endswith(".inf"):
-        return float("-inf") if digits.startswith("-") else float("inf")
-    if digits == ".nan":
-        return float("nan")
-    return float(digits)
+            return resolve_plain(value)
+        try:
+            return resolve_tagged(value, tag, as_key)
+        except TagError as exc:
+            raise _problem(event.start_mark, str(exc)) from None
 
 
 def _problem(mark: Any, message: str) -> YamlProblem:
     return YamlProblem(mark.line + 1, mark.column + 1, message)
+
+
+def _syntax(mark: Any, message: str) -> YamlSyntaxError:
+    return YamlSyntaxError(mark.line + 1, mark.column + 1, message)
 
 
 def _yaml_message(exc: MarkedYAMLError) -> str:
@@ -366,30 +384,3 @@ def _yaml_message(exc: MarkedYAMLError) -> str:
     if exc.context:
         return f"invalid YAML: {problem} ({exc.context})"
     return f"invalid YAML: {problem}"
-
-
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    index = max(0, min(index, len(text)))
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-def _flow_too_deep(text: str) -> tuple[int, int, str] | None:
-    """Refuse ``[``/``{`` nesting that would make libyaml slow (it is quadratic in depth).
-
-    The count ignores quoting, so it over-estimates; only files with hundreds of unbalanced
-    brackets inside strings could be refused wrongly. Cheap: most files have few brackets.
-    """
-    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
-        return None
-    depth = 0
-    for match in _FLOW_RE.finditer(text):
-        if match.group() in "[{":
-            depth += 1
-            if depth > MAX_FLOW_DEPTH:
-                line, col = _line_col(text, match.start())
-                message = f"flow collections ('[', '{{') nested deeper than {MAX_FLOW_DEPTH}"
-                return line, col, message
-        elif depth:
-            depth -= 1
-    return None

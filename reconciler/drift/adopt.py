@@ -1,7 +1,8 @@
 """``drift --adopt``: write live values back into the YAML files.
 
-Files are edited with ruamel.yaml's round-trip mode, so comments, key order, quoting and
-flow/block style of everything not touched stay as they were. What changes:
+Files are edited in ruamel.yaml's round-trip mode (``yamledit``), so comments, key
+order, quoting and flow/block style of everything not touched stay as they were.
+What changes:
 
 * a declared project found live (by its name, a previous name, or a rename by hand)
   gets live's name (the old one joins ``previous_names`` for a hand rename), its
@@ -9,184 +10,79 @@ flow/block style of everything not touched stay as they were. What changes:
   have are dropped, live extras are appended (sorted) at the end of each list;
 * a declared project that no longer exists live loses its document;
 * policies (``isolate``) and the Company's ``default_project.name`` follow those renames,
-  and a policy stops naming a project that is gone;
+  and a policy stops naming a project that is gone; a previous name that is now the
+  name of a live project is dropped (every live project ends up declared);
 * a declared role gets live's permissions and holders; one gone live loses its document;
 * the Company document gets live's security type;
 * a live project no file declares gets a new file ``projects/<slug>.yaml`` (Default
   included), and a live role no file declares a new document in the roles file.
 
-After adopting, a plan against the same live state is empty.
+Live memberships no valid file can declare (``unexpressed``) are left out and listed.
+``adopt`` renders every new text first, checks the whole resulting directory with the
+loader and its rules (and the caller's ``check``), and writes only when all of it
+passes: a refusal leaves every file as it was. After adopting, a plan against the same
+live state holds exactly the removals of the memberships left out.
 """
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 
-from reconciler.errors import ConfigError, Position, Problem, ReconcilerError
+from reconciler.config.loaded import LoadedConfig
+from reconciler.config.loader import discover_files, load_texts
+from reconciler.drift.documents import (
+    declared_members,
+    file_rules,
+    kind_of,
+    live_name_of,
+    previous_names_of,
+    rename,
+    sync_project,
+    sync_role,
+)
+from reconciler.drift.unexpressed import LeftOut, Members, left_out, without
+from reconciler.drift.yamledit import (
+    YamlFile,
+    dump_file,
+    load_file,
+    new_yaml,
+    scalar,
+)
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.fsutil import write_text_atomic
 from reconciler.importer.documents import FileSpec, project_doc, project_slugs
+from reconciler.importer.expressible import unwritable
 from reconciler.importer.writer import render_file
-from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
-from reconciler.state.snapshot import ProjectState, RoleState, Snapshot
+from reconciler.kinds import DEFAULT_PROJECT
+from reconciler.state.snapshot import Snapshot
 
-_DASH = re.compile(r"^( *)- ")
-_KEY = re.compile(r"^( *)[^\s#-][^:]*:\s*(#.*)?$")
-
-
-@dataclass(slots=True)
-class YamlFile:
-    """One config file, loaded for round-trip editing."""
-
-    path: Path
-    yaml: YAML
-    documents: list[Any]
-    changed: bool = False
+Check = Callable[[LoadedConfig, "AdoptResult"], None]
 
 
 @dataclass(slots=True)
 class AdoptResult:
+    """What adopting changes: files (paths under the config directory as given), the
+    new texts, remarks, and the live memberships left out."""
+
+    config_dir: Path
     changed: list[Path] = field(default_factory=list)
     created: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    #: new texts of the changed and created files; texts of the files left as they are
+    texts: dict[Path, str] = field(default_factory=dict)
+    kept: dict[Path, str] = field(default_factory=dict)
 
-
-def guess_indent(text: str) -> tuple[int, int]:
-    """``(mapping indent, dash offset)`` of block sequences in ``text`` (default 2, 2)."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    offset, mapping = None, None
-    for prev, line in pairwise(lines):
-        key, dash = _KEY.match(prev), _DASH.match(line)
-        if key and dash and offset is None:
-            offset = len(dash.group(1)) - len(key.group(1))
-        elif key and mapping is None and not dash:
-            grow = (len(line) - len(line.lstrip(" "))) - len(key.group(1))
-            if grow > 0:
-                mapping = grow
-    return (mapping or 2), max(offset if offset is not None else 2, 0)
-
-
-def load_file(path: Path) -> YamlFile:
-    text = path.read_text(encoding="utf-8")
-    mapping, offset = guess_indent(text)
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
-    yaml.explicit_start = text.lstrip().startswith("---")
-    try:
-        documents = [d for d in yaml.load_all(text) if d is not None]
-    except YAMLError as exc:
-        raise ConfigError([Problem(Position(str(path)), f"cannot read YAML: {exc}")]) from exc
-    return YamlFile(path, yaml, documents)
-
-
-def dump_file(file: YamlFile) -> str:
-    stream = io.StringIO()
-    file.yaml.dump_all(file.documents, stream)
-    return stream.getvalue()
-
-
-def sync_list(parent: CommentedMap, key: str, wanted: Iterable[str]) -> bool:
-    """Make ``parent[key]`` hold exactly ``wanted``: drop what is not wanted, append
-    the rest sorted; a missing list is created only when something is wanted."""
-    want = set(wanted)
-    seq = parent.get(key)
-    if not isinstance(seq, list):
-        if not want:
-            return False
-        parent[key] = CommentedSeq(sorted(want))
-        return True
-    changed = False
-    for index in reversed(range(len(seq))):
-        if seq[index] not in want:
-            del seq[index]
-            changed = True
-    for name in sorted(want - set(seq)):
-        seq.append(name)
-        changed = True
-    return changed
-
-
-def _section(doc: CommentedMap, key: str, needed: bool, before: str | None) -> Any:
-    section = doc.get(key)
-    if isinstance(section, dict) or not needed:
-        return section
-    section = CommentedMap()
-    keys = list(doc.keys())
-    doc.insert(keys.index(before) if before in keys else len(keys), key, section)
-    return section
-
-
-def sync_project(doc: CommentedMap, live: ProjectState) -> bool:
-    """Members, objects and description of one Project document from live."""
-    changed = False
-    if str(doc.get("description", "")) != live.description:
-        if live.description:
-            doc["description"] = live.description
-        else:
-            del doc["description"]
-        changed = True
-    members = _section(doc, "members", bool(live.users or live.groups), "objects")
-    if members is not None:
-        changed |= sync_list(members, "users", live.users)
-        changed |= sync_list(members, "groups", live.groups)
-    objects = _section(doc, "objects", bool(live.objects), None)
-    if objects is not None:
-        for kind in OBJECT_KINDS:
-            changed |= sync_list(objects, kind, (n for k, n in live.objects if k == kind))
-    return changed
-
-
-def rename(doc: CommentedMap, live_name: str, *, keep_old: bool) -> None:
-    """Give ``doc`` live's name; with ``keep_old`` the declared name becomes a previous one."""
-    old = str(doc["name"])
-    doc["name"] = live_name
-    previous = doc.get("previous_names")
-    if isinstance(previous, list) and live_name in previous:
-        previous.remove(live_name)
-    if keep_old:
-        if not isinstance(previous, list):
-            previous = CommentedSeq()
-            keys = list(doc.keys())
-            doc.insert(keys.index("name") + 1, "previous_names", previous)
-        if old not in previous:
-            previous.append(old)
-    if isinstance(previous, list) and not previous:
-        del doc["previous_names"]
-
-
-def live_name_of(doc: Mapping[str, Any], live: Snapshot, hand: Mapping[str, str]) -> str | None:
-    name = str(doc["name"])
-    if name in live.projects:
-        return name
-    if name in hand:
-        return hand[name]
-    for old in doc.get("previous_names") or []:
-        if str(old) in live.projects:
-            return str(old)
-    return None
-
-
-def sync_role(doc: CommentedMap, live: RoleState) -> bool:
-    changed = sync_list(doc, "users", live.users)
-    if not live.builtin and str(doc.get("name")) != ADMIN_ROLE:
-        changed |= sync_list(doc, "permissions", live.permissions)
-    return changed
-
-
-def _kind(doc: Any) -> str | None:
-    return str(doc.get("kind")) if isinstance(doc, dict) else None
+    def config_texts(self) -> dict[str, str]:
+        """The whole config directory after adopting: relative POSIX path -> text."""
+        files = {**self.kept, **self.texts}
+        return {p.relative_to(self.config_dir).as_posix(): t for p, t in files.items()}
 
 
 @dataclass(slots=True)
@@ -222,43 +118,53 @@ def adopt_documents(files: list[YamlFile], run: _Adoption) -> None:
 
 def _follow_projects(doc: Any, run: _Adoption) -> bool:
     """Rename (or drop) the project names a Policy or the Company refers to."""
-    changed = False
-    if _kind(doc) == "Policy" and isinstance(doc.get("isolate"), list):
-        isolate = doc["isolate"]
-        for index in reversed(range(len(isolate))):
-            name = str(isolate[index])
-            if name in run.gone:
-                del isolate[index]
-                run.result.notes.append(f"policy {doc.get('name')}: dropped project {name}")
-                changed = True
-            elif name in run.renamed:
-                isolate[index] = run.renamed[name]
-                changed = True
-    if _kind(doc) == "Company" and isinstance(doc.get("default_project"), dict):
-        default = doc["default_project"]
-        name = default.get("name")
-        if name is not None and str(name) in run.renamed:
-            default["name"] = run.renamed[str(name)]
+    if kind_of(doc) == "Policy" and isinstance(doc.get("isolate"), list):
+        return _follow_isolate(doc, run)
+    if kind_of(doc) == "Company":
+        default = doc.get("default_project")
+        current = default.get("name", DEFAULT_PROJECT) if isinstance(default, dict) else None
+        if str(current or DEFAULT_PROJECT) not in run.renamed:
+            return False
+        new = scalar(run.renamed[str(current or DEFAULT_PROJECT)])
+        if isinstance(default, dict):
+            default["name"] = new
+        else:
+            doc["default_project"] = CommentedMap(name=new)
+        return True
+    return False
+
+
+def _follow_isolate(doc: Any, run: _Adoption) -> bool:
+    isolate, changed = doc["isolate"], False
+    for index in reversed(range(len(isolate))):
+        name = str(isolate[index])
+        if name in run.gone:
+            del isolate[index]
+            run.result.notes.append(f"policy {doc.get('name')}: dropped project {name}")
+            changed = True
+        elif name in run.renamed:
+            isolate[index] = scalar(run.renamed[name])
             changed = True
     return changed
 
 
 def _adopt_one(doc: Any, run: _Adoption) -> tuple[bool, bool]:
     """``(keep the document, it changed)``."""
-    kind, live = _kind(doc), run.live
+    kind, live = kind_of(doc), run.live
     if kind == "Company" and live.security_type and doc.get("security_type") != live.security_type:
         doc["security_type"] = live.security_type
         return True, True
     if kind == "Project":
+        name = str(doc["name"])
         target = live_name_of(doc, live, run.hand)
         if target is None:
-            run.result.notes.append(f"project {doc['name']} no longer exists live: removed")
-            run.gone.add(str(doc["name"]))
+            run.result.notes.append(f"project {name} no longer exists live: removed")
+            run.gone.add(name)
             return False, True
-        changed = target != doc["name"]
+        changed = target != name
         if changed:
-            run.renamed[str(doc["name"])] = target
-            rename(doc, target, keep_old=str(doc["name"]) in run.hand)
+            run.renamed[name] = target
+            rename(doc, target, keep_old=name in run.hand)
         run.projects.add(target)
         return True, sync_project(doc, live.projects[target]) or changed
     if kind == "Role":
@@ -271,18 +177,48 @@ def _adopt_one(doc: Any, run: _Adoption) -> tuple[bool, bool]:
     return True, False
 
 
+def leave_out(files: list[YamlFile], run: _Adoption, before: dict[str, Members]) -> Snapshot:
+    """Drop from the adopted documents what the files cannot declare; answers the
+    state the files then declare."""
+    renamed = {run.renamed.get(n, n): m for n, m in before.items() if n not in run.gone}
+    run.result.left_out = left_out(run.live, file_rules(files), renamed)
+    written = without(run.live, run.result.left_out)
+    touched = {item.project for item in run.result.left_out}
+    names = set(written.projects)
+    for file in files:
+        for doc in file.documents:
+            if kind_of(doc) != "Project":
+                continue
+            if str(doc["name"]) in touched:
+                file.changed |= sync_project(doc, written.projects[str(doc["name"])])
+            file.changed |= _drop_taken_names(doc, names - {str(doc["name"])}, run.result)
+    return written
+
+
+def _drop_taken_names(doc: CommentedMap, taken: set[str], result: AdoptResult) -> bool:
+    """Previous names that are now another declared project's name cannot stay."""
+    previous = previous_names_of(doc)
+    dropped = [str(n) for n in previous if str(n) in taken]
+    for name in dropped:
+        previous.remove(name)
+        result.notes.append(
+            f"project {doc['name']}: dropped previous name {name}, the name of another live project"
+        )
+    if dropped and not previous:
+        del doc["previous_names"]
+    return bool(dropped)
+
+
 def _roles_file(files: list[YamlFile], root: Path) -> YamlFile:
     """The file new Role documents go to: the first holding a Role, else roles.yaml."""
     path = root / "roles.yaml"
     for file in files:
-        if any(_kind(d) == "Role" for d in file.documents):
+        if any(kind_of(d) == "Role" for d in file.documents):
             return file
     for file in files:
         if file.path == path:
             return file
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    fresh = YamlFile(path, yaml, [], changed=True)
+    fresh = YamlFile(path, "", new_yaml(), [], changed=True, new=True)
     files.append(fresh)
     return fresh
 
@@ -296,11 +232,11 @@ def add_unmanaged_roles(
     target = _roles_file(files, root)
     for name in missing:
         role = live.roles[name]
-        doc = CommentedMap(apiVersion="reconciler/v1", kind="Role", name=name)
+        doc = CommentedMap(apiVersion="reconciler/v1", kind="Role", name=scalar(name))
         if not role.builtin and role.permissions:
             doc["permissions"] = CommentedSeq(sorted(role.permissions))
         if role.users:
-            doc["users"] = CommentedSeq(sorted(role.users))
+            doc["users"] = CommentedSeq(scalar(u) for u in sorted(role.users))
         target.documents.append(doc)
         target.changed = True
         result.notes.append(f"role {name} was not declared: added to {target.path.name}")
@@ -308,49 +244,73 @@ def add_unmanaged_roles(
 
 def add_unmanaged_projects(
     root: Path, live: Snapshot, declared: set[str], result: AdoptResult
-) -> dict[Path, str]:
-    """New files for live projects no file declares: path -> text (not written yet)."""
+) -> None:
+    """New files (texts, not written yet) for live projects no file declares."""
     missing = sorted(n for n in live.projects if n not in declared)
     slugs = project_slugs(missing)
-    new: dict[Path, str] = {}
     for name in missing:
         stem = slugs[name]
         path, n = root / "projects" / f"{stem}.yaml", 2
-        while path.exists() or path in new:
+        while path.exists() or path in result.texts:
             path, n = root / "projects" / f"{stem}-{n}.yaml", n + 1
         spec = FileSpec(PurePosixPath("projects") / path.name, (project_doc(live.projects[name]),))
-        new[path] = render_file(spec)
+        result.texts[path] = render_file(spec)
         result.created.append(path)
         result.notes.append(f"project {name} was not declared: wrote {path.relative_to(root)}")
-    return new
 
 
-def config_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+def prepare(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -> AdoptResult:
+    """Every new text, rendered in memory (nothing is written)."""
+    problems = unwritable(live)
+    if problems:
+        lines = "".join(f"\n  {p}" for p in problems)
+        raise ReconcilerError(
+            f"drift --adopt wrote nothing: live holds values no file can hold:{lines}\n"
+            "change them live, then adopt again"
+        )
+    result = AdoptResult(config_dir)
+    files = [load_file(config_dir / rel) for rel in discover_files(config_dir)]
+    before = declared_members(files)
+    run = _Adoption(live, hand_renames, result)
+    adopt_documents(files, run)
+    written = leave_out(files, run, before)
+    add_unmanaged_roles(files, live, run.roles, config_dir, result)
+    for file in files:
+        text = dump_file(file) if file.changed and file.documents else file.text
+        if not file.documents and not file.new:
+            result.removed.append(file.path)
+        elif text == file.text:  # untouched, or edits that cancel out
+            result.kept[file.path] = file.text
+        else:
+            result.texts[file.path] = text
+            (result.created if file.new else result.changed).append(file.path)
+    add_unmanaged_projects(config_dir, written, run.projects, result)
+    return result
 
 
-def adopt(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -> AdoptResult:
+def adopt(
+    config_dir: Path,
+    live: Snapshot,
+    hand_renames: Mapping[str, str],
+    *,
+    check: Check | None = None,
+) -> AdoptResult:
     """Rewrite the files under ``config_dir`` so that they declare ``live``.
 
-    Every new text is rendered before the first file is touched, and each file is
-    replaced atomically, so a failure leaves no file half-written."""
-    result = AdoptResult()
+    The resulting directory is loaded and checked (``load_texts``, then ``check`` on
+    it) before the first file is touched; each file is replaced atomically."""
     try:
-        files = [load_file(p) for p in config_files(config_dir)]
-        run = _Adoption(live, hand_renames, result)
-        adopt_documents(files, run)
-        add_unmanaged_roles(files, live, run.roles, config_dir, result)
-        texts: dict[Path, str] = {}
-        for file in files:
-            if not file.changed:
-                continue
-            if file.documents:
-                texts[file.path] = dump_file(file)
-                result.changed.append(file.path)
-            else:
-                result.removed.append(file.path)
-        texts.update(add_unmanaged_projects(config_dir, live, run.projects, result))
-        for path, text in texts.items():
+        result = prepare(config_dir, live, hand_renames)
+        try:
+            loaded = load_texts(config_dir, result.config_texts())
+        except ConfigError as exc:
+            lines = "".join(f"\n  {p}" for p in exc.problems)
+            raise ReconcilerError(
+                f"drift --adopt wrote nothing: the adopted files would not validate:{lines}"
+            ) from exc
+        if check is not None:
+            check(loaded, result)
+        for path, text in result.texts.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(path, text)
         for path in result.removed:

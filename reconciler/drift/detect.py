@@ -9,23 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reconciler.cli.session import (
     Notice,
     Planned,
     PlanOptions,
-    load_desired,
+    locator,
     open_session,
+    plan_settings,
     run_async,
 )
+from reconciler.config.loaded import LoadedConfig
 from reconciler.drift.adopt import AdoptResult, adopt
 from reconciler.drift.attribution import hand_renames
 from reconciler.drift.report import DriftReport, build_report
 from reconciler.errors import ReconcilerError
 from reconciler.live.protocol import ChangeLogEntry
-from reconciler.plan.changes import ProjectCreate, ProjectDelete
+from reconciler.plan.changes import Change, ProjectCreate, ProjectDelete
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
+from reconciler.render.describe import describe
+from reconciler.state.normalize import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,25 +76,31 @@ def detect(options: PlanOptions, *, since: str | None, notice: Notice) -> Detect
 
 
 def adopt_and_check(detected: Detected, options: PlanOptions) -> AdoptResult:
-    """Write live into the files, then plan again from the files: must be empty."""
+    """Write live into the files; before anything is written, the adopted files must
+    validate and plan, against the same live state, exactly the removals of the live
+    memberships they leave out (``AdoptResult.left_out``)."""
     planned = detected.planned
-    result = adopt(options.config_dir, planned.live, detected.hand_renames)
-    _, desired = load_desired(options.config_dir, use_cache=False)
-    settings = replace(
-        planned.settings,
-        prune=desired.settings.prune,
-        default_project=desired.settings.default_project,
-        remove_placed_members=desired.settings.remove_placed_members,
-        renames=desired.settings.renames,
-        protected=desired.settings.protected,
-        policies=desired.settings.policies,
-        locate=desired.settings.locate,
-    )
-    after = make_plan(desired.snapshot, planned.live, settings)
-    if after.changes:
-        shown = ", ".join(c.type for c in after.changes[:5])
-        raise ReconcilerError(
-            f"adopted files still differ from live in {len(after.changes)} change(s) "
-            f"({shown}); check the rewritten files under {options.config_dir}"
-        )
-    return result
+
+    def check(loaded: LoadedConfig, result: AdoptResult) -> None:
+        desired = normalize([d.model for d in loaded.documents], locator(loaded))
+        settings = plan_settings(desired, options, planned.identity)
+        after = make_plan(desired.snapshot, planned.live, settings)
+        expected = {_identity(item.change()) for item in result.left_out}
+        found = {_identity(c) for c in after.changes}
+        if found != expected:
+            unexpected = [
+                describe(c).subject for c in after.changes if _identity(c) not in expected
+            ]
+            shown = "; ".join(unexpected[:5])
+            raise ReconcilerError(
+                "drift --adopt wrote nothing: the adopted files would plan "
+                f"{len(after.changes)} change(s) against live, not the {len(expected)} "
+                "removal(s) of what they leave out" + (f" (unexpected: {shown})" if shown else "")
+            )
+
+    return adopt(options.config_dir, planned.live, detected.hand_renames, check=check)
+
+
+def _identity(change: Change) -> tuple[tuple[str, Any], ...]:
+    """A change without its reason: what it does, not how it is explained."""
+    return tuple(sorted((k, v) for k, v in change.to_dict().items() if k != "reason"))

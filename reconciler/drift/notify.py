@@ -2,6 +2,12 @@
 
 Webhook URLs are secrets (the path carries the key), so no message ever shows more of
 the URL than its scheme and host.
+
+Names come from the live platform and the files, so the message cannot carry markup:
+``&``, ``<`` and ``>`` are escaped as Slack requires (``<!channel>`` and ``<@U123>`` are
+mentions only when unescaped), a zero-width space follows each ``@``, ``#`` and URL start
+(``defuse``: Slack-compatible servers such as Mattermost mention on a plain ``@channel``),
+and ``mrkdwn: false`` shows ``*``, ``_`` and backticks as typed.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from reconciler.drift.render import summary_line, who
 from reconciler.drift.report import DriftReport
 from reconciler.errors import LiveError
 from reconciler.render.describe import clean
+from reconciler.render.markdown import defuse
 
 #: Items listed in the message before "... and N more".
 MAX_LINES = 20
@@ -30,7 +37,13 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname}" if parts.hostname else "the webhook"
 
 
-def payload(report: DriftReport, source: str = "") -> dict[str, str]:
+def slack_text(text: str) -> str:
+    """``text`` as Slack message text that reads the same and mentions or links nothing."""
+    defused = defuse(clean(text))
+    return defused.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def payload(report: DriftReport, source: str = "") -> dict[str, str | bool]:
     """The message: a summary line, then one line per drifted item (bounded)."""
     head = summary_line(report) + (f" ({clean(source)})" if source else "")
     lines = [head]
@@ -42,7 +55,7 @@ def payload(report: DriftReport, source: str = "") -> dict[str, str]:
         )
     if len(report.items) > MAX_LINES:
         lines.append(f"... and {len(report.items) - MAX_LINES} more")
-    return {"text": "\n".join(lines)}
+    return {"text": "\n".join(slack_text(line) for line in lines), "mrkdwn": False}
 
 
 def notify(

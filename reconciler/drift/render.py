@@ -1,12 +1,14 @@
 """The drift report as text (terminal), JSON (machines) and markdown (an issue body).
 
 Pure functions of a ``DriftReport``. Every name comes from the live platform or the
-files, so it goes through ``clean`` (text) or ``md`` (markdown) before it is shown.
+files, so it goes through ``clean`` (text) or ``md`` (markdown: no markup, HTML, mention
+or link) before it is shown.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from itertools import groupby
 
@@ -84,8 +86,10 @@ def _md_who(attribution: Attribution | None) -> str:
     if attribution is None:
         return "unknown"
     if attribution.by_reconciler:
-        commit = md((attribution.commit or "")[:12])
-        return f"reconciler `{commit}` as {md(attribution.actor)}"
+        commit = (attribution.commit or "")[:12]
+        # the commit comes from a request header anyone can send: code only when it is hex
+        shown = f"`{commit}`" if re.fullmatch(r"[0-9a-fA-F]+", commit) else md(commit)
+        return f"reconciler {shown} as {md(attribution.actor)}"
     return f"**by hand**: {md(attribution.actor)}"
 
 

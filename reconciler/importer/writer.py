@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from reconciler.errors import ReconcilerError, UsageError
+from reconciler.config.loader import load_texts
+from reconciler.errors import ConfigError, ReconcilerError, UsageError
 from reconciler.fsutil import write_text_atomic
 from reconciler.importer.documents import FileSpec, layout
 from reconciler.importer.emit import emit
+from reconciler.importer.expressible import unwritable
 from reconciler.state.snapshot import Snapshot
 
 #: Where the JSON Schema of the documents lives, relative to the repository root.
@@ -48,6 +50,27 @@ def _prepare(out_dir: Path, force: bool) -> list[Path]:
     return _existing_yaml(out_dir)
 
 
+def _rendered(snapshot: Snapshot, out_dir: Path) -> dict[str, str]:
+    """Every file's text (relative path -> text), checked as ``validate`` checks a
+    directory; ``ReconcilerError`` naming what no file can hold (nothing is written)."""
+    problems = unwritable(snapshot)
+    if problems:
+        lines = "".join(f"\n  {p}" for p in problems)
+        raise ReconcilerError(
+            f"import wrote nothing: live holds values no file can hold:{lines}\n"
+            "change them live, then import again"
+        )
+    rendered = {spec.path.as_posix(): render_file(spec) for spec in layout(snapshot)}
+    try:
+        load_texts(out_dir, rendered)
+    except ConfigError as exc:
+        raise ReconcilerError(
+            f"import wrote nothing: the files it would write do not validate ({exc}); "
+            "please report this as a bug"
+        ) from exc
+    return rendered
+
+
 def write_projects_dir(snapshot: Snapshot, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Write a complete config directory for ``snapshot`` into ``out_dir``.
 
@@ -56,7 +79,8 @@ def write_projects_dir(snapshot: Snapshot, out_dir: Path, *, force: bool = False
     rendered first and written atomically; a stale file is removed only once the new
     files are all written. Returns the files written, in order.
     """
-    texts = {out_dir.joinpath(*spec.path.parts): render_file(spec) for spec in layout(snapshot)}
+    rendered = _rendered(snapshot, out_dir)
+    texts = {out_dir.joinpath(*PurePosixPath(rel).parts): text for rel, text in rendered.items()}
     try:
         stale = _prepare(out_dir, force)
         for target, text in texts.items():

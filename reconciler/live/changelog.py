@@ -28,6 +28,7 @@ class ClientMeta(api.ApiModel):
     commit: str | None = None
     plan: str | None = None
     actor: str | None = None
+    apply: str | None = None
 
 
 class RawEntry(api.ApiModel):
@@ -110,6 +111,7 @@ def entry(raw: RawEntry, names: Names) -> ChangeLogEntry:
         commit=raw.client.commit,
         plan=raw.client.plan,
         client_actor=raw.client.actor,
+        apply=raw.client.apply,
     )
 
 

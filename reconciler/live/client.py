@@ -87,8 +87,7 @@ class ApiClient:
         return snapshot
 
     async def write(self, changes: Sequence[Change], meta: WriteMeta) -> WriteResult:
-        ids = await self._writer.write(changes, meta)
-        return WriteResult(change_ids=tuple(ids))
+        return await self._writer.write(changes, meta)
 
     async def read_changelog(
         self, *, project: str | None = None, since: str | None = None

@@ -29,18 +29,22 @@ class Identity:
 
 @dataclass(frozen=True, slots=True)
 class WriteMeta:
-    """Client metadata sent with every write (headers), linking it to git and the plan."""
+    """Client metadata sent with every write (headers), linking it to git and the plan;
+    ``apply`` is the run id of one apply, which tells two applies of one plan apart."""
 
     commit: str | None = None
     plan: str | None = None
     actor: str | None = None
+    apply: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """The platform change-log ids a write produced."""
+    """The platform change-log ids a write produced. ``by`` is set when the change was
+    already in place, made by another writer (named there): this write made nothing."""
 
     change_ids: tuple[int, ...] = ()
+    by: str | None = None
 
 
 class LiveSystem(Protocol):
@@ -60,6 +64,12 @@ class LiveSystem(Protocol):
         saw for it (from ``fetch_snapshot`` or its own earlier writes); a mismatch raises
         ``ConflictError``. Concurrent calls that touch the same project are serialized
         inside the client, so callers may run independent batches concurrently.
+
+        A write whose answer was lost, or that was refused as a conflict, is checked
+        before this returns: it returns when the check shows the change in place (``by``
+        names another writer when this write did not make it), raises the write's error
+        when the check shows it did not land, and raises ``UncertainWriteError`` when
+        the check cannot tell.
         """
         ...
 
@@ -75,7 +85,8 @@ class ChangeLogEntry:
     ``before``/``after``, id lists under ``users``/``user_ids``, ``groups``/``group_ids``
     and ``objects``/``object_ids`` become logins, group names and ``[kind, name]`` pairs
     (an id nobody knows any more reads ``"#<id>"``). ``commit``/``plan``/``client_actor``
-    are the ``X-Reconciler-*`` headers the write carried (``None`` for a write by hand).
+    and ``apply`` are the ``X-Reconciler-*`` headers the write carried (``None`` for a
+    write by hand).
     """
 
     id: int
@@ -90,6 +101,7 @@ class ChangeLogEntry:
     commit: str | None = None
     plan: str | None = None
     client_actor: str | None = field(default=None)
+    apply: str | None = None
 
 
 class ChangeLogReader(Protocol):

@@ -10,16 +10,28 @@ Retry rules (see ``RetryMode``):
   what is there and removing what is absent change nothing), PATCH/PUT of absolute
   values, deletes, moves and role-holder batches. Writes to a project also carry
   ``If-Match``, so a retry of a write that did land on the server answers 412 instead
-  of applying anything again; the client then checks (``resolve``) whether the live
-  state is exactly what its own write would have produced and, if so, succeeds.
+  of applying anything again.
 * ``UNSENT`` -- writes that create something (POST /projects, POST /roles): retried only
   when the request certainly did not run: a connection that never opened, or a 429.
   After a timeout, a dropped connection or a 502/504 they fail with one clear error.
+
+Retried statuses: 429, 502, 503, 504, and for reads (GET) also 500. Every retry is
+logged at INFO to ``reconciler.live`` with ``RETRY_FIELD`` on the record, which the CLI
+counts for its end-of-run summary and shows one by one with ``-v``.
+
+A write is settled before ``call`` gives up on it (``_settle``): when its last attempt
+failed after an attempt that may have run (a timeout, a dropped connection, a 502/504),
+or when it was refused as a conflict (404/409/412), the caller's ``resolve`` checks the
+platform (see ``reconciler.live.settle``) and answers the write's result when the change
+is in place, or ``None`` when it is not. A write in doubt that cannot be checked (no
+``resolve``, or the check itself failed) raises ``UncertainWriteError``, never a plain
+failure: it may have landed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -36,9 +48,11 @@ from reconciler.errors import (
     ApiError,
     AuthError,
     ConflictError,
+    LiveError,
     NotFoundError,
     ResponseShapeError,
     TransportError,
+    UncertainWriteError,
 )
 from reconciler.live.api_models import ErrorEnvelope
 from reconciler.live.retry import (
@@ -57,6 +71,15 @@ log = logging.getLogger("reconciler.live")
 
 #: Statuses after which the request may have run (a proxy gave up waiting on it).
 _MAYBE_APPLIED_STATUSES = frozenset({502, 504})
+#: Refusals after which another writer may have made the same change first.
+_REFUSED_STATUSES = frozenset({404, 409, 412})
+
+#: Reads are also retried after a 500: a failed read changed nothing.
+_READ_RETRYABLE_STATUSES = RETRYABLE_STATUSES | {500}
+
+#: Each retry is logged (INFO, logger ``reconciler.live``) with this attribute on the
+#: record: what it retried after (``HTTP 429``, ``a timeout``...), for a per-run tally.
+RETRY_FIELD = "reconciler_retry"
 
 
 class RetryMode(Enum):
@@ -94,6 +117,7 @@ class _Failure:
     maybe_applied: bool
     retry_after: float | None = None
     final: bool = False
+    label: str = "a connection error"  # what a retry summary counts it as
 
 
 def shown_path(path: str, params: Mapping[str, Any] | None) -> str:
@@ -148,18 +172,20 @@ class Session:
             except (httpx.TransportError, TimeoutError) as exc:
                 failure = self._classify(exc)
                 if not self._retryable(failure, mode, attempt):
-                    reason = _gave_up(failure, attempt)
-                    raise TransportError(method, where, reason) from self._safe_cause(exc)
+                    error = TransportError(method, where, _gave_up(failure, attempt))
+                    doubt = method != "GET" and (maybe_applied or failure.maybe_applied)
+                    return await self._settle(error, self._safe_cause(exc), doubt, resolve)
             else:
-                status_failure = _status_failure(response)
+                status_failure = _status_failure(method, response)
                 if status_failure is None or not self._retryable(status_failure, mode, attempt):
+                    last_maybe = status_failure is not None and status_failure.maybe_applied
                     return await self._finish(
                         method,
                         where,
                         response,
                         model,
                         attempt=attempt,
-                        maybe_applied=maybe_applied,
+                        maybe_applied=maybe_applied or last_maybe,
                         resolve=resolve,
                     )
                 failure = status_failure
@@ -177,6 +203,7 @@ class Session:
             attempt,
             policy.max_attempts - 1,
             delay,
+            extra={RETRY_FIELD: failure.label},
         )
         await self.sleep(delay)
 
@@ -196,11 +223,13 @@ class Session:
 
     def _classify(self, exc: BaseException) -> _Failure:
         if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-            return _Failure(f"connect timed out after {self.settings.connect_timeout:g}s", False)
+            reason = f"connect timed out after {self.settings.connect_timeout:g}s"
+            return _Failure(reason, False, label="a connect timeout")
         if isinstance(exc, httpx.ConnectError):
             return _Failure(f"could not connect ({scrub(str(exc), self.token)})", False)
         if isinstance(exc, TimeoutError | httpx.TimeoutException):
-            return _Failure(f"no answer within {self.settings.read_timeout:g}s", True)
+            reason = f"no answer within {self.settings.read_timeout:g}s"
+            return _Failure(reason, True, label="a timeout")
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
             return _Failure(f"cannot send: {scrub(str(exc), self.token)}", False, final=True)
         return _Failure(f"connection failed ({type(exc).__name__})", True)
@@ -230,21 +259,47 @@ class Session:
     ) -> M:
         if response.status_code < 400:
             return self.parse(method, where, response.content, model)
-        if maybe_applied and resolve is not None and response.status_code in (404, 409, 412):
-            log.info(
-                "%s %s: HTTP %d after an uncertain attempt; checking whether it landed",
-                method,
-                where,
-                response.status_code,
-            )
-            resolved = await resolve()
-            if resolved is not None:
-                return resolved
-        raise self.api_error(method, where, response, attempt)
+        error = self.api_error(method, where, response, attempt)
+        doubt = maybe_applied and method != "GET"
+        if doubt or response.status_code in _REFUSED_STATUSES:
+            return await self._settle(error, None, doubt, resolve)
+        raise error
+
+    async def _settle(
+        self,
+        error: LiveError,
+        cause: Exception | None,
+        doubt: bool,
+        resolve: Resolver[M] | None,
+    ) -> M:
+        """The write's result when ``resolve`` finds the change in place; else ``error``,
+        or ``UncertainWriteError`` when the write may have landed (``doubt``) and the
+        check cannot tell."""
+        if resolve is None:
+            if doubt:
+                raise UncertainWriteError(
+                    f"{error}; the write may have landed and cannot be checked "
+                    "(`reconciler plan` shows whether it did)"
+                ) from cause
+            raise error from cause
+        log.info("%s: checking whether the change is in place", error)
+        try:
+            found = await resolve()
+        except LiveError as exc:
+            if not doubt:
+                raise error from cause
+            raise UncertainWriteError(
+                f"{error}; the write may have landed, and checking whether it did failed: {exc}"
+            ) from exc
+        if found is not None:
+            return found
+        raise (_checked(error) if doubt else error) from cause
 
     def parse(self, method: str, where: str, content: bytes, model: type[M]) -> M:
+        """The answer as ``model``, the token removed from every string in it (a server
+        may echo it, e.g. as the user's login), so nothing downstream can show it."""
         try:
-            return model.model_validate_json(content)
+            return model.model_validate_json(redact_json(content, self.token))
         except ValidationError as exc:
             raise ResponseShapeError(method, where, _describe(exc)) from exc
 
@@ -252,15 +307,15 @@ class Session:
         self, method: str, where: str, response: httpx.Response, attempt: int = 1
     ) -> ApiError:
         status = response.status_code
+        reason = scrub(response.reason_phrase, self.token)
         try:
-            err = ErrorEnvelope.model_validate_json(response.content).error
-            message, code = scrub(err.message, self.token) or response.reason_phrase, err.code
-            code = scrub(code, self.token)
+            err = ErrorEnvelope.model_validate_json(redact_json(response.content, self.token)).error
+            message, code = err.message or reason, err.code
         except ValidationError:
-            message, code = f"{response.reason_phrase} (not an API error answer)", ""
+            message, code = f"{reason} (not an API error answer)", ""
         if status == 401:
             message += " -- check the token (RECONCILER_TOKEN or --token-file)"
-        if status in RETRYABLE_STATUSES:
+        if _retried_status(method, status):
             message += f" (after {attempt} attempts)" if attempt > 1 else " (not retried)"
         cls = _ERROR_CLASSES.get(status, ApiError)
         return cls(method, where, status, message, code)
@@ -275,14 +330,47 @@ _ERROR_CLASSES: dict[int, type[ApiError]] = {
 }
 
 
-def _status_failure(response: httpx.Response) -> _Failure | None:
+def _retried_status(method: str, status: int) -> bool:
+    return status in (_READ_RETRYABLE_STATUSES if method == "GET" else RETRYABLE_STATUSES)
+
+
+def _status_failure(method: str, response: httpx.Response) -> _Failure | None:
     status = response.status_code
-    if status not in RETRYABLE_STATUSES:
+    if not _retried_status(method, status):
         return None
     retry_after = None
     if status in (429, 503):
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    return _Failure(f"HTTP {status}", status in _MAYBE_APPLIED_STATUSES, retry_after)
+    maybe_applied = status in _MAYBE_APPLIED_STATUSES
+    return _Failure(f"HTTP {status}", maybe_applied, retry_after, label=f"HTTP {status}")
+
+
+def redact_json(content: bytes, token: Token | None) -> bytes:
+    """JSON ``content`` with the token replaced by ``***`` in every string and key.
+
+    Without a backslash every decoded string is a substring of the raw bytes, so the
+    common answer needs one search; anything else (the token there, or escapes such as
+    ``\\/`` or ``\\u0041`` that could spell it) is decoded, scrubbed and encoded again.
+    Content that is not JSON is returned unchanged (validating it fails, and validation
+    errors never show input).
+    """
+    if token is None or (token.reveal().encode() not in content and b"\\" not in content):
+        return content
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return content
+    return json.dumps(_scrubbed(data, token), ensure_ascii=False).encode()
+
+
+def _scrubbed(value: Any, token: Token) -> Any:
+    if isinstance(value, str):
+        return token.scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, token) for item in value]
+    if isinstance(value, dict):
+        return {token.scrub(k): _scrubbed(v, token) for k, v in value.items()}
+    return value
 
 
 def _describe(exc: ValidationError) -> str:
@@ -291,6 +379,16 @@ def _describe(exc: ValidationError) -> str:
     more = exc.error_count() - 1
     suffix = f" (and {more} more problems)" if more > 0 else ""
     return f"field '{loc}': {first['msg']}{suffix}"
+
+
+def _checked(error: LiveError) -> LiveError:
+    """``error``, saying that a check found the write did not land."""
+    note = "; checked: it did not land"
+    if isinstance(error, TransportError):
+        return TransportError(error.method, error.path, error.reason + note)
+    if isinstance(error, ApiError):
+        return type(error)(error.method, error.path, error.status, error.detail + note, error.code)
+    return error
 
 
 def _gave_up(failure: _Failure, attempt: int) -> str:

@@ -6,8 +6,10 @@ A target is one of:
 * ``http://127.0.0.1:PORT/api/v1`` -- plain HTTP, allowed only to a loopback address
   (the sandbox served by ``uvicorn`` on this machine);
 * ``sandbox:PATH`` -- the embedded sandbox, in-process (``httpx.ASGITransport``) on the
-  SQLite file PATH. A missing PATH is created with the demo company, and its admin
-  token is kept next to it in ``PATH.token`` (mode 0600), with one notice on stderr.
+  SQLite file PATH. Only the default PATH (``.reconciler/sandbox.db``, relative to the
+  current directory) is created on first use, with the demo company, its admin token
+  kept next to it in ``PATH.token`` (mode 0600) and one notice on stderr; any other PATH
+  must exist (``reconciler sandbox init``), so a typo never plans against a new company.
 
 The token comes from ``RECONCILER_TOKEN`` or a token file, never from a command-line
 value; for a sandbox target ``PATH.token`` is used when neither is given.
@@ -38,6 +40,8 @@ from reconciler.live.tuning import client_settings
 TOKEN_ENV = "RECONCILER_TOKEN"  # noqa: S105 -- the name of a variable, not a secret
 SANDBOX_PREFIX = "sandbox:"
 SANDBOX_BASE_URL = "http://sandbox.local/api/v1"
+#: The one sandbox created on first use (relative to the current directory).
+DEFAULT_SANDBOX = Path(".reconciler") / "sandbox.db"
 _HELP = "use https://HOST/api/v1, http://127.0.0.1:PORT/api/v1 or sandbox:PATH"
 
 
@@ -83,6 +87,30 @@ def parse_target(target: str) -> Target:
             "unencrypted; use https (plain http is only for 127.0.0.1/localhost)"
         )
     return Target("http", url=text.rstrip("/"))
+
+
+def check_target(target: str) -> Target:
+    """``parse_target``, and a sandbox PATH other than the default must exist: what can
+    be checked before anything runs. ``UsageError`` names the problem."""
+    parsed = parse_target(target)
+    if parsed.path is not None:
+        _check_sandbox_path(parsed.path)
+    return parsed
+
+
+def _is_default_sandbox(path: Path) -> bool:
+    return os.path.abspath(path) == os.path.abspath(DEFAULT_SANDBOX)
+
+
+def _check_sandbox_path(path: Path) -> None:
+    if path.is_dir():
+        raise UsageError(f"sandbox database {path} is a directory, not a file")
+    if not path.exists() and not _is_default_sandbox(path):
+        raise UsageError(
+            f"sandbox database {path} does not exist (only the default "
+            f"sandbox:{DEFAULT_SANDBOX.as_posix()} is created on first use); create it with "
+            f"`reconciler sandbox init --db {path} --demo --token-file {sandbox_token_path(path)}`"
+        )
 
 
 def _is_loopback(host: str) -> bool:
@@ -169,6 +197,7 @@ def _sandbox(
     from reconciler.sandbox.demo import init_company  # noqa: PLC0415
 
     token_path = sandbox_token_path(path)
+    _check_sandbox_path(path)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         token = Token(init_company(path, demo=True))

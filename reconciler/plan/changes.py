@@ -234,8 +234,8 @@ class MemberAdd(Change):
 
 @dataclass(frozen=True, slots=True)
 class MemberRemove(Change):
-    """A member leaves a project. ``reason`` explains removals the user did not write
-    themselves (e.g. the Default-project policy)."""
+    """A member leaves a project. ``reason`` says why: the Default-project policy, or
+    the member list (with its file position) that does not hold it."""
 
     type: ClassVar[str] = "member_remove"
     action: ClassVar[str] = "remove"
@@ -272,11 +272,14 @@ class ObjectAdd(Change):
 
 @dataclass(frozen=True, slots=True)
 class ObjectRemove(Change):
+    """An object leaves a project; ``reason`` says which file decides it."""
+
     type: ClassVar[str] = "object_remove"
     action: ClassVar[str] = "remove"
     project: str
     kind: str
     object: str
+    reason: str = ""
 
     @property
     def phase(self) -> Phase:

@@ -57,6 +57,19 @@ class AccessDelta:
         }
 
 
+@dataclass(frozen=True, order=True, slots=True)
+class Unplaced:
+    """A user the plan leaves in no project who holds neither Admin nor ``view_all``:
+    they see nothing after apply. ``leaves`` are the projects they were in (directly or
+    through a group), empty when they saw everything before."""
+
+    user: str
+    leaves: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"user": self.user, "leaves": list(self.leaves)}
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     changes: tuple[Change, ...]
@@ -67,6 +80,9 @@ class Plan:
     unmanaged_projects: tuple[str, ...] = ()
     unmanaged_roles: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: projects whose deletion ``--allow-delete`` acknowledged (sorted)
+    allow_delete: tuple[str, ...] = ()
+    unplaced: tuple[Unplaced, ...] = ()
 
     @property
     def applicable(self) -> bool:
@@ -82,8 +98,9 @@ class Plan:
         return dict(sorted(counts.items()))
 
     def body(self) -> dict[str, Any]:
-        """Everything that defines the plan, in a canonical JSON-ready form."""
-        return {
+        """Everything that defines the plan, in a canonical JSON-ready form
+        (``allow_delete`` only when the plan was made with ``--allow-delete``)."""
+        body: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "changes": [c.to_dict() for c in self.changes],
             "summary": self.summary(),
@@ -94,10 +111,14 @@ class Plan:
                 "roles": list(self.unmanaged_roles),
             },
             "notes": list(self.notes),
+            "unplaced": [u.to_dict() for u in self.unplaced],
             "applicable": self.applicable,
             "live_fingerprint": self.live_fingerprint,
             "desired_fingerprint": self.desired_fingerprint,
         }
+        if self.allow_delete:
+            body["allow_delete"] = list(self.allow_delete)
+        return body
 
     def checksum(self) -> str:
         blob = json.dumps(self.body(), sort_keys=True, separators=(",", ":"))

@@ -35,6 +35,14 @@ from reconciler.plan.changes import (
     SecurityTypeChange,
 )
 from reconciler.plan.model import Plan, Violation
+from reconciler.plan.placement import (
+    member_reason,
+    object_reason,
+    require_placement,
+    seeing_nothing,
+    unnamed_note,
+    unplaced,
+)
 from reconciler.plan.references import unknown_references
 from reconciler.plan.safety import check
 from reconciler.plan.settings import PlanSettings
@@ -65,6 +73,8 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
     ]
     if desired.security_type == "simple" and desired.projects:
         violations.append(_projects_when_simple(settings))
+    nobody = seeing_nothing(resolution.target)
+    violations += require_placement(nobody, settings)
     return Plan(
         changes=changes,
         live_fingerprint=live.fingerprint(),
@@ -73,7 +83,13 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
         access_impact=access_impact(resolution.base, resolution.target),
         unmanaged_projects=resolution.unmanaged_projects,
         unmanaged_roles=resolution.unmanaged_roles,
-        notes=(*_notes(live, resolution, settings), *capability_notes(desired, settings, via)),
+        notes=(
+            *_notes(live, resolution, settings),
+            *unnamed_note(desired, changes, nobody),
+            *capability_notes(desired, settings, via),
+        ),
+        unplaced=unplaced(resolution.base, nobody),
+        allow_delete=tuple(sorted(settings.allow_delete)),
     )
 
 
@@ -107,7 +123,7 @@ def diff(
         yield ProjectRename(old_name=old, new_name=new)
     yield from _project_changes(base, target)
     yield from _member_changes(resolution, settings, via or {})
-    yield from _object_changes(base, target)
+    yield from _object_changes(base, target, settings)
 
 
 def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
@@ -154,8 +170,21 @@ def _member_changes(resolution: Resolution, settings: PlanSettings, via: Via) ->
             continue
         policy = name == settings.default_project and settings.remove_placed_members
         placed = resolution.placed if policy else {}
-        yield from _members(name, "user", live.users, project.users, placed, via=via)
-        yield from _members(name, "group", live.groups, project.groups, placed, via=via)
+        sides: tuple[tuple[MemberType, frozenset[str], frozenset[str]], ...] = (
+            ("user", live.users, project.users),
+            ("group", live.groups, project.groups),
+        )
+        for member_type, before, after in sides:
+            yield from _members(
+                name,
+                member_type,
+                before,
+                after,
+                placed=placed,
+                target=target,
+                settings=settings,
+                via=via,
+            )
 
 
 def _members(
@@ -163,8 +192,10 @@ def _members(
     member_type: MemberType,
     before: frozenset[str],
     after: frozenset[str],
-    placed: Mapping[tuple[str, str], tuple[str, ...]],
     *,
+    placed: Mapping[tuple[str, str], tuple[str, ...]],
+    target: Snapshot,
+    settings: PlanSettings,
     via: Via,
 ) -> Iterator[Change]:
     for member in after - before:
@@ -173,11 +204,14 @@ def _members(
         yield MemberAdd(project, member_type, member, reason)
     for member in before - after:
         where = placed.get((member_type, member))
-        reason = placed_reason(where) if where else ""
+        if where:
+            reason = placed_reason(where)
+        else:
+            reason = member_reason(project, member_type, member, target, settings)
         yield MemberRemove(project, member_type, member, reason)
 
 
-def _object_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
+def _object_changes(base: Snapshot, target: Snapshot, settings: PlanSettings) -> Iterator[Change]:
     """Object adds and removes; a single-project object leaving one project and
     entering another is one ``ObjectMove``. Single-project objects still in a project
     that is deleted are removed first (the platform refuses to delete a project that
@@ -199,19 +233,30 @@ def _object_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
             if ref[0] in SINGLE_PROJECT_KINDS:
                 left.setdefault(ref, []).append(name)
             elif not deleted:
-                yield ObjectRemove(name, *ref)
+                yield _object_remove(name, ref, target, settings)
     for ref in left.keys() | entered.keys():
-        yield from _pair(ref, sorted(left.get(ref, ())), sorted(entered.get(ref, ())))
+        sources, targets = sorted(left.get(ref, ())), sorted(entered.get(ref, ()))
+        yield from _pair(ref, sources, targets, target, settings)
 
 
-def _pair(ref: ObjectRef, sources: list[str], targets: list[str]) -> Iterator[Change]:
+def _pair(
+    ref: ObjectRef, sources: list[str], targets: list[str], target: Snapshot, settings: PlanSettings
+) -> Iterator[Change]:
     kind, name = ref
     for source, into in zip(sources, targets, strict=False):
         yield ObjectMove(kind=kind, object=name, source=source, target=into)
     for into in targets[len(sources) :]:
         yield ObjectAdd(into, kind, name)
     for source in sources[len(targets) :]:
-        yield ObjectRemove(source, kind, name)
+        yield _object_remove(source, ref, target, settings)
+
+
+def _object_remove(
+    project: str, ref: ObjectRef, target: Snapshot, settings: PlanSettings
+) -> ObjectRemove:
+    deleted = project not in target.projects
+    reason = object_reason(project, *ref, deleted=deleted, settings=settings)
+    return ObjectRemove(project, *ref, reason)
 
 
 def _notes(live: Snapshot, resolution: Resolution, settings: PlanSettings) -> Iterable[str]:

@@ -6,7 +6,9 @@
   same plan is relocated, not counted) or deletes more than ``max_delete_share`` of the
   live projects. Checked only when live holds at least ``min_existing`` of them. With
   ``allow_mass_change`` the finding stays in the plan, not blocking.
-- ``protected_project``: the plan deletes a project marked ``protected``.
+- Deletions (``reconciler.plan.deletes``): ``protected_project`` (protected in the files
+  or in the last applied configuration), ``unverified_delete``, ``probable_rename``,
+  ``allow_delete_unused``.
 - ``self_lockout``: the token's own user loses Admin or a permission it holds.
 - ``no_admin``: nobody would hold the built-in Admin role.
 - ``single_project``: a queue, call script, auto-dialer or CRM form would be in two
@@ -23,7 +25,8 @@ from collections.abc import Iterator, Sequence
 
 from reconciler.kinds import ADMIN_ROLE, SINGLE_PROJECT_KINDS
 from reconciler.plan.access import sees_everything
-from reconciler.plan.changes import Change, MemberAdd, MemberRemove, ProjectDelete
+from reconciler.plan.changes import Change, MemberAdd, MemberRemove
+from reconciler.plan.deletes import check_deletes, deleted_projects, switched_off
 from reconciler.plan.model import Violation
 from reconciler.plan.settings import PlanSettings, PolicySpec
 from reconciler.plan.target import Resolution
@@ -37,7 +40,7 @@ def check(
     target = resolution.target
     found = [
         *_thresholds(live, resolution, changes, settings),
-        *_protected(changes, settings),
+        *check_deletes(live, resolution, changes, settings),
         *_self_lockout(live, target, settings),
         *_single_project(target, settings),
     ]
@@ -63,11 +66,8 @@ def memberships(snapshot: Snapshot) -> int:
 def _thresholds(
     live: Snapshot, resolution: Resolution, changes: Sequence[Change], settings: PlanSettings
 ) -> Iterator[Violation]:
-    base = resolution.base
-    if live.security_type == "advanced" and resolution.target.security_type == "simple":
-        base, deleted = live, set(live.projects)  # switching projects off deletes them all
-    else:
-        deleted = {c.name for c in changes if isinstance(c, ProjectDelete)}
+    base = live if switched_off(live, resolution.target) else resolution.base
+    deleted = deleted_projects(live, resolution, changes)
     removed = _removed_memberships(changes)
     removed += sum(len(base.projects[n].users) + len(base.projects[n].groups) for n in deleted)
     total, count = memberships(base), len(base.projects)
@@ -98,17 +98,6 @@ def _mass(code: str, message: str, share: float, limit: float, settings: PlanSet
         hint = "if intended, run with --allow-mass-change"
     text = f"{message} ({share:.0%}, limit {limit:.0%}); {hint}"
     return Violation(code, text, None, blocking=not settings.allow_mass_change)
-
-
-def _protected(changes: Sequence[Change], settings: PlanSettings) -> Iterator[Violation]:
-    for change in changes:
-        if isinstance(change, ProjectDelete) and change.name in settings.protected:
-            yield Violation(
-                "protected_project",
-                f"project {change.name!r} is protected and cannot be deleted; declare it "
-                "again, or remove protected: true in a separate change first",
-                settings.locate(("project", change.name)),
-            )
 
 
 def rights(snapshot: Snapshot, user: str) -> frozenset[str]:

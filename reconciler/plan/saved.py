@@ -33,7 +33,7 @@ from reconciler import __version__
 from reconciler.errors import Position, StalePlanError, UsageError
 from reconciler.fsutil import write_text_atomic
 from reconciler.plan.changes import change_from_dict
-from reconciler.plan.model import FORMAT_VERSION, AccessDelta, Plan, Sight, Violation
+from reconciler.plan.model import FORMAT_VERSION, AccessDelta, Plan, Sight, Unplaced, Violation
 
 SAVED_FORMAT_VERSION = 1
 _RERUN = "run `reconciler plan --out FILE` again"
@@ -190,6 +190,10 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
         unmanaged_projects=tuple(map(str, data["unmanaged"]["projects"])),
         unmanaged_roles=tuple(map(str, data["unmanaged"]["roles"])),
         notes=tuple(map(str, data["notes"])),
+        allow_delete=tuple(map(str, data.get("allow_delete", ()))),
+        unplaced=tuple(
+            Unplaced(str(u["user"]), tuple(map(str, u["leaves"]))) for u in data["unplaced"]
+        ),
     )
 
 

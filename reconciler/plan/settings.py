@@ -1,8 +1,9 @@
 """Planner settings: the knobs a plan depends on besides the two Snapshots.
 
 Some come from files (``normalize`` fills them from the Company, Project and Policy
-documents), some from the command line (``allow_mass_change``) or the live system
-(``token_user``). Callers combine them with ``dataclasses.replace``::
+documents), some from the command line (``allow_mass_change``, ``allow_delete``), the
+live system (``token_user``) or the audit trail and git (``history``, read by
+``reconciler.audit.history``). Callers combine them with ``dataclasses.replace``::
 
     settings = replace(desired.settings, allow_mass_change=flag, token_user=me.login,
                        locate=loaded.locate)
@@ -18,7 +19,7 @@ file:line while the planner stays pure. Key shapes (tuples of strings):
     ("role", name)                         ("role", name, "users", login)
     ("role", name, "permissions")
     ("policy", name)                       ("policy", name, "isolate", project)
-    ("policy", name, "max_view_all_users")
+    ("policy", name, "max_view_all_users")  ("policy", name, "require_placement")
 
 A lookup that knows no position for a key answers ``None``.
 """
@@ -49,6 +50,26 @@ class PolicySpec:
     name: str
     isolate: tuple[str, ...] = ()
     max_view_all_users: int | None = None
+    require_placement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedHistory:
+    """What the configuration of the last successful apply said, as the edges learnt it.
+
+    When ``unknown`` is ``None`` it was read: ``declared`` holds every project it
+    declared, ``protected`` those marked ``protected: true`` with where (a ``Position``
+    whose path is ``COMMIT:PATH``, as ``git show`` takes it), and ``source`` names the
+    apply (``commit 1a2b3c4d5e6f, audit record #4 in .reconciler/audit.jsonl``).
+    Otherwise ``unknown`` says why it could not be told (no audit log, no git, a shallow
+    clone, ...), and the planner refuses deleting a project that holds anything unless
+    ``allow_delete`` names it.
+    """
+
+    source: str = ""
+    declared: frozenset[str] = frozenset()
+    protected: Mapping[str, Position] = field(default_factory=dict)
+    unknown: str | None = "the history of applies was not read"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,7 +83,9 @@ class PlanSettings:
     ``allow_mass_change``; thresholds apply only when live holds at least
     ``min_existing`` memberships (respectively projects), as tiny companies would
     otherwise trip them on every change. ``token_user`` is the login the reconciler acts
-    as: a plan that takes rights away from it is refused.
+    as: a plan that takes rights away from it is refused. ``history`` is what the last
+    applied configuration protected; ``allow_delete`` the projects whose deletion the
+    command line acknowledged (``--allow-delete``), which never overrides a protection.
     """
 
     prune: bool = False
@@ -77,5 +100,7 @@ class PlanSettings:
     allow_mass_change: bool = False
     token_user: str | None = None
     locate: Locate = no_position
+    history: AppliedHistory = field(default_factory=AppliedHistory)
+    allow_delete: frozenset[str] = frozenset()
     #: what the target promises (group members, versions, ...): from the live client
     capabilities: Capabilities = FULL

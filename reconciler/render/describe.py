@@ -9,12 +9,12 @@ need no change. Names are passed through ``clean`` so a name holding control cha
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+from reconciler.errors import printable
 from reconciler.plan.changes import (
     Change,
     MemberAdd,
@@ -34,7 +34,7 @@ from reconciler.plan.changes import (
     RoleUpdate,
     SecurityTypeChange,
 )
-from reconciler.plan.model import Plan, Sight
+from reconciler.plan.model import Plan, Sight, Unplaced
 
 SYMBOLS: Final[dict[str, str]] = {
     "create": "+",
@@ -70,12 +70,11 @@ PHASE_TITLES: Final[dict[Phase, str]] = {
 #: The heading for changes that touch no single project (security type, roles).
 COMPANY_SCOPE: Final = "company-wide"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
 
 def clean(text: str) -> str:
-    """``text`` with control characters shown as escapes (``\\n``, ``\\x1b``)."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """``text`` with control, line-separator and bidirectional characters (and lone
+    surrogates) shown as escapes (``\\n``, ``\\x1b``): ``reconciler.errors.printable``."""
+    return printable(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +187,7 @@ def _object_add(c: ObjectAdd) -> Line:
 
 @describes(ObjectRemove)
 def _object_remove(c: ObjectRemove) -> Line:
-    return Line("-", f"{clean(c.kind)}/{clean(c.object)}")
+    return Line("-", f"{clean(c.kind)}/{clean(c.object)}", clean(c.reason))
 
 
 @describes(ObjectMove)
@@ -259,3 +258,16 @@ def sight_label(sight: Sight) -> str:
         return "everything (Admin or view_all)"
     where = "all projects" if sight.project == "*" else clean(sight.project)
     return f"{clean(sight.kind)}/{clean(sight.object)} ({where})"
+
+
+def unplaced_headline(count: int) -> str:
+    """The heading of the users a plan leaves seeing nothing."""
+    who = "1 user" if count == 1 else f"{count} users"
+    return f"Left in no project ({who}, not Admin, no view_all: nothing visible after apply)"
+
+
+def unplaced_line(user: Unplaced) -> str:
+    """``bank.anna: leaves Bank Collections, Default`` (names cleaned)."""
+    if not user.leaves:
+        return f"{clean(user.user)}: loses Admin or view_all"
+    return f"{clean(user.user)}: leaves {', '.join(clean(p) for p in user.leaves)}"

@@ -7,7 +7,9 @@ truncated to fit) is rendered instead, pointing to the job log and the JSON plan
 
 Names come from users, so every name is escaped for where it lands: HTML entities in
 ``<summary>`` tags, backslash escapes plus entities in markdown text, and code fences
-longer than any backtick run inside them.
+longer than any backtick run inside them. Outside code, ``defuse`` also keeps GitHub from
+turning a name into a mention (``@team``), an issue or commit link (``#12``, ``GH-12``, a
+hex run like ``deadbeef1``) or an autolink (``https://...``, ``www.x``, ``a@b.c``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from reconciler.render.describe import (
     ordered_counts,
     sight_label,
     summary_phrase,
+    unplaced_headline,
+    unplaced_line,
     users_see,
 )
 
@@ -40,7 +44,18 @@ _MIN_LINE = 8
 #: Violations listed in a summarised comment.
 MAX_SUMMARY_VIOLATIONS = 20
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~$])")
+#: A zero-width space: written after the character that would start a mention or a link,
+#: it keeps the visible text and breaks the pattern (an HTML entity such as ``&#64;``
+#: would not: GitHub decodes it before it looks for mentions, as markdown-it does).
+ZERO_WIDTH = "\u200b"
+_LINK_STARTS = re.compile(
+    r"[@#]"  # @user, @org/team, a@b.c; #12, org/repo#12
+    r"|(?<=:)(?=//)"  # scheme://
+    r"|(?i:www)(?=\.)"  # www.example.com
+    r"|(?i:(?<!\w)gh)(?=-\d)"  # GH-12
+)
+_HEX_RUN = re.compile(r"(?<!\w)[0-9a-fA-F]{7,}(?!\w)")
 _TOO_LARGE = (
     "> [!NOTE]\n> This plan is too large for one comment ({changes:,} changes), so only "
     "counts are shown. The full plan is in the job log and in the JSON plan "
@@ -48,14 +63,33 @@ _TOO_LARGE = (
 )
 
 
+def defuse(text: str) -> str:
+    """``text`` with a zero-width space where GitHub (or a chat) would start a mention,
+    an issue, commit or URL link: the same visible text, nothing linked or notified."""
+    text = _LINK_STARTS.sub(lambda m: m.group() + ZERO_WIDTH, text)
+    return _HEX_RUN.sub(lambda m: _chunked(m.group()), text)
+
+
+def _chunked(run: str) -> str:
+    """A hex run cut into pieces of 6 (GitHub links 7 to 40 hex digits to a commit)."""
+    return ZERO_WIDTH.join(run[i : i + 6] for i in range(0, len(run), 6))
+
+
+def _entities(text: str) -> str:
+    """The zero-width spaces as ``&#8203;``, so the raw comment shows where they are."""
+    return text.replace(ZERO_WIDTH, "&#8203;")
+
+
 def md(text: str) -> str:
-    """``text`` safe as inline markdown (also inside a table cell): no markup, no HTML."""
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", clean(text)), quote=True)
+    """``text`` safe as inline markdown (also inside a table cell): no markup, no HTML,
+    no mention or link."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", defuse(clean(text)))
+    return _entities(html.escape(escaped, quote=True))
 
 
 def in_html(text: str) -> str:
     """``text`` safe inside an HTML element such as ``<summary>``."""
-    return html.escape(clean(text), quote=True)
+    return _entities(html.escape(defuse(clean(text)), quote=True))
 
 
 def fenced(lines: Iterable[str], info: str = "diff") -> str:
@@ -101,6 +135,7 @@ def _summary(plan: Plan) -> str:
 def _full_sections(plan: Plan) -> list[str]:
     return [
         _violations(plan.violations, len(plan.violations)),
+        _unplaced(plan, len(plan.unplaced)),
         _changes(plan),
         _access(plan.access_impact),
         _unmanaged(plan),
@@ -166,6 +201,16 @@ def _violations(violations: tuple[Violation, ...], limit: int) -> str:
     return "\n".join(lines)
 
 
+def _unplaced(plan: Plan, limit: int) -> str:
+    if not plan.unplaced:
+        return ""
+    lines = [f"### :warning: {unplaced_headline(len(plan.unplaced))}", ""]
+    lines += [f"- {md(unplaced_line(u))}" for u in plan.unplaced[:limit]]
+    if len(plan.unplaced) > limit:
+        lines.append(f"- ... and {len(plan.unplaced) - limit} more")
+    return "\n".join(lines)
+
+
 def _unmanaged(plan: Plan) -> str:
     if not plan.unmanaged_projects and not plan.unmanaged_roles:
         return ""
@@ -204,6 +249,7 @@ def _summarised(plan: Plan, budget: int) -> str:
         _TOO_LARGE.format(changes=len(plan.changes)),
         _summary(plan),
         _violations(plan.violations, MAX_SUMMARY_VIOLATIONS),
+        _unplaced(plan, MAX_SUMMARY_VIOLATIONS),
         access,
         unmanaged,
     ]

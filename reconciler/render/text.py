@@ -17,6 +17,8 @@ from reconciler.render.describe import (
     grouped,
     sight_label,
     summary_phrase,
+    unplaced_headline,
+    unplaced_line,
     users_see,
 )
 
@@ -62,6 +64,7 @@ def render_text(
     for section in (
         _unmanaged(plan),
         _violations(plan.violations, style),
+        _unplaced(plan, style, max_users),
         _access(plan.access_impact, style, max_users, max_sights),
         _notes(plan),
     ):
@@ -139,6 +142,16 @@ def _access(
             lines.append(f"    ... and {len(items) - max_sights} more")
     if len(deltas) > max_users:
         lines.append(f"  ... and {len(deltas) - max_users} more users (see --format json)")
+    return lines
+
+
+def _unplaced(plan: Plan, style: Style, max_users: int) -> list[str]:
+    if not plan.unplaced:
+        return []
+    lines = [style(f"{unplaced_headline(len(plan.unplaced))}:", fg="red", bold=True)]
+    lines += [f"  {unplaced_line(u)}" for u in plan.unplaced[:max_users]]
+    if len(plan.unplaced) > max_users:
+        lines.append(f"  ... and {len(plan.unplaced) - max_users} more users (see --format json)")
     return lines
 
 

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from reconciler import __version__
 from reconciler.sandbox.deps import Sandbox
-from reconciler.sandbox.faults import FaultInjector
+from reconciler.sandbox.faults import FaultInjector, LostAnswers
 from reconciler.sandbox.models import FaultSettings
 from reconciler.sandbox.problems import ApiProblem
 from reconciler.sandbox.routes_company import router as company_router
@@ -75,8 +75,10 @@ def create_app(db_path: Path, *, faults: FaultSettings | None = None) -> FastAPI
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
-    sandbox = Sandbox(Store(db_path), FaultInjector(faults))
+    injector = FaultInjector(faults)
+    sandbox = Sandbox(Store(db_path), injector)
     app.state.sandbox = sandbox
+    app.add_middleware(LostAnswers, faults=injector)
     app.include_router(company_router, prefix=API_PREFIX)
     app.include_router(projects_router, prefix=API_PREFIX)
     app.add_exception_handler(ApiProblem, _on_problem)

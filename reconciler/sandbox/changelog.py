@@ -25,14 +25,18 @@ def _bounded(value: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class ClientMeta:
-    """What the client said about itself in ``X-Reconciler-*`` headers."""
+    """What the client said about itself in ``X-Reconciler-*`` headers (``apply``: the
+    run id of one apply, telling apart two applies of the same plan and commit)."""
 
     commit: str | None = None
     plan: str | None = None
     actor: str | None = None
+    apply: str | None = None
 
     def bounded(self) -> ClientMeta:
-        return ClientMeta(_bounded(self.commit), _bounded(self.plan), _bounded(self.actor))
+        return ClientMeta(
+            _bounded(self.commit), _bounded(self.plan), _bounded(self.actor), _bounded(self.apply)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +73,8 @@ def record(
     meta = ctx.meta.bounded()
     cur = conn.execute(
         "INSERT INTO changelog (time, actor_id, actor_login, action, resource, resource_id, "
-        "project_id, before, after, client_commit, client_plan, client_actor) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "project_id, before, after, client_commit, client_plan, client_actor, client_apply) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             utc_text(datetime.now(UTC)),
             ctx.actor.id,
@@ -84,6 +88,7 @@ def record(
             meta.commit,
             meta.plan,
             meta.actor,
+            meta.apply,
         ),
     )
     assert cur.lastrowid is not None
@@ -102,7 +107,7 @@ def _entry(row: tuple[Any, ...]) -> dict[str, Any]:
         "project_id": row[7],
         "before": None if row[8] is None else json.loads(row[8]),
         "after": None if row[9] is None else json.loads(row[9]),
-        "client": {"commit": row[10], "plan": row[11], "actor": row[12]},
+        "client": {"commit": row[10], "plan": row[11], "actor": row[12], "apply": row[13]},
     }
 
 
@@ -136,7 +141,7 @@ def list_changes(
     total = int(scalar(conn, f"SELECT COUNT(*) FROM changelog WHERE {clause}", params))  # noqa: S608
     columns = (
         "id, time, actor_id, actor_login, action, resource, resource_id, project_id, "
-        "before, after, client_commit, client_plan, client_actor"
+        "before, after, client_commit, client_plan, client_actor, client_apply"
     )
     sql = f"SELECT {columns} FROM changelog WHERE {clause} ORDER BY id LIMIT ? OFFSET ?"  # noqa: S608
     rows = conn.execute(sql, (*params, limit, offset)).fetchall()

@@ -2,12 +2,13 @@
 
 ``init_company`` creates a company the way the platform would have it just after
 switching to the advanced security type (everything in Default) and answers an Admin
-token for the token user ``reconciler``. ``make_user`` and ``issue_token`` serve tests
-and benchmarks that need callers with given roles.
+token for the token user ``reconciler``. ``make_user`` and ``issue_token`` give other
+callers, with given roles, to ``reconciler sandbox user|token``, tests and benchmarks.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import secrets
 import sqlite3
@@ -129,7 +130,7 @@ def issue_token(db_path: Path, login: str = TOKEN_USER) -> str:
         with store.write() as conn:
             uid = scalar(conn, "SELECT id FROM users WHERE login = ?", (login,))
             if uid is None:
-                raise UsageError(f"no user with login {login!r} in {db_path}")
+                raise UsageError(_unknown("user", login, _column(conn, "users", "login")))
             conn.execute("INSERT INTO tokens VALUES (?, ?)", (hash_token(token), uid))
     finally:
         store.close()
@@ -187,10 +188,30 @@ def _user_id(conn: sqlite3.Connection, login: str, name: str) -> int:
     return int(uid)
 
 
+def has_user(db_path: Path, login: str) -> bool:
+    store = Store(db_path)
+    try:
+        with store.read() as conn:
+            return scalar(conn, "SELECT id FROM users WHERE login = ?", (login,)) is not None
+    finally:
+        store.close()
+
+
+def _column(conn: sqlite3.Connection, table: str, field: str) -> list[str]:
+    return [str(v) for (v,) in conn.execute(f"SELECT {field} FROM {table}")]  # noqa: S608
+
+
+def _unknown(what: str, name: str, known: Sequence[str]) -> str:
+    """``no group named 'x'; did you mean 'y'?`` with the closest of ``known``."""
+    close = difflib.get_close_matches(name, list(dict.fromkeys(known)), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    return f"no {what} {name!r}{hint}"
+
+
 def _named_id(conn: sqlite3.Connection, table: str, name: str) -> int:
     found = scalar(conn, f"SELECT id FROM {table} WHERE name = ?", (name,))  # noqa: S608
     if found is None:
-        raise UsageError(f"no {table[:-1]} named {name!r}")
+        raise UsageError(_unknown(f"{table[:-1]} named", name, _column(conn, table, "name")))
     return int(found)
 
 
@@ -199,5 +220,6 @@ def _role_id(conn: sqlite3.Connection, role: str) -> int:
     if found is not None:
         return int(found)
     if role not in PERMISSIONS:
-        raise UsageError(f"no role named {role!r} (and it is not a permission name)")
+        message = _unknown("role named", role, [*_column(conn, "roles", "name"), *PERMISSIONS])
+        raise UsageError(f"{message} (a role's name, or a permission: {', '.join(PERMISSIONS)})")
     return _add_role(conn, role, [role], [])

@@ -67,7 +67,8 @@ def _authenticate(sandbox: Sandbox, token: str | None) -> Actor:
 async def faulted_actor(sandbox: SandboxDep, token: TokenDep, request: Request) -> Actor:
     """The caller, after the fault injector had its say (rate limit, errors, timeouts)."""
     client = request.client.host if request.client else "unknown"
-    await sandbox.faults.before_request(hash_token(token) if token else f"anonymous:{client}")
+    key = hash_token(token) if token else f"anonymous:{client}"
+    await sandbox.faults.before_request(key, request.method)
     return _authenticate(sandbox, token)
 
 
@@ -84,8 +85,9 @@ def client_meta(
     commit: Annotated[str | None, Header(alias="X-Reconciler-Commit")] = None,
     plan: Annotated[str | None, Header(alias="X-Reconciler-Plan")] = None,
     actor: Annotated[str | None, Header(alias="X-Reconciler-Actor")] = None,
+    apply: Annotated[str | None, Header(alias="X-Reconciler-Apply")] = None,
 ) -> ClientMeta:
-    return ClientMeta(commit, plan, actor).bounded()
+    return ClientMeta(commit, plan, actor, apply).bounded()
 
 
 def write_ctx(actor: ActorDep, meta: Annotated[ClientMeta, Depends(client_meta)]) -> Ctx:

@@ -1,8 +1,13 @@
-"""Faults on demand: make a fraction of requests fail, hang or be throttled, and limit
-the request rate per token, so clients can be tested against a misbehaving server.
+"""Faults on demand: make a fraction of requests fail, hang or be throttled, lose the
+answers of writes, and limit the request rate per token, so clients can be tested
+against a misbehaving server.
 
 A faulted request fails before it does anything: a write answered with 5xx or 429 by a
-fault changed nothing. Draws come from a seeded RNG, so a test can reproduce a run.
+fault changed nothing. The one exception is a lost answer (``LostAnswers``): the write
+is carried out and committed, and only its answer is held back ``timeout_seconds``, so a
+client with a shorter read timeout never sees it. ``methods`` limits the drawn faults to
+requests of those HTTP methods. Draws come from a seeded RNG, so a test can reproduce a
+run.
 """
 
 from __future__ import annotations
@@ -14,8 +19,14 @@ import threading
 import time
 from dataclasses import dataclass
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from reconciler.sandbox.models import FaultSettings
 from reconciler.sandbox.problems import ApiProblem
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The path no fault ever touches: the fault settings themselves.
+SETTINGS_PATH_SUFFIX = "/admin/faults"
 
 
 @dataclass(slots=True)
@@ -44,6 +55,17 @@ class FaultInjector:
         with self._lock:
             return self._rng.random()
 
+    def _applies_to(self, method: str) -> bool:
+        methods = self.settings.methods
+        return methods is None or method in methods
+
+    def loses_answer(self, method: str, path: str) -> bool:
+        """Whether this request (a write) draws a lost answer."""
+        rate = self.settings.lost_answer_rate
+        if not rate or method not in WRITE_METHODS or path.endswith(SETTINGS_PATH_SUFFIX):
+            return False
+        return self._applies_to(method) and self._draw() < rate
+
     def _rate_limited(self, key: str) -> float | None:
         """Seconds to wait when ``key`` is over its rate, else ``None`` (token bucket)."""
         rate = self.settings.rate_limit_per_second
@@ -60,7 +82,7 @@ class FaultInjector:
                 return None
             return (1.0 - bucket.tokens) / rate
 
-    async def before_request(self, key: str) -> None:
+    async def before_request(self, key: str, method: str = "GET") -> None:
         """Raise the fault this request draws, if any (``key`` identifies the token)."""
         wait = self._rate_limited(key)
         if wait is not None:
@@ -73,6 +95,8 @@ class FaultInjector:
                 headers={"Retry-After": str(seconds)},
             )
         s = self.settings
+        if not self._applies_to(method):
+            return
         if s.error_rate and self._draw() < s.error_rate:
             raise ApiProblem(s.error_status, "fault", "injected server error (sandbox faults)")
         if s.throttle_rate and self._draw() < s.throttle_rate:
@@ -86,3 +110,29 @@ class FaultInjector:
         if s.timeout_rate and self._draw() < s.timeout_rate:
             await asyncio.sleep(s.timeout_seconds)
             raise ApiProblem(504, "fault", "injected timeout (sandbox faults)")
+
+
+class LostAnswers:
+    """ASGI middleware: a write that draws ``lost_answer_rate`` runs to the end (its
+    transaction commits, or it is refused), then its answer waits ``timeout_seconds``
+    before it is sent: "the write landed, the answer was lost" for any client whose read
+    timeout is shorter."""
+
+    def __init__(self, app: ASGIApp, faults: FaultInjector) -> None:
+        self.app, self.faults = app, faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.faults.loses_answer(
+            str(scope["method"]), str(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        await asyncio.sleep(self.faults.settings.timeout_seconds)
+        for message in held:
+            await send(message)

@@ -205,6 +205,7 @@ class ClientInfo(BaseModel):
     commit: str | None
     plan: str | None
     actor: str | None
+    apply: str | None
 
 
 class ChangeEntry(BaseModel):
@@ -221,6 +222,9 @@ class ChangeEntry(BaseModel):
     client: ClientInfo
 
 
+FaultMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
 class FaultSettings(Request):
     """Faults on demand, for testing clients against a misbehaving server."""
 
@@ -230,5 +234,7 @@ class FaultSettings(Request):
     timeout_seconds: Annotated[float, Field(ge=0, le=600)] = 30.0
     throttle_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
     retry_after: Annotated[int, Field(ge=0, le=3600)] = 1
+    lost_answer_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
+    methods: Annotated[list[FaultMethod], Field(max_length=5)] | None = None
     rate_limit_per_second: Annotated[float, Field(gt=0, le=1_000_000)] | None = None
     seed: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None

@@ -107,7 +107,8 @@ CREATE TABLE IF NOT EXISTS changelog (
     after TEXT,
     client_commit TEXT,
     client_plan TEXT,
-    client_actor TEXT
+    client_actor TEXT,
+    client_apply TEXT
 );
 CREATE INDEX IF NOT EXISTS changelog_project ON changelog(project_id, id);
 CREATE INDEX IF NOT EXISTS changelog_time ON changelog(time);
@@ -136,6 +137,7 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.executescript(SCHEMA)
+            _upgrade(conn)
             self._conn = conn
         return self._conn
 
@@ -168,6 +170,13 @@ class Store:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a database made by an older version up to ``SCHEMA`` (columns added since)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(changelog)")}
+    if "client_apply" not in columns:
+        conn.execute("ALTER TABLE changelog ADD COLUMN client_apply TEXT")
 
 
 def ids_in(conn: sqlite3.Connection, table: str, ids: Iterable[int]) -> set[int]:

@@ -54,7 +54,7 @@ def normalize(documents: Sequence[AnyDocument], locate: Locate = no_position) ->
         renames={p.name: tuple(p.previous_names) for p in projects if p.previous_names},
         protected=frozenset(p.name for p in projects if p.protected),
         policies=tuple(
-            PolicySpec(p.name, tuple(p.isolate), p.max_view_all_users)
+            PolicySpec(p.name, tuple(p.isolate), p.max_view_all_users, p.require_placement)
             for p in sorted(policies, key=lambda p: p.name)
         ),
         locate=locate,

@@ -1,6 +1,8 @@
-"""``reconciler apply`` stopped mid-apply (issue 6): killed with SIGKILL, or interrupted
-with SIGINT as Ctrl-C does. The audit log claims nothing the platform does not hold, no
-write batch lands half-way, ``audit verify`` passes, and another apply converges.
+"""``reconciler apply`` stopped mid-apply (issues 6 and 16): killed with SIGKILL, or
+interrupted with SIGINT as Ctrl-C does or SIGTERM as a cancelled CI job does (once: the
+writes in flight finish; twice: they are abandoned). The audit log claims nothing the
+platform does not hold, no write batch lands half-way, ``audit verify`` passes, and
+another apply converges.
 
 Everything is real: the sandbox is served by its own process on a loopback port, the
 apply is a subprocess in its own process group, the config is a git repository in
@@ -13,11 +15,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
-from apply_helpers import git
+from apply_helpers import DEADLINE, git, serving, wait_for
 
 from reconciler.audit import AuditLog
 from reconciler.cli.apply import NOT_STARTED_SHOWN
@@ -36,7 +36,6 @@ PROJECTS = 300
 PER_PROJECT = 10
 #: Requests per second of the apply that gets stopped: 300 writes take about 3 s.
 SLOW_RATE = "100"
-DEADLINE = 60.0
 
 Pair = tuple[str, str]  # (project, user login) of one member_add
 
@@ -72,26 +71,6 @@ def all_slots() -> list[tuple[int, int]]:
     return [(i, j) for i in range(PROJECTS) for j in range(PER_PROJECT)]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(what: str, probe: Callable[[], Any], *, proc: subprocess.Popen[bytes]) -> Any:
-    """Poll ``probe`` until it answers something truthy; fail clearly on a deadline or
-    when ``proc`` exits first."""
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        if proc.poll() is not None:
-            pytest.fail(f"process exited with {proc.returncode} while waiting for {what}")
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {DEADLINE:g} s waiting for {what}")
-
-
 @dataclass(frozen=True)
 class Sandbox:
     url: str
@@ -123,33 +102,8 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     """The seeded company served by ``reconciler sandbox serve`` in its own process."""
     db = tmp_path / "sandbox.db"
     token = seed(db)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/api/v1"
-    with (tmp_path / "serve.log").open("wb") as out:
-        serve = ["sandbox", "serve", "--db", str(db), "--port", str(port)]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", *serve],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-        )
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{url}/company", timeout=1).status_code < 500
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for("the sandbox to answer", answers, proc=proc)
-        yield Sandbox(url, token)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serving(db, tmp_path) as served:
+        yield Sandbox(served.url, token)
 
 
 def environment(sandbox: Sandbox, *, rate: str) -> dict[str, str]:
@@ -218,8 +172,8 @@ def records(log: Path) -> list[dict[str, Any]]:
     return [dict(e.data) for e in AuditLog(log).entries()]
 
 
-def start_apply(repo: Path, sandbox: Sandbox, log: Path) -> subprocess.Popen[bytes]:
-    """The slow apply, in its own process group (as a shell job would be)."""
+def start_apply(repo: Path, sandbox: Sandbox, log: Path, **env: str) -> subprocess.Popen[bytes]:
+    """The slow apply, in its own process group (as a shell job or a CI step would be)."""
     args = ["apply", "--auto-approve", "--audit-log", str(log), "--concurrency", "1"]
     with (
         (repo.parent / "apply.out").open("wb") as out,
@@ -228,7 +182,7 @@ def start_apply(repo: Path, sandbox: Sandbox, log: Path) -> subprocess.Popen[byt
         return subprocess.Popen(
             [sys.executable, "-m", "reconciler", *args, "--config-dir", "projects.d"],
             cwd=repo,
-            env=environment(sandbox, rate=SLOW_RATE),
+            env={**environment(sandbox, rate=SLOW_RATE), **env},
             stdout=out,
             stderr=err,
             start_new_session=True,
@@ -399,23 +353,29 @@ def test_kill_9_mid_apply_loses_nothing_the_log_claims(
     assert "seq 2" not in checked.stderr
 
 
-def test_ctrl_c_mid_apply_records_what_happened(
-    repo: Path, sandbox: Sandbox, tmp_path: Path
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_a_stop_signal_mid_apply_records_what_happened(
+    repo: Path, sandbox: Sandbox, tmp_path: Path, sig: signal.Signals, code: int
 ) -> None:
+    """SIGINT is what Ctrl-C sends to the foreground job, SIGTERM what a CI runner sends
+    to the job's process group when the job is cancelled: both stop the apply cleanly."""
     log = tmp_path / "audit.jsonl"
     proc = start_apply(repo, sandbox, log)
     try:
         # Two writes: with --concurrency 1 the second starts only once the first is
         # recorded, so the apply has something to record as applied.
         checksum = wait_until_writing(proc, log, sandbox, writes=2)
-        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground job
+        os.killpg(proc.pid, sig)
         proc.wait(timeout=DEADLINE)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
     err = (tmp_path / "apply.err").read_text()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
+    assert f"{sig.name}: stopping: no new writes start" in err
     assert "Apply interrupted" in err
     assert "Traceback" not in err
 
@@ -461,3 +421,53 @@ def test_ctrl_c_mid_apply_records_what_happened(
     checked = verify(repo, sandbox, log)
     assert "ok: 4 records" in checked.stdout
     assert not checked.stderr.strip()
+
+
+def set_faults(sandbox: Sandbox, **settings: Any) -> None:
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    answer = httpx.put(f"{sandbox.url}/admin/faults", json=settings, headers=headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_second_sigterm_abandons_the_write_in_flight(
+    repo: Path, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The platform commits the first write but holds its answer back (a lost-answer
+    fault longer than nothing the test waits for): one SIGTERM waits for it, a second
+    abandons it. It is recorded unknown, saying why; it did land."""
+    log = tmp_path / "audit.jsonl"
+    set_faults(sandbox, lost_answer_rate=1.0, timeout_seconds=20)
+    proc = start_apply(repo, sandbox, log, RECONCILER_READ_TIMEOUT="120")
+    err_path = tmp_path / "apply.err"
+    try:
+        checksum = wait_until_writing(proc, log, sandbox)
+        os.killpg(proc.pid, signal.SIGTERM)
+        wait_for(
+            "the first SIGTERM to be taken", lambda: "stopping" in err_path.read_text(), proc=proc
+        )
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=DEADLINE)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    set_faults(sandbox)
+    err = err_path.read_text()
+    assert proc.returncode == 143, err
+    assert "SIGTERM: abandoning the writes in flight (recorded unknown)" in err
+
+    started, finished = records(log)
+    assert finished["outcome"] == "interrupted"
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    for change in finished["changes"]:
+        by_status.setdefault(change["outcome"], []).append(change)
+    assert set(by_status) == {"unknown", "not_started"}
+    unknown = by_status["unknown"]
+    assert {c["error"] for c in unknown} == {
+        "in flight when the apply stopped: it may have landed (`reconciler plan` shows)"
+    }
+    # The one batch in flight did land (the change log says so, under this run's id).
+    (entry,) = sandbox.writes_of(checksum)
+    assert entry["client"]["apply"] == started["apply_id"]
+    assert pairs(unknown) == written_and_remainder(repo, sandbox, checksum)
+    verify(repo, sandbox, log)

@@ -14,6 +14,7 @@ from reconciler.audit.git import (
     ci_metadata,
     git_metadata,
     is_dirty,
+    locate,
     pr_from_message,
     strip_credentials,
 )
@@ -48,35 +49,71 @@ def test_subdirectory_and_detached_head(repo: Path) -> None:
     assert info.branch is None
 
 
-def test_dirty_detection_is_scoped_to_the_path(repo: Path) -> None:
-    assert not is_dirty(repo, "projects.d")
+def test_dirty_detection_is_scoped_to_the_directory(repo: Path) -> None:
+    config = repo / "projects.d"
+    assert is_dirty(config) is False
     (repo / "README").write_text("changed\n")
-    assert is_dirty(repo, ".")
-    assert not is_dirty(repo, "projects.d"), "changes outside the config dir do not count"
-    (repo / "projects.d" / "bank.yaml").write_text("name: Bank2\n")
-    assert is_dirty(repo, "projects.d")
-    assert git_metadata(repo, "projects.d").dirty is True
+    assert is_dirty(repo) is True
+    assert is_dirty(config) is False, "changes outside the config dir do not count"
+    (config / "bank.yaml").write_text("name: Bank2\n")
+    assert is_dirty(config) is True
+    assert git_metadata(config, dirty=True).dirty is True
 
 
 def test_untracked_and_staged_files_make_it_dirty(repo: Path) -> None:
-    (repo / "projects.d" / "new.yaml").write_text("name: New\n")
-    assert is_dirty(repo, "projects.d")
+    config = repo / "projects.d"
+    (config / "new.yaml").write_text("name: New\n")
+    assert is_dirty(config) is True
     git(repo, "add", "projects.d/new.yaml")
-    assert is_dirty(repo, Path("projects.d"))
+    assert is_dirty(config) is True
     git(repo, "commit", "-q", "-m", "add new")
-    assert not is_dirty(repo, "projects.d")
-    assert git_metadata(repo, "projects.d").dirty is False
+    assert is_dirty(config) is False
+    assert git_metadata(config, dirty=True).dirty is False
+
+
+def test_ignored_files_count_when_the_loader_reads_them(repo: Path) -> None:
+    config = repo / "projects.d"
+    (repo / ".gitignore").write_text("*.local.yaml\n*.swp\n.cache/\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-q", "-m", "ignore")
+    (config / "x.swp").write_text("editor\n")
+    (config / ".cache").mkdir()
+    (config / ".cache" / "c.yaml").write_text("hidden: skipped by the loader\n")
+    assert is_dirty(config) is False, "ignored files the loader skips do not count"
+    (config / "mine.local.yaml").write_text("name: Local\n")
+    assert is_dirty(config) is True, "an ignored YAML file is read, and no commit holds it"
+
+
+def test_every_way_to_name_the_directory(repo: Path, tmp_path: Path) -> None:
+    (repo / "projects.d" / "sub").mkdir()
+    (repo / "projects.d" / "sub" / "a.yaml").write_text("name: A\n")
+    link = tmp_path / "link"
+    link.symlink_to(repo / "projects.d")
+    head = git(repo, "rev-parse", "HEAD")
+    for named in (repo / "projects.d", repo, link, repo / "projects.d" / "sub"):
+        checkout = locate(named)
+        assert checkout.root == repo.resolve()
+        assert checkout.metadata().commit == head
+        assert checkout.is_dirty() is True, named
+    assert locate(link).pathspec == "projects.d"
+    assert locate(repo).pathspec == "."
 
 
 def test_not_a_repository(tmp_path: Path, isolated_git: None) -> None:
-    info = git_metadata(tmp_path)
+    info = git_metadata(tmp_path, dirty=True)
     assert info.commit is None and info.branch is None and info.remote_url is None
-    assert not is_dirty(tmp_path, ".")
+    assert info.dirty is None
+    assert locate(tmp_path).problem == "not in a git repository"
+    assert not locate(tmp_path).unknown
+    assert locate(tmp_path / "missing").problem == "not a directory"
 
 
 def test_repository_without_commits(tmp_path: Path, isolated_git: None) -> None:
     git(tmp_path, "init", "-q")
-    assert git_metadata(tmp_path).commit is None
+    (tmp_path / "a.yaml").write_text("name: A\n")
+    info = git_metadata(tmp_path, dirty=True)
+    assert info.commit is None
+    assert info.dirty is True, "no commit holds the files"
 
 
 def test_git_missing(repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -84,9 +121,16 @@ def test_git_missing(repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     (repo / "projects.d" / "bank.yaml").write_text("changed\n")
-    info = git_metadata(repo, "projects.d")
+    info = git_metadata(repo / "projects.d", dirty=True)
     assert info.commit is None and info.dirty is None, "unknown, not a crash"
-    assert is_dirty(repo, "projects.d") is False
+    assert locate(repo).problem == "git is not installed"
+
+
+def test_a_repository_git_refuses_is_unknown(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (repo / ".git" / "HEAD").write_text("garbage\n")
+    checkout = locate(repo / "projects.d")
+    assert checkout.root is None and checkout.unknown
+    assert checkout.problem is not None and "git cannot read its repository" in checkout.problem
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -67,6 +68,14 @@ def test_round_trip_through_json() -> None:
     assert again == done
 
 
+def test_the_delete_acknowledgements_are_recorded_and_kept_when_finished() -> None:
+    begun = replace(started(), allow_delete=("Bank", "Fit"))
+    done = finished(begun, seq=1)
+    assert done.to_data()["allow_delete"] == ["Bank", "Fit"]
+    assert AuditRecord.from_data(json.loads(json.dumps(done.to_data()))) == done
+    assert started().to_data()["allow_delete"] == []
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -105,7 +114,7 @@ def test_record_from_a_real_repo_holds_no_token(repo: Path) -> None:
         live_fingerprint="l",
         desired_fingerprint="d",
         changes=[member_add("Bank", "alice")],
-        git=git_metadata(repo, "projects.d"),
+        git=git_metadata(repo / "projects.d", dirty=True),
         ci=ci_metadata({}),
     )
     text = json.dumps(record.to_data())

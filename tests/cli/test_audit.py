@@ -71,7 +71,7 @@ def record_apply(
         live_fingerprint="l",
         desired_fingerprint="d",
         changes=changes,
-        git=git_metadata(repo, "projects.d"),
+        git=git_metadata(repo / "projects.d", dirty=True),
         ci=ci_metadata(
             {"GITLAB_CI": "true", "GITLAB_USER_LOGIN": "bob", "CI_MERGE_REQUEST_IID": "31"}
         ),

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import metadata, version
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from packaging.requirements import Requirement
+from usercli import UserShell
 
 from reconciler.cli.main import cli
 
@@ -86,11 +92,11 @@ def test_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
     assert "config directory not found" in result.stderr
 
 
-def test_no_cache_flag_writes_no_cache(config: Path) -> None:
-    assert run("validate", "--no-cache", str(config)).exit_code == 0
-    assert not (config.parent / ".reconciler").exists()
-    assert run("validate", str(config)).exit_code == 0
-    assert (config.parent / ".reconciler" / "cache").is_dir()
+def test_no_cache_flag_writes_no_cache(user_repo: UserShell) -> None:
+    assert user_repo.run("validate", "--no-cache").returncode == 0
+    assert not user_repo.path(".reconciler").exists()
+    assert user_repo.run("validate").returncode == 0
+    assert user_repo.path(".reconciler/cache").is_dir()
 
 
 def test_schema_command_writes_the_committed_schema(tmp_path: Path) -> None:
@@ -115,3 +121,103 @@ def test_installed_entry_point_exit_codes(config: Path, tmp_path: Path) -> None:
         [*command, str(tmp_path / "absent")], capture_output=True, text=True, check=False
     )
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+# --- without the C extension of the YAML parser -------------------------------------------
+
+LIBYAML_MODULES = ("_ruamel_yaml", "_ruamel_yaml_clibz")
+MISSING_LIBYAML = re.compile(
+    r"^error: the C extension of the YAML parser is missing \(No module named '_ruamel_yaml"
+    r"(_clibz)?'\); install it with: (?P<python>\S+) -m pip install ruamel\.yaml\.clib$"
+)
+
+
+@pytest.fixture
+def without_libyaml(tmp_path: Path) -> dict[str, str]:
+    """An environment in which the extension modules fail to import, as when missing."""
+    shadow = tmp_path / "no-libyaml"
+    shadow.mkdir()
+    for name in LIBYAML_MODULES:
+        (shadow / f"{name}.py").write_text(
+            f"raise ModuleNotFoundError(\"No module named '{name}'\", name='{name}')\n"
+        )
+    return {"PYTHONPATH": str(shadow)}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("validate",),
+        ("plan",),
+        ("apply", "--auto-approve"),
+        ("drift",),
+        ("drift", "--adopt"),
+        ("import", "--out", "imported.d"),
+    ],
+    ids=" ".join,
+)
+def test_a_missing_libyaml_extension_is_one_clear_message(
+    user_repo: UserShell, without_libyaml: dict[str, str], command: tuple[str, ...]
+) -> None:
+    done = user_repo.run(*command, env=without_libyaml)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    found = MISSING_LIBYAML.match(lines[0])
+    assert found, lines[0]
+    assert Path(found["python"]).is_file()
+    assert not user_repo.path(".reconciler").exists()  # nothing written, no sandbox made
+    assert user_repo.git("status", "--porcelain") == ""
+
+
+def test_the_ruamel_pin_is_the_range_with_the_oldlibyaml_extra() -> None:
+    """ruamel.yaml 0.19.1 is the first to have the `oldlibyaml` extra (ruamel.yaml.clib);
+    0.19.0 brings ruamel.yaml.clibz and 0.18.x bring clib only on some Pythons."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = [Requirement(d) for d in project["dependencies"] if d.startswith("ruamel.yaml")]
+    assert len(pins) == 1 and pins[0].extras == {"oldlibyaml"}
+    allowed = pins[0].specifier
+    assert "0.19.1" in allowed and "0.19.0" not in allowed and "0.18.17" not in allowed
+    assert "0.20.0" not in allowed  # a release that drops the extra must be checked first
+    assert version("ruamel.yaml") in allowed
+    assert "oldlibyaml" in (metadata("ruamel.yaml").get_all("Provides-Extra") or [])
+
+
+# --- where the parse cache lives -------------------------------------------------------------
+
+
+def tree(root: Path) -> set[Path]:
+    return {p.relative_to(root) for p in root.rglob("*")}
+
+
+def test_default_config_dir_caches_in_the_working_directory(user_repo: UserShell) -> None:
+    assert user_repo.run("validate").returncode == 0
+    packs = list(user_repo.path(".reconciler/cache").rglob("*.json"))
+    assert len(packs) == 1 and packs[0].name.startswith("projects.d-")
+
+
+def test_a_directory_outside_the_working_directory_and_any_repo_gets_no_cache(
+    user_shell: UserShell,
+) -> None:
+    shared = user_shell.cwd.parent / "shared" / "configs"
+    shutil.copytree(EXAMPLES, shared)
+    before = tree(user_shell.cwd.parent)
+    done = user_shell.run("validate", "../shared/configs")
+    assert done.returncode == 0, done.stderr
+    assert tree(user_shell.cwd.parent) == before  # nothing written anywhere
+
+
+def test_a_config_dir_in_another_repository_caches_at_that_repository_root(
+    user_repo: UserShell, tmp_path: Path
+) -> None:
+    (user_repo.cwd / "deep").mkdir()
+    user_repo.git("mv", "projects.d", "deep/projects.d")
+    user_shell = UserShell(tmp_path / "elsewhere", user_repo.env)
+    user_shell.cwd.mkdir()
+    before = tree(user_shell.cwd)
+    relative = os.path.relpath(user_repo.cwd / "deep" / "projects.d", user_shell.cwd)
+    assert user_shell.run("validate", relative).returncode == 0
+    assert tree(user_shell.cwd) == before
+    assert list(user_repo.path(".reconciler/cache").rglob("*.json"))
+    assert not user_repo.path("deep/.reconciler").exists()

@@ -16,14 +16,22 @@ from reconciler.errors import ConfigError
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``projects.d`` in the working directory, as a user runs the tool."""
     target = tmp_path / "repo" / "projects.d"
     shutil.copytree(EXAMPLES, target)
+    monkeypatch.chdir(target.parent)
     return target
 
 
+def cache_root(config: Path) -> Path:
+    root = default_cache_dir(config)
+    assert root is not None
+    return root
+
+
 def pack_path(config: Path) -> Path:
-    return default_cache_dir(config) / f"parse-v{LOADER_VERSION}" / pack_name(config)
+    return cache_root(config) / f"parse-v{LOADER_VERSION}" / pack_name(config)
 
 
 def digest(config: Path, relative: str) -> str:
@@ -41,9 +49,9 @@ def entries(config: Path) -> dict[str, object]:
     return entries
 
 
-def test_cache_lives_next_to_the_config_dir(config: Path) -> None:
+def test_cache_lives_in_the_working_directory(config: Path) -> None:
     load_config(config)
-    assert default_cache_dir(config) == config.parent / ".reconciler" / "cache"
+    assert cache_root(config) == config.parent / ".reconciler" / "cache"
     files = sorted(config.rglob("*.yaml"))
     assert set(entries(config)) == {digest(config, str(f.relative_to(config))) for f in files}
 
@@ -123,13 +131,13 @@ def test_invalid_files_are_not_cached(config: Path) -> None:
 
 def test_no_cache_flag_and_environment(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     load_config(config, use_cache=False)
-    assert not default_cache_dir(config).exists()
+    assert not cache_root(config).exists()
     monkeypatch.setenv("RECONCILER_NO_CACHE", "1")
     load_config(config)
-    assert not default_cache_dir(config).exists()
+    assert not cache_root(config).exists()
     monkeypatch.setenv("RECONCILER_NO_CACHE", "0")
     load_config(config)
-    assert default_cache_dir(config).exists()
+    assert cache_root(config).exists()
 
 
 def test_an_unwritable_cache_is_not_an_error(config: Path, tmp_path: Path) -> None:
@@ -147,3 +155,22 @@ def test_entries_round_trip(tmp_path: Path) -> None:
     again = ParseCache(tmp_path)
     assert again.get("abc") == documents
     assert again.get("other") is None
+
+
+def test_where_the_cache_lives(tmp_path: Path) -> None:
+    """In the working directory when the config is inside it; else at the root of the git
+    work tree holding the config; else nowhere."""
+    repo, other = tmp_path / "repo", tmp_path / "other"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "deep" / "projects.d").mkdir(parents=True)
+    (other / "projects.d").mkdir(parents=True)
+    cache = Path(".reconciler") / "cache"
+    assert default_cache_dir(Path("projects.d"), cwd=other) == other / cache
+    assert default_cache_dir(other / "projects.d", cwd=other) == other / cache
+    assert default_cache_dir(Path("deep/projects.d"), cwd=repo) == repo / cache
+    assert default_cache_dir(repo / "deep" / "projects.d", cwd=other) == repo / cache
+    assert default_cache_dir(Path("../repo/deep/projects.d"), cwd=other) == repo / cache
+    assert default_cache_dir(Path("../../other/projects.d"), cwd=repo / "deep") is None
+    assert default_cache_dir(other / "projects.d", cwd=repo) is None
+    (repo / "linked").symlink_to(other)  # inside the working directory by its name
+    assert default_cache_dir(Path("linked/projects.d"), cwd=repo) == repo / cache

@@ -125,7 +125,54 @@ def test_deep_block_nesting_never_crashes_the_interpreter() -> None:
     assert found and "nesting deeper" in found[0][2]
 
 
-def test_documents_before_a_syntax_error_are_kept() -> None:
-    parsed = parse_text("a: 1\n---\nb: [\n")
-    assert [d.value for d in parsed.documents] == [{"a": 1}]
-    assert len(parsed.problems) == 1
+def test_a_syntax_error_is_the_files_only_problem() -> None:
+    """Text that is not YAML gives one error; no document of it is read or checked."""
+    parsed = parse_text("a: 1\nb: !!foo x\n---\nc: [\n")
+    assert parsed.documents == []
+    assert [(ln, m.split(":")[0]) for ln, _, m in parsed.problems] == [(5, "invalid YAML")]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ('key: "value"# c\n', 1, 13, "a comment needs a space or tab before its '#'"),
+        ("a: [1, 2]#c\n", 1, 10, "a comment needs a space or tab before its '#'"),
+        ("a: ># c\n  text\n", 1, 5, "a comment needs a space or tab before its '#'"),
+        ("%YAML 1.1#c\n---\na: 1\n", 1, 10, "a comment needs a space or tab before its '#'"),
+        ("a: 1\n%YAML 1.2\n---\nb: 2\n", 2, 1, "a %YAML or %TAG directive after a document"),
+        ("a: [x, -]\n", 1, 8, "a lone '-' is not a plain value in a flow collection"),
+        ("[-]\n", 1, 2, "a lone '-' is not a plain value in a flow collection"),
+    ],
+)
+def test_what_libyaml_accepts_but_yaml_forbids_is_refused(
+    text: str, line: int, column: int, message: str
+) -> None:
+    parsed = parse_text(text)
+    assert parsed.documents == []
+    assert len(parsed.problems) == 1, parsed.problems
+    assert parsed.problems[0][:2] == (line, column)
+    assert parsed.problems[0][2].startswith("invalid YAML: " + message)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('key: "value" # c\n', {"key": "value"}),
+        ("a: b#c\n", {"a": "b#c"}),
+        ("a: 'x#y'\t# c\n", {"a": "x#y"}),
+        ("a: >- # c\n  text\n", {"a": "text"}),
+        ("# c\n#c#c\na: [1, 2] # c#c\n", {"a": [1, 2]}),
+        ("{-: 1}\n", {"-": 1}),
+        ("a: ['-', -1, -x]\n", {"a": ["-", -1, "-x"]}),
+    ],
+)
+def test_their_valid_neighbours_are_read(text: str, value: object) -> None:
+    parsed = parse_text(text)
+    assert parsed.problems == []
+    assert [d.value for d in parsed.documents] == [value]
+
+
+def test_directives_after_a_document_end_marker_are_read() -> None:
+    parsed = parse_text("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n")
+    assert parsed.problems == []
+    assert [d.value for d in parsed.documents] == [{"a": 1}, {"b": 2}]

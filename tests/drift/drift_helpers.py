@@ -1,5 +1,6 @@
 """Helpers for the drift tests: a managed company made by the reconciler, hand edits
-made through the API by another user, and parsing/planning a config directory."""
+made through the API by another user (``handedit``), and parsing/planning a config
+directory."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from handedit import Hand, hand_in
 from ruamel.yaml import YAML
 
 from reconciler.config.models import DOCUMENT_ADAPTER
@@ -67,43 +69,6 @@ class Managed:
     token: str
     hand_token: str
     config_dir: Path
-
-
-@dataclass
-class Hand:
-    """A person clicking in the platform: plain API calls as another user, no headers."""
-
-    http: httpx.Client
-
-    def _id(self, path: str, field: str, value: str, **params: Any) -> int:
-        items = self.http.get(path, params={"limit": 1000, **params}).raise_for_status().json()
-        return next(int(i["id"]) for i in items["items"] if i[field] == value)
-
-    def project(self, name: str) -> int:
-        return self._id("/projects", "name", name)
-
-    def user(self, login: str) -> int:
-        return self._id("/users", "login", login)
-
-    def obj(self, kind: str, name: str) -> int:
-        return self._id("/objects", "name", name, kind=kind)
-
-    def add_user(self, project: str, login: str) -> dict[str, Any]:
-        body = {"add": {"users": [self.user(login)]}}
-        url = f"/projects/{self.project(project)}/contents"
-        return dict(self.http.post(url, json=body).raise_for_status().json())
-
-    def move(self, kind: str, name: str, source: str, target: str) -> dict[str, Any]:
-        body = {
-            "object_id": self.obj(kind, name),
-            "from_project_id": self.project(source),
-            "to_project_id": self.project(target),
-        }
-        return dict(self.http.post("/moves", json=body).raise_for_status().json())
-
-    def rename(self, old: str, new: str) -> dict[str, Any]:
-        url = f"/projects/{self.project(old)}"
-        return dict(self.http.patch(url, json={"name": new}).raise_for_status().json())
 
 
 def hand_client(url: str, token: str) -> httpx.Client:
@@ -163,3 +128,6 @@ class Webhook:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
+
+
+__all__ = ["Hand", "hand_in"]

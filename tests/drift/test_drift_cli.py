@@ -52,12 +52,13 @@ def test_notify_posts_a_slack_payload_only_on_drift(managed: Managed) -> None:
         result = drift(managed, "--notify", hook.url, "--format", "markdown")
     assert result.exit_code == 2
     (payload,) = hook.received
-    assert set(payload) == {"text"}
+    assert payload["mrkdwn"] is False and set(payload) == {"text", "mrkdwn"}
     assert payload["text"].startswith("Drift: 1 difference(s) (1 member); 1 made by hand.")
+    bank = managed.config_dir / "projects" / "bank.yaml"
     assert (
-        f"Bank: user trainee.zoe: live member, files not a member (by hand: {HAND_USER}"
-        in (payload["text"])
-    )
+        "Bank: user trainee.zoe: live member, files not a member (not in members.users of "
+        f"project Bank ({bank}:9)) (by hand: {HAND_USER}"
+    ) in payload["text"]
     assert "Sent the drift summary" in result.stderr
 
 
@@ -82,7 +83,11 @@ def test_adopt_rewrites_the_files_then_drift_is_gone(managed: Managed) -> None:
     hand_add(managed)
     result = drift(managed, "--adopt")
     assert result.exit_code == 2
-    assert "Adopted the live values: 1 file(s) changed, 0 created, 0 removed" in result.stderr
+    bank_path = managed.config_dir / "projects" / "bank.yaml"
+    assert f"Adopted the live values into {managed.config_dir}:\n  changed {bank_path}\n" in (
+        result.stderr
+    )
+    assert result.stderr.endswith("A plan is now empty.\n")
     bank = (managed.config_dir / "projects" / "bank.yaml").read_text(encoding="utf-8")
     assert "    - trainee.zoe\n" in bank
     assert drift(managed).exit_code == 0

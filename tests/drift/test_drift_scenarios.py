@@ -77,7 +77,9 @@ def test_hand_edits_are_found_and_attributed(hand_edited: tuple[Managed, dict[st
     changes = {type(i.change): i for i in report.items}
     assert set(changes) == {ProjectRename, MemberRemove, ObjectMove}
     assert changes[ProjectRename].change == ProjectRename("FitLife", "Fitness")
-    assert changes[MemberRemove].change == MemberRemove("Fitness", "user", "bank.anna")
+    assert changes[MemberRemove].change == MemberRemove(
+        "Fitness", "user", "bank.anna", "not in members.users of project Fitness"
+    )
     assert changes[ObjectMove].change == ObjectMove(
         "queues", "Bank Collections Inbound", "Fitness", "Bank"
     )
@@ -99,7 +101,9 @@ def test_a_change_made_by_the_reconciler_names_its_commit(managed: Managed) -> N
     reconciler_writes(managed.url, managed.token, [[MemberAdd("Bank", "user", "bank.boris")]])
     report = detect_now(managed).report
     (item,) = report.items
-    assert item.change == MemberRemove("Bank", "user", "bank.boris")
+    assert item.change == MemberRemove(
+        "Bank", "user", "bank.boris", "not in members.users of project Bank"
+    )
     assert item.attribution is not None
     assert item.attribution.by_reconciler
     assert item.attribution.commit == COMMIT
@@ -112,7 +116,10 @@ def test_renderings_say_who_and_when(hand_edited: tuple[Managed, dict[str, int]]
     report = detect_now(managed).report
     text = render_text(report)
     assert text.startswith("Drift: 3 difference(s) (1 project, 1 member, 1 object).\n")
-    assert "  user bank.anna: live member, files not a member\n" in text
+    assert (
+        "  user bank.anna: live member, files not a member "
+        "(not in members.users of project Fitness)\n"
+    ) in text
     assert f"    changed by hand: {HAND_USER} at " in text
     assert "Renamed by hand: project Fitness is now FitLife live." in text
     markdown = render_markdown(report)

@@ -3,6 +3,7 @@ sandbox as a live system both in-process (ASGI) and served by uvicorn on a loopb
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import threading
@@ -183,3 +184,59 @@ def make_live(kind: str, where: Path, serve: Callable[[Any], str]) -> Live:
 def live(request: pytest.FixtureRequest, tmp_path: Path, served_app: Callable[[Any], str]) -> Live:
     """A fresh demo company, as each of the two targets in turn."""
     return make_live(request.param, tmp_path, served_app)
+
+
+# --- faults and the change log of a Live company -------------------------------------
+
+
+def set_faults(live: Live, **settings: Any) -> None:
+    async def go() -> None:
+        async with live.client() as client:
+            answer = await client._http.put(
+                "/admin/faults", json=settings, headers={"Authorization": f"Bearer {live.token}"}
+            )
+            assert answer.status_code == 200, answer.text
+
+    asyncio.run(go())
+
+
+class LosingTransport(httpx.AsyncBaseTransport):
+    """Delivers requests, but loses the answer of the first one matching (method, suffix):
+    the write happened, the client sees a read timeout."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, method: str, suffix: str) -> None:
+        self.inner, self.method, self.suffix = inner, method, suffix
+        self.lost = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if (
+            not self.lost
+            and request.method == self.method
+            and request.url.path.endswith(self.suffix)
+        ):
+            self.lost += 1
+            await response.aread()
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        return response
+
+
+def changelog(live: Live) -> list[dict[str, Any]]:
+    """The platform's whole change log, read directly (every page)."""
+
+    async def go() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        offset: int | None = 0
+        async with live.client() as client:
+            while offset is not None:
+                answer = await client._http.get(
+                    "/changelog",
+                    params={"offset": offset, "limit": 1000},
+                    headers={"Authorization": f"Bearer {live.token}"},
+                )
+                page = answer.json()
+                items += page["items"]
+                offset = page["next_offset"]
+        return items
+
+    return asyncio.run(go())

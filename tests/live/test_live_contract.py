@@ -40,7 +40,7 @@ from reconciler.sandbox.demo import issue_token
 from reconciler.state.snapshot import Snapshot
 
 T = TypeVar("T")
-META = WriteMeta(commit="0123abcd", plan="sha256:feed", actor="ci@example")
+META = WriteMeta(commit="0123abcd", plan="sha256:feed", actor="ci@example", apply="run-1")
 DEMO: dict[str, Any] = json.loads(
     resources.files("reconciler.sandbox").joinpath("demo_data.json").read_text()
 )
@@ -169,7 +169,12 @@ def test_every_write_carries_the_metadata_headers_and_if_match(live: Live) -> No
         return await _changelog(live)
 
     (entry,) = [e for e in run(live, body) if e["action"] != "security_type"][-1:]
-    assert entry["client"] == {"commit": "0123abcd", "plan": "sha256:feed", "actor": "ci@example"}
+    assert entry["client"] == {
+        "commit": "0123abcd",
+        "plan": "sha256:feed",
+        "actor": "ci@example",
+        "apply": "run-1",
+    }
 
 
 async def _changelog(live: Live) -> list[dict[str, Any]]:

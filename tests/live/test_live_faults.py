@@ -4,15 +4,13 @@ writes still complete correctly after retries, or fail with one clear error."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import httpx
 import pytest
-from live_helpers import SANDBOX_SETTINGS, Live, Sleeps
+from live_helpers import SANDBOX_SETTINGS, Live, LosingTransport, Sleeps, changelog, set_faults
 
-from reconciler.errors import ApiError, ConflictError, TransportError
+from reconciler.errors import ApiError, ConflictError
 from reconciler.live.client import ApiClient
-from reconciler.live.protocol import WriteMeta
+from reconciler.live.protocol import WriteMeta, WriteResult
 from reconciler.live.retry import RetryPolicy
 from reconciler.live.session import ClientSettings
 from reconciler.plan.changes import MemberAdd, MemberRemove, ProjectCreate
@@ -24,18 +22,7 @@ PATIENT = ClientSettings(
     retry=RetryPolicy(max_attempts=12, base_delay=0.01, max_delay=0.05, max_retry_after=10.0),
     rate_limit=None,
 )
-META = WriteMeta(commit="abc", plan="sha256:1", actor="test")
-
-
-def set_faults(live: Live, **settings: Any) -> None:
-    async def go() -> None:
-        async with live.client() as client:
-            answer = await client._http.put(
-                "/admin/faults", json=settings, headers={"Authorization": f"Bearer {live.token}"}
-            )
-            assert answer.status_code == 200, answer.text
-
-    asyncio.run(go())
+META = WriteMeta(commit="abc", plan="sha256:1", actor="test", apply="run-1")
 
 
 def clean_snapshot(live: Live) -> Snapshot:
@@ -107,27 +94,6 @@ def test_writes_complete_under_server_errors(live: Live, sleeps: Sleeps) -> None
     assert sleeps.calls
 
 
-class LosingTransport(httpx.AsyncBaseTransport):
-    """Delivers requests, but loses the answer of the first one matching (method, suffix):
-    the write happened, the client sees a read timeout."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, method: str, suffix: str) -> None:
-        self.inner, self.method, self.suffix = inner, method, suffix
-        self.lost = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if (
-            not self.lost
-            and request.method == self.method
-            and request.url.path.endswith(self.suffix)
-        ):
-            self.lost += 1
-            await response.aread()
-            raise httpx.ReadTimeout("the answer was lost", request=request)
-        return response
-
-
 def losing_client(live: Live, method: str, suffix: str) -> ApiClient:
     client = live.client(sleep=Sleeps())
     counting = client._http._transport
@@ -167,13 +133,26 @@ def test_a_lost_answer_does_not_hide_someone_elses_change(live: Live) -> None:
     assert info.value.status == 412
 
 
-def test_a_create_whose_answer_was_lost_is_not_retried(live: Live) -> None:
-    async def go() -> None:
+def test_a_create_whose_answer_was_lost_is_checked_not_retried(live: Live) -> None:
+    """The create landed once; the client finds its own change-log entry (by the apply's
+    run id) instead of retrying, and keeps writing to the new project."""
+
+    async def go() -> tuple[WriteResult, WriteResult]:
         async with losing_client(live, "POST", "/projects") as client:
             await client.fetch_snapshot()
-            await client.write([ProjectCreate("Bank")], META)
+            created = await client.write([ProjectCreate("Bank")], META)
+            added = await client.write([MemberAdd("Bank", "user", "sv.bank")], META)
+            return created, added
 
-    with pytest.raises(TransportError, match="not retried"):
-        asyncio.run(go())
-    assert "Bank" in clean_snapshot(live).projects  # it landed once; plan shows the truth
+    created, added = asyncio.run(go())
+    assert clean_snapshot(live).projects["Bank"].users == {"sv.bank"}
     assert sum(1 for m, p, _ in live.requests if (m, p) == ("POST", "/api/v1/projects")) == 1
+    entries = changelog(live)
+    (create,) = [
+        e
+        for e in entries
+        if (e["action"], e["resource"], e["after"].get("name")) == ("create", "project", "Bank")
+    ]
+    assert created == WriteResult(change_ids=(create["id"],))
+    assert create["client"]["apply"] == META.apply
+    assert added.change_ids and added.by is None

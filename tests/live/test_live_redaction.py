@@ -4,6 +4,7 @@ including when the server echoes it back."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import pickle
 import traceback
@@ -16,6 +17,7 @@ from live_helpers import SECRET, api_error, jsonify
 from reconciler.errors import ReconcilerError
 from reconciler.live.client import ApiClient
 from reconciler.live.secret import Token
+from reconciler.live.session import redact_json
 
 MakeClient = Callable[..., ApiClient]
 
@@ -101,3 +103,27 @@ def test_token_rejects_empty_or_padded_values() -> None:
         with pytest.raises(ValueError) as info:
             Token(bad)
         assert bad.strip() == "" or bad.strip() not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"login": "x-SECRET-y"}',
+        b'{"login": "x-\\u0053ECRET-y"}',
+        b'{"SECRET": ["x-SECRET-y"], "n": 1}',
+        b'{"login": "say \\"SECRET\\""}',
+    ],
+)
+def test_redact_json_removes_the_token_from_every_string(content: bytes) -> None:
+    token = Token("SECRET")
+    redacted = redact_json(content, token)
+    assert b"SECRET" not in redacted
+    assert "SECRET" not in json.dumps(json.loads(redacted))
+
+
+def test_redact_json_leaves_other_answers_alone() -> None:
+    token = Token("SECRET")
+    plain = b'{"login": "anna", "id": 7}'
+    assert redact_json(plain, token) is plain
+    assert redact_json(b"<html>SECRET</html>", token) == b"<html>SECRET</html>"  # not JSON
+    assert redact_json(plain, None) is plain

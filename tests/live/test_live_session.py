@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import httpx
@@ -17,12 +18,13 @@ from reconciler.errors import (
     NotFoundError,
     ResponseShapeError,
     TransportError,
+    UncertainWriteError,
 )
 from reconciler.live.client import ApiClient
 from reconciler.live.protocol import Identity, WriteMeta
 from reconciler.live.reading import IdMaps
 from reconciler.live.retry import RetryPolicy
-from reconciler.live.session import ClientSettings
+from reconciler.live.session import RETRY_FIELD, ClientSettings
 from reconciler.plan.changes import ProjectCreate
 
 ME = {"id": 1, "login": "reconciler", "name": "R", "is_admin": True, "permissions": []}
@@ -113,6 +115,29 @@ def test_a_slow_answer_times_out_even_in_process(mock_client: MakeClient, sleeps
     assert calls == 2 and "no answer within" in str(info.value)
 
 
+def test_a_read_answered_500_is_retried_and_each_retry_logged(
+    mock_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="reconciler.live")
+    seen, handler = scripted(
+        api_error(500, "x", "oops"),
+        api_error(429, "x", "slow", **{"Retry-After": "0"}),
+        jsonify(200, ME),
+    )
+    assert run_whoami(mock_client(handler)).login == "reconciler"
+    assert len(seen) == 3
+    retries = [getattr(r, RETRY_FIELD) for r in caplog.records if hasattr(r, RETRY_FIELD)]
+    assert retries == ["HTTP 500", "HTTP 429"]
+
+
+def test_a_write_answered_500_is_not_retried(mock_client: MakeClient) -> None:
+    seen, handler = scripted(api_error(500, "x", "oops"))
+    with pytest.raises(ApiError, match="HTTP 500") as info:
+        _create(mock_client(handler))
+    posts = [r for r in seen if r.method == "POST"]  # the rest: the change-log mark
+    assert len(posts) == 1 and "not retried" not in str(info.value)
+
+
 def _create(client: ApiClient) -> None:
     async def go() -> None:
         async with client:
@@ -120,6 +145,22 @@ def _create(client: ApiClient) -> None:
             await client.write([ProjectCreate("New", "")], WriteMeta())
 
     asyncio.run(go())
+
+
+EMPTY_LOG = {"items": [], "total": 0, "next_offset": None}
+
+
+def with_empty_changelog(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
+    """``handler`` for writes; an empty change log for the client's checks."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changelog"):
+            return jsonify(200, EMPTY_LOG)
+        return handler(request)
+
+    return route
 
 
 @pytest.mark.parametrize(
@@ -130,32 +171,64 @@ def _create(client: ApiClient) -> None:
 def test_a_create_is_not_retried_when_it_may_have_run(
     mock_client: MakeClient, failure: httpx.Response | Exception
 ) -> None:
+    """Not retried, but checked: the change log holds no entry of it, so it failed."""
     seen, handler = scripted(failure)
     with pytest.raises((TransportError, ApiError)) as info:
-        _create(mock_client(handler))
+        _create(mock_client(with_empty_changelog(handler)))
     assert len(seen) == 1
     assert "not retried" in str(info.value)
+    assert str(info.value).endswith("; checked: it did not land")
+
+
+NEW_PROJECT = {
+    "id": 9,
+    "name": "New",
+    "description": "",
+    "version": 1,
+    "member": False,
+    "users": [],
+    "groups": [],
+    "objects": [],
+    "change_ids": [41],
+}
 
 
 def test_a_create_is_retried_when_it_surely_did_not_run(mock_client: MakeClient) -> None:
-    project = {
-        "id": 9,
-        "name": "New",
-        "description": "",
-        "version": 1,
-        "member": False,
-        "users": [],
-        "groups": [],
-        "objects": [],
-        "change_ids": [41],
-    }
     seen, handler = scripted(
         httpx.ConnectError("refused"),
         api_error(429, "rate_limited", "later", **{"Retry-After": "1"}),
-        jsonify(201, project),
+        jsonify(201, NEW_PROJECT),
     )
-    _create(mock_client(handler))
+    _create(mock_client(with_empty_changelog(handler)))
     assert [r.method for r in seen] == ["POST"] * 3
+
+
+def without_changelog(
+    handler: Callable[[httpx.Request], httpx.Response],
+) -> Callable[[httpx.Request], httpx.Response]:
+    """A platform with no change log at all (404), ``handler`` for everything else."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/changelog"):
+            return api_error(404, "not_found", "no such endpoint")
+        return handler(request)
+
+    return route
+
+
+def test_a_platform_without_a_change_log_still_takes_writes(mock_client: MakeClient) -> None:
+    seen, handler = scripted(jsonify(201, NEW_PROJECT))
+    _create(mock_client(without_changelog(handler)))
+    assert [r.method for r in seen] == ["POST"]
+
+
+def test_without_a_change_log_a_lost_create_is_uncertain(mock_client: MakeClient) -> None:
+    _, handler = scripted(httpx.ReadTimeout("slow"))
+    with pytest.raises(UncertainWriteError) as info:
+        _create(mock_client(without_changelog(handler)))
+    message = str(info.value)
+    assert message.startswith("POST /projects: no answer within 1s (not retried); the write may")
+    assert "the change log could not be read before the first write: GET /changelog" in message
 
 
 @pytest.mark.parametrize(
@@ -180,7 +253,7 @@ def test_http_errors_map_to_the_error_tree(
     assert type(err) is cls
     assert (err.method, err.path, err.status, err.code) == ("GET", "/whoami", status, "some_code")
     assert "the platform says no" in str(err)
-    assert len(seen) == 1
+    assert len(seen) == (4 if status == 500 else 1), "a read is retried after a 500"
 
 
 def test_401_tells_the_user_where_the_token_comes_from(mock_client: MakeClient) -> None:

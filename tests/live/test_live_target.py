@@ -14,7 +14,14 @@ from live_helpers import SECRET
 
 from reconciler.errors import UsageError
 from reconciler.live.protocol import Identity
-from reconciler.live.target import open_target, parse_target, resolve_token, sandbox_token_path
+from reconciler.live.target import (
+    DEFAULT_SANDBOX,
+    check_target,
+    open_target,
+    parse_target,
+    resolve_token,
+    sandbox_token_path,
+)
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.demo import init_company
 
@@ -131,12 +138,16 @@ def test_http_target_without_token_is_refused() -> None:
         open_target("https://x.example/api/v1", token=None)
 
 
-def test_a_new_sandbox_target_is_created_once_with_one_notice(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+def test_the_default_sandbox_is_created_once_with_one_notice(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    db = tmp_path / "deep" / "sandbox.db"
-    target = f"sandbox:{db}"
+    monkeypatch.chdir(tmp_path)
+    db = DEFAULT_SANDBOX
+    target = f"sandbox:./{db}"
 
     async def session() -> Identity:
         token = resolve_token(None, target, environ={})
@@ -156,6 +167,20 @@ def test_a_new_sandbox_target_is_created_once_with_one_notice(
     assert first == second and first.login == "reconciler"
     assert (out2, err2) == ("", "")
     assert secret not in out + err + caplog.text
+
+
+@pytest.mark.parametrize("name", ["typo/x.db", "x.db", ".reconciler/other.db"])
+def test_only_the_default_sandbox_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for target in (f"sandbox:{name}", f"sandbox:{tmp_path / name}"):
+        with pytest.raises(UsageError, match=r"does not exist .*reconciler sandbox init --db"):
+            check_target(target)
+        with pytest.raises(UsageError, match="does not exist"):
+            open_target(target, token=None)
+    assert list(tmp_path.iterdir()) == [], "nothing created"
+    assert check_target(f"sandbox:{tmp_path / DEFAULT_SANDBOX}").path is not None
 
 
 def test_a_sandbox_without_its_token_file_asks_for_a_token(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from reconciler.errors import Position
 from reconciler.kinds import ADMIN_ROLE
+from reconciler.plan.settings import AppliedHistory
 from reconciler.state.snapshot import ObjectRef, ProjectState, RoleState, Snapshot
 
 
@@ -67,3 +69,10 @@ def s(name: str) -> ObjectRef:
 
 
 ADMINS = role(ADMIN_ROLE, users=["root"])
+
+
+def applied(*declared: str, protected: Iterable[str] = ()) -> AppliedHistory:
+    """A history read from commit ``c0ffee``: ``declared`` projects, ``protected`` among them."""
+    where = {n: Position(f"c0ffee:projects.d/{n}.yaml", 3, 1) for n in protected}
+    source = "commit c0ffee, audit record #2 in audit.jsonl"
+    return AppliedHistory(source, frozenset(declared) | frozenset(where), where, None)

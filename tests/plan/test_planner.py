@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner_helpers import ADMINS, desired, proj, q, role, s, world
+from planner_helpers import ADMINS, applied, desired, proj, q, role, s, world
 
 from reconciler.errors import Position
 from reconciler.plan.changes import (
@@ -31,6 +31,10 @@ from reconciler.plan.settings import PlanSettings
 from reconciler.plan.simulate import apply_in_memory
 
 REASON = "company default_project.remove_placed_members"
+DELETED = (
+    "project {p} is deleted; the platform deletes a project only once it holds no queue, "
+    "call script, auto-dialer or CRM form"
+)
 
 
 def test_same_state_plans_nothing() -> None:
@@ -77,7 +81,10 @@ def test_new_project_is_created_before_objects_move_into_it() -> None:
 def test_member_moving_between_projects_is_added_before_removed() -> None:
     live = world(proj("A", ["u"]), proj("B"), roles=[ADMINS])
     result = plan(desired(proj("A"), proj("B", ["u"])), live)
-    assert result.changes == (MemberAdd("B", "user", "u"), MemberRemove("A", "user", "u"))
+    assert result.changes == (
+        MemberAdd("B", "user", "u"),
+        MemberRemove("A", "user", "u", "not in members.users of project A"),
+    )
     assert result.changes[0].phase == Phase.GRANT
     assert result.changes[1].phase == Phase.REVOKE
 
@@ -90,7 +97,7 @@ def test_rename_keeps_identity_and_later_changes_use_the_new_name() -> None:
         ProjectRename("Old", "New"),
         ProjectUpdate("New", "x", "y"),
         MemberAdd("New", "user", "u2"),
-        MemberRemove("New", "user", "u1"),
+        MemberRemove("New", "user", "u1", "not in members.users of project New"),
     )
     assert result.unmanaged_projects == ()
     after = apply_in_memory(live, result.changes)
@@ -159,7 +166,10 @@ def test_default_policy_off_leaves_default_alone() -> None:
 def test_declared_default_is_authoritative() -> None:
     live = world(proj("Default", ["u1", "u2"]), roles=[ADMINS])
     result = plan(desired(proj("Default", ["u2"]), proj("A", ["u2"])), live)
-    assert MemberRemove("Default", "user", "u1") in result.changes
+    assert (
+        MemberRemove("Default", "user", "u1", "not in members.users of project Default")
+        in result.changes
+    )
     assert not any(isinstance(c, MemberRemove) and c.member == "u2" for c in result.changes)
 
 
@@ -182,7 +192,7 @@ def test_prune_deletes_undeclared_projects_after_emptying_their_queues() -> None
     result = plan(desired(proj("A", objects=[q("q1")])), live, PlanSettings(prune=True))
     assert result.changes == (
         ObjectMove("queues", "q1", "Gone", "A"),
-        ObjectRemove("Gone", "queues", "q2"),
+        ObjectRemove("Gone", "queues", "q2", DELETED.format(p="Gone")),
         ProjectDelete("Gone"),
     )
     assert result.unmanaged_projects == ("Default",)
@@ -282,7 +292,8 @@ def test_switching_to_advanced_plans_from_the_default_the_platform_creates() -> 
 def test_switching_to_simple_deletes_all_projects_and_counts_as_mass_change() -> None:
     many = [proj(f"P{i}", [f"u{i}"]) for i in range(12)]
     live = world(*many, roles=[ADMINS])
-    result = plan(desired(security_type="simple"), live)
+    history = PlanSettings(history=applied(*live.projects))
+    result = plan(desired(security_type="simple"), live, history)
     assert result.changes == (SecurityTypeChange("advanced", "simple"),)
     assert sorted(v.code for v in result.violations) == ["mass_delete", "mass_remove"]
     assert apply_in_memory(live, result.changes).projects == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from planner_helpers import ADMINS, desired, proj, q, role, world
+from planner_helpers import ADMINS, applied, desired, proj, q, role, world
 
 from reconciler.errors import Position
 from reconciler.plan.changes import ProjectDelete
@@ -42,7 +42,8 @@ def test_thresholds_do_not_apply_to_tiny_companies() -> None:
 def test_deleting_over_a_quarter_of_projects_is_refused_and_counts_their_members() -> None:
     live = world(*(proj(f"P{i}", [f"u{i}"]) for i in range(12)), roles=[ADMINS])
     keep = desired(*(proj(f"P{i}", [f"u{i}"]) for i in range(8)))
-    result = plan(keep, live, PlanSettings(prune=True))
+    history = applied(*live.projects)
+    result = plan(keep, live, PlanSettings(prune=True, history=history))
     assert sum(isinstance(c, ProjectDelete) for c in result.changes) == 4
     assert codes(result) == ["mass_delete", "mass_remove"]
     assert "deletes 4 of 12 live projects (33%" in result.violations[0].message

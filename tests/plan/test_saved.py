@@ -8,7 +8,7 @@ import pytest
 
 from reconciler.errors import Position, StalePlanError, UsageError
 from reconciler.plan.changes import MemberAdd, MemberRemove, ObjectMove, ProjectCreate, RoleUpdate
-from reconciler.plan.model import AccessDelta, Plan, Sight, Violation
+from reconciler.plan.model import AccessDelta, Plan, Sight, Unplaced, Violation
 from reconciler.plan.saved import (
     file_checksum,
     load_saved_plan,
@@ -48,6 +48,7 @@ def _plan() -> Plan:
         unmanaged_projects=("Legacy",),
         unmanaged_roles=("Old",),
         notes=("a note",),
+        unplaced=(Unplaced("sv.old", ("Default",)),),
     )
 
 

@@ -26,7 +26,7 @@ from reconciler.plan.changes import (
     RoleCreate,
     RoleHolderAdd,
 )
-from reconciler.plan.model import AccessDelta, Plan, Sight, Violation
+from reconciler.plan.model import AccessDelta, Plan, Sight, Unplaced, Violation
 
 GOLDEN = Path(__file__).parent / "golden"
 DEFAULT_REASON = (
@@ -78,8 +78,18 @@ def realistic() -> Plan:
         ObjectAdd("FitLife", "schedules", "Weekdays 9-18"),
         MemberRemove("Default", "group", "bank-collectors", DEFAULT_REASON.format(p=bank)),
         MemberRemove("Default", "user", "sv.bank", DEFAULT_REASON.format(p=bank)),
-        MemberRemove("QuickDelivery", "user", "fit.nina"),
-        ObjectRemove("QuickDelivery", "lists", "VIP Customers"),
+        MemberRemove(
+            "QuickDelivery",
+            "user",
+            "fit.nina",
+            "not in members.users of project QuickDelivery (projects.d/quickdelivery.yaml:12)",
+        ),
+        ObjectRemove(
+            "QuickDelivery",
+            "lists",
+            "VIP Customers",
+            "not in objects.lists of project QuickDelivery (projects.d/quickdelivery.yaml:20)",
+        ),
     ]
     lost = _sights(
         "Default",
@@ -111,6 +121,7 @@ def realistic() -> Plan:
         unmanaged_projects=("Legacy Pilot",),
         unmanaged_roles=("Old Auditors",),
         notes=("security_type is not declared: the live value (advanced) is kept",),
+        unplaced=(Unplaced("fit.nina", ("QuickDelivery",)),),
     )
 
 
@@ -135,7 +146,20 @@ def blocked() -> Plan:
                 "the plan removes 40% of live memberships (limit 25%); "
                 "pass --allow-mass-change if this is intended",
             ),
+            Violation(
+                "require_placement",
+                "policy 'everyone-placed' requires every user placed, but 1 user would be in "
+                "no project and hold neither Admin nor view_all, so would see nothing: "
+                "new.agent; add them to a project's members",
+                Position("projects.d/policy.yaml", 5, 1),
+            ),
         ),
+        notes=(
+            "1 user exists live that no file names: new.agent; the plan removes them from "
+            "project Default, and then they would see nothing; declare them in members.users "
+            "of a project (Default included) to keep them placed",
+        ),
+        unplaced=(Unplaced("new.agent", ("Default",)), Unplaced("old.auditor")),
     )
 
 

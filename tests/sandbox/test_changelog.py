@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sandbox_helpers import Api
+
+from reconciler.sandbox.app import create_app, sandbox_of
+from reconciler.sandbox.demo import init_company
 
 META = {
     "X-Reconciler-Commit": "0123456789abcdef0123456789abcdef01234567",
     "X-Reconciler-Plan": "sha256:" + "ab" * 32,
     "X-Reconciler-Actor": "ci:github-actions",
+    "X-Reconciler-Apply": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
 }
 
 
@@ -37,6 +44,7 @@ def test_writes_record_who_what_and_client_metadata(admin: Api) -> None:
         "commit": META["X-Reconciler-Commit"],
         "plan": META["X-Reconciler-Plan"],
         "actor": META["X-Reconciler-Actor"],
+        "apply": META["X-Reconciler-Apply"],
     }
     moment = datetime.fromisoformat(entry["time"])
     assert moment.tzinfo is not None and moment.utcoffset() == timedelta(0)
@@ -49,6 +57,7 @@ def test_client_metadata_is_bounded(admin: Api) -> None:
     (entry,) = [e for e in admin.items("/changelog") if e["id"] in done["change_ids"]]
     assert entry["client"]["actor"] == "x" * 200
     assert entry["client"]["commit"] is None
+    assert entry["client"]["apply"] is None
 
 
 def test_filter_by_project_and_time_range(admin: Api) -> None:
@@ -87,3 +96,18 @@ def test_refused_and_idempotent_writes_record_nothing(admin: Api) -> None:
     no_op = admin.ok("POST", f"/projects/{pid}/contents", json={"remove": {"users": [1]}})
     assert no_op["change_ids"] == []
     assert admin.ok("GET", "/changelog")["total"] == total
+
+
+def test_a_database_from_before_the_run_id_is_upgraded(tmp_path: Path) -> None:
+    """A sandbox made by an older version (no ``client_apply`` column) keeps working."""
+    db = tmp_path / "old.db"
+    token = init_company(db, demo=True)
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE changelog DROP COLUMN client_apply")
+    app = create_app(db)
+    with TestClient(app) as client:
+        admin = Api(client, token)
+        done = admin.ok("POST", "/projects", json={"name": "After"}, headers=META)
+        (entry,) = [e for e in admin.items("/changelog") if e["id"] in done["change_ids"]]
+    sandbox_of(app).store.close()
+    assert entry["client"]["apply"] == META["X-Reconciler-Apply"]

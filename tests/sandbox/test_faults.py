@@ -91,3 +91,22 @@ def test_zero_rates_never_fault(field: str) -> None:
     injector = FaultInjector(FaultSettings(**{field: 0.0}))
     for _ in range(20):
         asyncio.run(injector.before_request("k"))
+
+
+def test_faults_can_be_limited_to_some_methods(admin: Api) -> None:
+    admin.ok("PUT", "/admin/faults", json={"error_rate": 1.0, "methods": ["POST"]})
+    assert admin.get("/company").status_code == 200
+    assert admin.post("/projects", json={"name": "Never"}).status_code == 503
+    admin.ok("PUT", "/admin/faults", json={})
+    assert [p["name"] for p in admin.items("/projects")] == ["Default"]
+
+
+def test_a_lost_answer_is_a_write_that_landed(admin: Api) -> None:
+    """The write commits; its answer comes only after ``timeout_seconds`` (0 here)."""
+    admin.ok("PUT", "/admin/faults", json={"lost_answer_rate": 1.0, "timeout_seconds": 0})
+    created = admin.ok("POST", "/projects", json={"name": "Landed"})
+    assert created["name"] == "Landed"
+    refused = admin.post("/projects", json={"name": "Landed"})  # refusals are held too
+    assert refused.status_code == 409
+    admin.ok("PUT", "/admin/faults", json={})
+    assert "Landed" in [p["name"] for p in admin.items("/projects")]

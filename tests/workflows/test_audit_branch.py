@@ -8,13 +8,16 @@ embedded sandbox file that outlives the runs, as a real platform would.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -36,6 +39,19 @@ class Remote:
         self.bare = root / "origin.git"
         self.live = root / "live.db"
         self.runs = 0
+        reconciler = str(Path(sys.executable).with_name("reconciler"))
+        token = f"{self.live}.token"  # where a sandbox:PATH target finds its token
+        sh(
+            root,
+            reconciler,
+            "sandbox",
+            "init",
+            "--db",
+            str(self.live),
+            "--demo",
+            "--token-file",
+            token,
+        )
         sh(root, "git", "init", "-q", "--bare", "-b", "main", str(self.bare))
         seed = root / "seed"
         sh(root, "git", "clone", "-q", str(self.bare), str(seed))
@@ -132,3 +148,56 @@ def test_a_tampered_branch_stops_the_apply_before_it_writes(remote: Remote) -> N
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "record" in done.stdout + done.stderr
+
+
+class _AuthRecorder(BaseHTTPRequestHandler):
+    """A git remote over HTTP that asks for credentials, records them, then answers 404."""
+
+    seen: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        auth = self.headers.get("Authorization")
+        if auth is None:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+        else:
+            self.seen.append(auth)
+            self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_github_token_reaches_git_only_from_the_environment(remote: Remote) -> None:
+    """apply.yml checks out with persist-credentials: false and hands the GitHub token to
+    the audit steps in GITHUB_TOKEN: the script's credential helper sends it to the
+    remote, and it is on no command line and in no git config."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AuthRecorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    clone = remote.clone()
+    token = "ghs_" + "t0ken" * 8
+    env = {
+        **remote.env(clone),
+        "GITHUB_TOKEN": token,
+        "GIT_TERMINAL_PROMPT": "0",
+        "RECONCILER_AUDIT_REMOTE": f"http://127.0.0.1:{server.server_port}/org/repo.git",
+    }
+    try:
+        done = subprocess.run(
+            ["bash", str(SCRIPT), "restore"],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode != 0 and "cannot reach" in done.stderr
+    expected = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    assert _AuthRecorder.seen and set(_AuthRecorder.seen) == {f"Basic {expected}"}
+    assert token not in done.stdout + done.stderr
+    assert token not in (clone / ".git" / "config").read_text()

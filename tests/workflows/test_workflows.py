@@ -81,13 +81,34 @@ def test_actionlint_finds_a_planted_error(tmp_path: Path) -> None:
 
 def test_plan_runs_on_pull_requests_touching_projects_d() -> None:
     plan = _load("plan.yml")
-    assert set(plan["on"]) == {"pull_request"}
-    assert plan["on"]["pull_request"]["paths"] == ["projects.d/**"]
-    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert set(plan["on"]) == {"pull_request_target"}  # defined by the base branch
+    assert plan["on"]["pull_request_target"]["paths"] == ["projects.d/**"]
+    assert plan["jobs"]["validate"]["permissions"] == {"contents": "read"}
+    assert plan["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert plan["jobs"]["plan"]["needs"] == "validate"
     runs = _run_text(plan)
-    assert "::add-matcher::.github/reconciler-problem-matcher.json" in runs
-    assert "reconciler validate" in runs
-    assert "reconciler plan --config-dir projects.d --format markdown --out plan.json" in runs
+    assert "::add-matcher::tool/.github/reconciler-problem-matcher.json" in runs
+    assert "reconciler validate --config-dir pr/projects.d" in runs
+    assert (
+        'reconciler plan --config-dir pr/projects.d --audit-log "$log" --format markdown '
+        "--out plan.json" in runs
+    )
+
+
+def test_plan_and_apply_see_what_the_last_applied_configuration_protected() -> None:
+    """The history ``protected: true`` is checked against: the git history back to the
+    last applied commit (no shallow clone) and the audit trail's branch, read only."""
+    plan = _load("plan.yml")["jobs"]["plan"]
+    found = {s["with"].get("path"): s for s in plan["steps"] if "checkout" in s.get("uses", "")}
+    assert found["pr"]["with"]["fetch-depth"] == 0
+    audit = found["audit"]
+    assert audit["with"]["ref"] == "reconciler-audit"
+    assert audit["with"]["persist-credentials"] is False
+    assert audit["continue-on-error"] is True  # no branch before the first apply
+    assert "log=audit/audit.jsonl" in _run_text(_load("plan.yml"))
+    apply = _load("apply.yml")["jobs"]["apply"]
+    (checkout,) = [s for s in apply["steps"] if "checkout" in s.get("uses", "")]
+    assert checkout["with"]["fetch-depth"] == 0
 
 
 def test_plan_keeps_one_comment_found_by_its_marker() -> None:
@@ -112,7 +133,9 @@ def test_apply_runs_on_main_one_at_a_time() -> None:
     assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
     assert apply["permissions"] == {"contents": "write"}  # the audit branch
     runs = _run_text(apply)
-    assert "set -o pipefail\nreconciler apply --config-dir projects.d --auto-approve | tee" in runs
+    assert "reconciler apply --config-dir projects.d --auto-approve | tee apply.txt" in runs
+    assert "set -o pipefail\n" in runs
+    assert apply["jobs"]["apply"]["environment"] == "reconciler-apply"
     names = [step.get("name") for step in _steps(apply)]
     restore, act, keep = (
         names.index(n)
@@ -137,7 +160,7 @@ def test_drift_runs_on_a_schedule_and_keeps_one_issue() -> None:
     # the webhook is a secret: from the environment, never on a command line (ps shows it)
     assert "--notify" not in runs
     detect = next(s for s in _steps(drift) if s.get("id") == "drift")
-    assert detect["env"] == {"RECONCILER_NOTIFY_URL": "${{ secrets.RECONCILER_DRIFT_WEBHOOK }}"}
+    assert detect["env"]["RECONCILER_NOTIFY_URL"] == "${{ secrets.RECONCILER_DRIFT_WEBHOOK }}"
     issue = next(s for s in _steps(drift) if "github-script" in s.get("uses", ""))
     assert issue["if"] == "steps.drift.outputs.exit_code == '2'"
     assert 'labels: ["drift"]' in issue["with"]["script"]
@@ -153,12 +176,12 @@ def test_actions_are_pinned_by_major_version(name: str) -> None:
 
 @pytest.mark.parametrize("name", MINE)
 def test_secrets_only_reach_the_environment(name: str) -> None:
-    """Secrets go through env:, never into a command line or an echo."""
+    """Secrets go through a step's env:, never into a command line or an echo."""
     workflow = _load(name)
     assert "secrets." not in _run_text(workflow)
     assert "RECONCILER_TOKEN" not in _run_text(workflow)
-    for job in workflow["jobs"].values():
-        assert job["env"]["RECONCILER_TOKEN"] == "${{ secrets.RECONCILER_TOKEN }}"
+    holders = [s for s in _steps(workflow) if "RECONCILER_TOKEN" in s.get("env", {})]
+    assert [s["env"]["RECONCILER_TOKEN"] for s in holders] == ["${{ secrets.RECONCILER_TOKEN }}"]
 
 
 def test_problem_matcher_reads_the_validate_output() -> None:
@@ -185,3 +208,12 @@ def test_pre_commit_hook_runs_validate() -> None:
     assert hook["pass_filenames"] is False
     assert re.search(hook["files"], "projects.d/projects/bank.yaml")
     assert not re.search(hook["files"], "README.md")
+
+
+def test_the_comment_and_the_issue_found_by_their_marker_are_the_workflows_own() -> None:
+    """Anyone can post a comment holding the marker: only the bot's own is updated."""
+    for name in ("plan.yml", "drift.yml"):
+        (script,) = [
+            s["with"]["script"] for s in _steps(_load(name)) if "github-script" in s.get("uses", "")
+        ]
+        assert '.user.login === "github-actions[bot]"' in script, name
