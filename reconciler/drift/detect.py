@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reconciler.cli.session import (
+from reconciler.config.loaded import LoadedConfig
+from reconciler.drift.adopt import AdoptResult, adopt
+from reconciler.drift.attribution import hand_renames
+from reconciler.drift.report import DriftReport, build_report
+from reconciler.engine.session import (
     Notice,
     Planned,
     PlanOptions,
@@ -20,10 +24,6 @@ from reconciler.cli.session import (
     plan_settings,
     run_async,
 )
-from reconciler.config.loaded import LoadedConfig
-from reconciler.drift.adopt import AdoptResult, adopt
-from reconciler.drift.attribution import hand_renames
-from reconciler.drift.report import DriftReport, build_report
 from reconciler.errors import ReconcilerError
 from reconciler.live.protocol import ChangeLogEntry
 from reconciler.plan.changes import Change, ProjectCreate, ProjectDelete
