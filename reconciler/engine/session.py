@@ -26,14 +26,14 @@ from typing import Any, TypeVar
 
 from reconciler.audit.history import applied_history
 from reconciler.audit.log import DEFAULT_LOG_PATH
+from reconciler.capabilities import FULL, Capabilities
 from reconciler.config.loaded import KindName, LoadedConfig
 from reconciler.config.loader import load_config
 from reconciler.engine.targets import open_target, resolve_token
 from reconciler.errors import Position, printable_lines
 from reconciler.gcpause import paused_gc
-from reconciler.live.client import ApiClient
 from reconciler.live.permissions import check_permissions
-from reconciler.live.protocol import Identity
+from reconciler.live.protocol import Identity, LiveSystem
 from reconciler.plan.deletes import deletes_projects
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
@@ -84,7 +84,7 @@ class Planned:
 class Session:
     """An open client and the plan made through it (for ``apply``)."""
 
-    client: ApiClient
+    client: LiveSystem
     planned: Planned
 
 
@@ -130,13 +130,20 @@ def locator(loaded: LoadedConfig) -> Locate:
     return locate
 
 
-def plan_settings(desired: Desired, options: PlanOptions, identity: Identity) -> PlanSettings:
-    """The files' settings, with the command line's thresholds and the token's user."""
+def plan_settings(
+    desired: Desired,
+    options: PlanOptions,
+    identity: Identity,
+    capabilities: Capabilities = FULL,
+) -> PlanSettings:
+    """The files' settings, with the command line's thresholds, the token's user and
+    what the target can do."""
     settings = replace(
         desired.settings,
         allow_mass_change=options.allow_mass_change,
         token_user=identity.login,
         allow_delete=options.allow_delete,
+        capabilities=capabilities,
     )
     if options.max_remove_share is not None:
         settings = replace(settings, max_remove_share=options.max_remove_share)
@@ -148,10 +155,11 @@ def plan_settings(desired: Desired, options: PlanOptions, identity: Identity) ->
 @asynccontextmanager
 async def open_client(
     target: str, token_file: Path | None, *, notice: Notice = stderr_notice
-) -> AsyncIterator[tuple[ApiClient, Identity]]:
+) -> AsyncIterator[tuple[LiveSystem, Identity]]:
     """A client for ``target`` whose token may read the whole company."""
     token = resolve_token(token_file, target)
-    async with open_target(target, token=token, notice=notice) as client:
+    async with open_target(target, token=token, notice=notice) as opened:
+        client: LiveSystem = opened
         identity = await client.whoami()
         check_permissions(identity)
         yield client, identity
@@ -183,7 +191,7 @@ async def open_session(
                 f"Planning {len(loaded.documents)} documents from {options.config_dir} "
                 f"against {label} ({len(live.projects)} live projects, as {identity.login})"
             )
-            settings = plan_settings(desired, options, identity)
+            settings = plan_settings(desired, options, identity, client.capabilities)
             plan, settings = _plan(desired.snapshot, live, settings, options, label)
             planned = Planned(
                 plan=plan,

@@ -21,6 +21,7 @@ from types import TracebackType
 
 import httpx
 
+from reconciler.capabilities import FULL, Capabilities
 from reconciler.live import api_models as api
 from reconciler.live.changelog import read_changelog
 from reconciler.live.protocol import ChangeLogEntry, Identity, WriteMeta, WriteResult
@@ -40,6 +41,8 @@ class ApiClient:
     sandbox, ``httpx.MockTransport`` in tests); ``sleep`` and ``rng`` drive the retry
     waits and the rate limit, so tests can observe them without waiting.
     """
+
+    capabilities: Capabilities = FULL
 
     def __init__(
         self,
