@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
 from reconciler.capabilities import Capabilities
+from reconciler.live.probe import Check
 from reconciler.plan.changes import Change
 from reconciler.state.snapshot import Snapshot
 
@@ -76,6 +77,10 @@ class LiveSystem(Protocol):
         when the check shows it did not land, and raises ``UncertainWriteError`` when
         the check cannot tell.
         """
+        ...
+
+    async def diagnose(self) -> list[Check]:
+        """Read each of its routes once, validating every answer (``reconciler doctor``)."""
         ...
 
     async def aclose(self) -> None: ...

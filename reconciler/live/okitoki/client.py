@@ -13,9 +13,11 @@ from reconciler.capabilities import Capabilities
 from reconciler.kinds import OBJECT_KINDS, PERMISSIONS
 from reconciler.live.okitoki import models as m
 from reconciler.live.okitoki import routes as r
+from reconciler.live.okitoki.doctor import diagnose
 from reconciler.live.okitoki.exchange import Credentials, WebSession
 from reconciler.live.okitoki.reading import WebReader, WebState
 from reconciler.live.okitoki.writes import WebWriter
+from reconciler.live.probe import Check
 from reconciler.live.protocol import Identity, WriteMeta, WriteResult
 from reconciler.live.retry import Sleep
 from reconciler.live.secret import Token
@@ -104,6 +106,10 @@ class WebAppClient:
         del meta
         await self._writer.write(changes)
         return WriteResult()
+
+    async def diagnose(self) -> list[Check]:
+        """Read every route once and say what answers as expected (``doctor``)."""
+        return await diagnose(self.session)
 
     async def aclose(self) -> None:
         await self._http.aclose()

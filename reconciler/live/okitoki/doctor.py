@@ -15,13 +15,13 @@ from pydantic import BaseModel
 from reconciler.kinds import PERMISSIONS
 from reconciler.live.okitoki import models as m
 from reconciler.live.okitoki import routes as r
-from reconciler.live.okitoki.client import WebAppClient
+from reconciler.live.okitoki.exchange import WebSession
 from reconciler.live.probe import Check, RawAnswer, check, skipped
 
 
 class _Prober:
-    def __init__(self, client: WebAppClient) -> None:
-        self.client, self.session = client, client.session
+    def __init__(self, session: WebSession) -> None:
+        self.session = session
         self.checks: list[Check] = []
 
     async def read(
@@ -57,9 +57,9 @@ class _Prober:
         )
 
 
-async def diagnose(client: WebAppClient) -> list[Check]:
+async def diagnose(session: WebSession) -> list[Check]:
     """Every route of the web app, read once where it can be read."""
-    probe = _Prober(client)
+    probe = _Prober(session)
     me = await probe.read(r.WHOAMI, m.CurrentUser, lambda v: f"logged in as {v.user.login}")
     tiles = await probe.read(r.PROJECTS, m.ProjectList, lambda v: f"{len(v.projects)} projects")
     first = tiles.projects[0].id if tiles is not None and tiles.projects else None
