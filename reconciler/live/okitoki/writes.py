@@ -101,9 +101,13 @@ class _Batch:
         body: dict[str, object],
         *,
         mode: RetryMode = RetryMode.SAFE,
+        landed: Callable[[], Awaitable[W | None]] | None = None,
         **parts: object,
     ) -> W:
-        return await self.session.call("POST", route.url(**parts), model, body=body, mode=mode)
+        """One write; ``landed`` checks, after a lost answer, whether it is in place."""
+        return await self.session.call(
+            "POST", route.url(**parts), model, body=body, mode=mode, resolve=landed
+        )
 
     async def holdings(self, project: str) -> tuple[int, Holdings]:
         """The project's lists now, refused unless they are what this client last saw."""
@@ -150,8 +154,42 @@ async def _contents(batch: _Batch, changes: Sequence[Change]) -> None:
                 type_name, set()
             )
             body: dict[str, object] = {r.F_ITEMS: sorted(wanted)}
-            answer = await batch.post(r.PROJECT_ITEMS, m.ItemsWritten, body, id=pid, type=type_name)
+            answer = await batch.post(
+                r.PROJECT_ITEMS,
+                m.ItemsWritten,
+                body,
+                landed=_list_is(batch, pid, type_name, frozenset(wanted)),
+                id=pid,
+                type=type_name,
+            )
             state.holdings[project][type_name] = frozenset(i.id for i in answer.items)
+
+
+def _list_is(
+    batch: _Batch, pid: int, type_name: str, wanted: frozenset[int]
+) -> Callable[[], Awaitable[m.ItemsWritten | None]]:
+    """After a lost answer: the written list, if the project now holds exactly it."""
+
+    async def check() -> m.ItemsWritten | None:
+        now = await batch.get(r.PROJECT, m.ProjectAnswer, id=pid)
+        lists = {i.name: i.items for i in now.project.objects}
+        items = lists.get(type_name)
+        if items is None or {x.id for x in items} != wanted:
+            return None
+        return m.ItemsWritten(items=items)
+
+    return check
+
+
+def _created(batch: _Batch, name: str) -> Callable[[], Awaitable[m.ProjectWritten | None]]:
+    """After a lost answer: the project, if one of that name now exists."""
+
+    async def check() -> m.ProjectWritten | None:
+        tiles = (await batch.get(r.PROJECTS, m.ProjectList)).projects
+        found = [t for t in tiles if t.name == name]
+        return m.ProjectWritten(project=found[0]) if found else None
+
+    return check
 
 
 async def _move(batch: _Batch, changes: Sequence[Change]) -> None:
@@ -176,7 +214,12 @@ async def _move(batch: _Batch, changes: Sequence[Change]) -> None:
                 "nothing was moved: run plan again",
             )
         body: dict[str, object] = {**params, r.F_PROJECTS: [dst]}
-        await batch.post(r.OBJECT_PROJECTS_SET, m.ObjectProjects, body)
+
+        async def moved() -> m.ObjectProjects | None:
+            now = await batch.get(r.OBJECT_PROJECTS, m.ObjectProjects, params)
+            return now if now.projects.current_projects == [dst] else None
+
+        await batch.post(r.OBJECT_PROJECTS_SET, m.ObjectProjects, body, landed=moved)
         for name, op in ((move.source, frozenset.difference), (move.target, frozenset.union)):
             lists = state.holdings.setdefault(name, {})
             lists[type_name] = op(lists.get(type_name, frozenset()), {oid})
@@ -186,7 +229,13 @@ async def _project(batch: _Batch, changes: Sequence[Change]) -> None:
     first, state = changes[0], batch.state
     if isinstance(first, ProjectCreate):
         body: dict[str, object] = {r.F_NAME: first.name, r.F_DESCRIPTION: first.description}
-        made = await batch.post(r.PROJECT_CREATE, m.ProjectWritten, body, mode=RetryMode.UNSENT)
+        made = await batch.post(
+            r.PROJECT_CREATE,
+            m.ProjectWritten,
+            body,
+            mode=RetryMode.UNSENT,
+            landed=_created(batch, first.name),
+        )
         state.projects[first.name] = made.project.id
         state.descriptions[first.name] = first.description
         now = await batch.get(r.PROJECT, m.ProjectAnswer, id=made.project.id)

@@ -92,7 +92,8 @@ async def _caller(
     token = token if isinstance(token, str) and token else None
     client = request.client.host if request.client else "unknown"
     try:
-        await sandbox.faults.before_request(hash_token(token) if token else f"anon:{client}")
+        key = hash_token(token) if token else f"anon:{client}"
+        await sandbox.faults.before_request(key, request.method)
     except ApiProblem as problem:
         raise WebError(problem.status, problem.message, problem.headers) from None
     if token is None:
