@@ -28,6 +28,8 @@ class Capabilities:
     change_log: bool = True
     #: the security type can be changed through it
     security_type_writes: bool = True
+    #: a project's members and objects are written as whole lists, one per type
+    whole_list_writes: bool = False
     #: the object kinds it can put into projects
     object_kinds: frozenset[str] = field(default_factory=lambda: frozenset(OBJECT_KINDS))
     #: reading members and objects costs one request per project (else: per page)

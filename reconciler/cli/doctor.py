@@ -70,6 +70,8 @@ def guarantees(can: Capabilities) -> list[str]:
         f"a queue, call script, auto-dialer or CRM form moves in one step: "
         f"{_yes(can.atomic_moves)}",
         f"a change log (drift says who changed what): {_yes(can.change_log)}",
+        "writes: "
+        + ("whole lists, one per project and type" if can.whole_list_writes else "changes only"),
         f"changing the security type: {_yes(can.security_type_writes)}",
         "object kinds: every kind"
         if not missing

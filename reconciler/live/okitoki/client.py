@@ -32,6 +32,7 @@ WEBAPP_CAPABILITIES = Capabilities(
     atomic_moves=True,
     change_log=False,
     security_type_writes=False,
+    whole_list_writes=True,
     object_kinds=frozenset(k for k in OBJECT_KINDS if k in r.TYPE_NAMES),
     reads_per_project=True,
 )

@@ -15,6 +15,7 @@ and refuses when it differs from what the plan was made from.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from reconciler.live.okitoki.exchange import WebSession
 from reconciler.live.reading import all_or_nothing
 from reconciler.state.snapshot import ObjectRef, ProjectState, RoleState, Snapshot
 
+log = logging.getLogger("reconciler.live")
 T = TypeVar("T")
 W = TypeVar("W", bound=m.WebModel)
 #: One project's lists as last seen: web type name -> ids.
@@ -71,11 +73,13 @@ class WebReader:
     def __init__(self, session: WebSession) -> None:
         self.session = session
         self.gate = asyncio.Semaphore(max(1, session.settings.concurrency))
+        self.requests = 0
 
     async def get(
         self, route: r.Route, model: type[W], params: dict[str, Any] | None = None, **parts: Any
     ) -> W:
         async with self.gate:
+            self.requests += 1
             return await self.session.call("GET", route.url(**parts), model, params=params)
 
     async def current_user(self) -> m.CurrentUserBody:
@@ -113,7 +117,14 @@ class WebReader:
         )
 
     async def snapshot(self) -> tuple[Snapshot, WebState]:
-        return build(await self.raw())
+        before = self.requests
+        raw = await self.raw()
+        log.info(
+            "read the company in %d requests (%d of them one per project)",
+            self.requests - before,
+            len(raw.tiles),
+        )
+        return build(raw)
 
 
 async def _gather(jobs: Mapping[str, Awaitable[Any]]) -> dict[str, Any]:
