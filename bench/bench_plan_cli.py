@@ -36,9 +36,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from reconciler.engine.targets import sandbox_token_path
 from reconciler.importer import project_slugs
 from reconciler.kinds import OBJECT_KINDS, SINGLE_PROJECT_KINDS
-from reconciler.live.target import sandbox_token_path
 from reconciler.sandbox.demo import init_company
 from reconciler.sandbox.store import Store
 

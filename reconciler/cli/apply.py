@@ -23,7 +23,8 @@ from reconciler.cli.options import (
     config_dir_option,
     target_options,
 )
-from reconciler.cli.session import PlanOptions, Session, fail, open_session, use_color
+from reconciler.cli.output import fail, use_color
+from reconciler.engine.session import PlanOptions, Session, open_session
 from reconciler.errors import ApplyError, ReconcilerError, UsageError
 from reconciler.live.permissions import check_permissions
 from reconciler.plan.model import Plan

@@ -12,11 +12,12 @@ from reconciler.cli.options import (
     since_option,
     target_options,
 )
-from reconciler.cli.session import PlanOptions, fail, stderr_notice
+from reconciler.cli.output import fail
 from reconciler.drift.adopt import AdoptResult
 from reconciler.drift.detect import Detected, adopt_and_check, detect
 from reconciler.drift.notify import NotifyError, notify
 from reconciler.drift.render import RENDERERS
+from reconciler.engine.session import PlanOptions, stderr_notice
 from reconciler.errors import ReconcilerError
 from reconciler.plan.saved import redact_target
 from reconciler.render.describe import clean

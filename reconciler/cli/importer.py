@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import target_options
-from reconciler.cli.session import fail, open_client, run_async, stderr_notice
+from reconciler.cli.output import fail
 from reconciler.config.yamlread import require_libyaml
+from reconciler.engine.session import open_client, run_async, stderr_notice
 from reconciler.errors import ReconcilerError
 from reconciler.importer import placed_overlaps, write_projects_dir
 from reconciler.state.snapshot import Snapshot

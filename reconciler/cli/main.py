@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "import_command",
         "Write projects.d/ from a live company.",
     ),
+    "doctor": (
+        "reconciler.cli.doctor",
+        "doctor_command",
+        "Check a target's API, read only (run it first on a real account).",
+    ),
     "sandbox": (
         "reconciler.cli.sandbox",
         "sandbox_group",

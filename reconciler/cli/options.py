@@ -36,9 +36,9 @@ def config_dir_option(f: F) -> F:
 
 
 def _check_target(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """``reconciler.live.target.check_target`` (its messages never echo the value, which
+    """``reconciler.engine.targets.check_target`` (its messages never echo the value, which
     could carry a secret), and the network settings of the environment with it."""
-    from reconciler.live.target import check_target  # noqa: PLC0415 -- httpx: only targets
+    from reconciler.engine.targets import check_target  # noqa: PLC0415 -- httpx: only targets
     from reconciler.live.tuning import client_settings  # noqa: PLC0415
 
     try:
@@ -55,7 +55,7 @@ def _check_target(ctx: click.Context, param: click.Parameter, value: str) -> str
 def _check_token_file(
     ctx: click.Context, param: click.Parameter, value: Path | None
 ) -> Path | None:
-    from reconciler.live.target import read_token_file  # noqa: PLC0415
+    from reconciler.engine.targets import read_token_file  # noqa: PLC0415
 
     if value is not None:
         try:

@@ -14,7 +14,8 @@ from reconciler.cli.options import (
     format_option,
     target_options,
 )
-from reconciler.cli.session import Planned, PlanOptions, fail, run_plan, use_color
+from reconciler.cli.output import fail, use_color
+from reconciler.engine.session import Planned, PlanOptions, run_plan
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions

@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from reconciler.cli.options import config_dir_option, format_option, target_options
-from reconciler.cli.session import (
+from reconciler.cli.output import fail
+from reconciler.engine.session import (
     PlanOptions,
-    fail,
     load_desired,
     open_client,
     plan_settings,

@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reconciler.cli.session import (
+from reconciler.config.loaded import LoadedConfig
+from reconciler.drift.adopt import AdoptResult, adopt
+from reconciler.drift.attribution import hand_renames
+from reconciler.drift.report import DriftReport, build_report
+from reconciler.engine.session import (
     Notice,
     Planned,
     PlanOptions,
@@ -20,12 +24,8 @@ from reconciler.cli.session import (
     plan_settings,
     run_async,
 )
-from reconciler.config.loaded import LoadedConfig
-from reconciler.drift.adopt import AdoptResult, adopt
-from reconciler.drift.attribution import hand_renames
-from reconciler.drift.report import DriftReport, build_report
 from reconciler.errors import ReconcilerError
-from reconciler.live.protocol import ChangeLogEntry
+from reconciler.live.protocol import ChangeLogEntry, ChangeLogReader
 from reconciler.plan.changes import Change, ProjectCreate, ProjectDelete
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
@@ -60,7 +60,9 @@ def explain(planned: Planned, entries: list[ChangeLogEntry]) -> Detected:
     undeclared |= {c.name for c in changes if isinstance(c, ProjectDelete)}
     hand = hand_renames(missing, undeclared, entries)
     plan = replan_with_renames(planned, hand)
-    return Detected(build_report(plan, entries, hand), planned, plan, hand)
+    attributed = planned.settings.capabilities.change_log
+    report = build_report(plan, entries, hand, attributed=attributed)
+    return Detected(report, planned, plan, hand)
 
 
 def detect(options: PlanOptions, *, since: str | None, notice: Notice) -> Detected:
@@ -68,8 +70,9 @@ def detect(options: PlanOptions, *, since: str | None, notice: Notice) -> Detect
         async with open_session(options, notice=notice) as session:
             planned = session.planned
             entries: list[ChangeLogEntry] = []
-            if planned.plan.changes:
-                entries = await session.client.read_changelog(since=since)
+            client = session.client
+            if planned.plan.changes and isinstance(client, ChangeLogReader):
+                entries = await client.read_changelog(since=since)
         return explain(planned, entries)
 
     return run_async(go())
@@ -83,7 +86,7 @@ def adopt_and_check(detected: Detected, options: PlanOptions) -> AdoptResult:
 
     def check(loaded: LoadedConfig, result: AdoptResult) -> None:
         desired = normalize([d.model for d in loaded.documents], locator(loaded))
-        settings = plan_settings(desired, options, planned.identity)
+        settings = plan_settings(desired, options, planned.identity, planned.settings.capabilities)
         after = make_plan(desired.snapshot, planned.live, settings)
         expected = {_identity(item.change()) for item in result.left_out}
         found = {_identity(c) for c in after.changes}

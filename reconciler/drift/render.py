@@ -66,6 +66,11 @@ def render_text(report: DriftReport) -> str:
 
 def _unmanaged_text(report: DriftReport) -> list[str]:
     lines: list[str] = []
+    if report.drifted and not report.attributed:
+        lines.append(
+            "The target keeps no change log the reconciler can read: who made each change "
+            "is unknown."
+        )
     for old, new in report.hand_renames:
         lines.append(f"Renamed by hand: project {clean(old)} is now {clean(new)} live.")
     if report.unmanaged_projects:

@@ -106,6 +106,8 @@ class DriftReport:
     unmanaged_projects: tuple[str, ...] = ()
     unmanaged_roles: tuple[str, ...] = ()
     hand_renames: tuple[tuple[str, str], ...] = field(default=())
+    #: False when the target keeps no change log: who changed anything is unknown
+    attributed: bool = True
 
     @property
     def drifted(self) -> bool:
@@ -129,6 +131,7 @@ class DriftReport:
                 "roles": list(self.unmanaged_roles),
             },
             "hand_renames": [{"from": old, "to": new} for old, new in self.hand_renames],
+            "attributed": self.attributed,
         }
 
 
@@ -257,6 +260,8 @@ def build_report(
     plan: Plan,
     entries: Sequence[ChangeLogEntry] = (),
     hand_renames: Mapping[str, str] | None = None,
+    *,
+    attributed: bool = True,
 ) -> DriftReport:
     """The drift report for ``plan`` (made with desired = files, live = platform).
 
@@ -273,4 +278,5 @@ def build_report(
         unmanaged_projects=tuple(sorted(plan.unmanaged_projects)),
         unmanaged_roles=tuple(sorted(plan.unmanaged_roles)),
         hand_renames=tuple(sorted((hand_renames or {}).items())),
+        attributed=attributed,
     )

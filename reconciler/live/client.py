@@ -21,8 +21,11 @@ from types import TracebackType
 
 import httpx
 
+from reconciler.capabilities import FULL, Capabilities
 from reconciler.live import api_models as api
 from reconciler.live.changelog import read_changelog
+from reconciler.live.doctor_v1 import diagnose
+from reconciler.live.probe import Check
 from reconciler.live.protocol import ChangeLogEntry, Identity, WriteMeta, WriteResult
 from reconciler.live.reading import IdMaps, Reader
 from reconciler.live.retry import Sleep
@@ -40,6 +43,8 @@ class ApiClient:
     sandbox, ``httpx.MockTransport`` in tests); ``sleep`` and ``rng`` drive the retry
     waits and the rate limit, so tests can observe them without waiting.
     """
+
+    capabilities: Capabilities = FULL
 
     def __init__(
         self,
@@ -95,6 +100,10 @@ class ApiClient:
         """The platform's change log, ids turned into names (``ChangeLogReader``)."""
         maps = await self._current_maps()
         return await read_changelog(self._session, maps, project=project, since=since)
+
+    async def diagnose(self) -> list[Check]:
+        """Read every list once and say what answers as expected (``doctor``)."""
+        return await diagnose(self._session)
 
     async def aclose(self) -> None:
         await self._http.aclose()

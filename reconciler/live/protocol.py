@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, runtime_checkable
 
+from reconciler.capabilities import Capabilities
+from reconciler.live.probe import Check
 from reconciler.plan.changes import Change
 from reconciler.state.snapshot import Snapshot
 
@@ -48,6 +51,9 @@ class WriteResult:
 
 
 class LiveSystem(Protocol):
+    #: what this API promises (versions, group members, a change log, ...)
+    capabilities: Capabilities
+
     async def whoami(self) -> Identity:
         """The token's user and permissions."""
         ...
@@ -73,7 +79,24 @@ class LiveSystem(Protocol):
         """
         ...
 
+    async def diagnose(self) -> list[Check]:
+        """Read each of its routes once, validating every answer (``reconciler doctor``)."""
+        ...
+
     async def aclose(self) -> None: ...
+
+
+class OpenLive(LiveSystem, Protocol):
+    """A ``LiveSystem`` used as an async context manager (closed on the way out)."""
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +127,7 @@ class ChangeLogEntry:
     apply: str | None = None
 
 
+@runtime_checkable
 class ChangeLogReader(Protocol):
     async def read_changelog(
         self, *, project: str | None = None, since: str | None = None

@@ -9,6 +9,7 @@ list, its remaining pages are read concurrently; all requests share one semaphor
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from reconciler.live import api_models as api
 from reconciler.live.session import Session
 from reconciler.state.snapshot import ObjectRef, ProjectState, RoleState, Snapshot
 
+log = logging.getLogger("reconciler.live")
 M = TypeVar("M", bound=api.ApiModel)
 K = TypeVar("K")
 V = TypeVar("V")
@@ -92,6 +94,7 @@ class Reader:
         self.session = session
         self.gate = asyncio.Semaphore(max(1, session.settings.concurrency))
         self.limit = max(1, min(1000, session.settings.page_size))
+        self.requests = 0
 
     async def snapshot(self) -> tuple[Snapshot, IdMaps]:
         include: dict[str, object] = {"include": "members,objects"}
@@ -102,6 +105,7 @@ class Reader:
         objects = asyncio.ensure_future(self._list("/objects", ObjectPage))
         projects = asyncio.ensure_future(self._list("/projects", ProjectPage, include))
         await all_or_nothing([company, users, groups, roles, objects, projects])
+        log.info("read the company in %d requests (pages of %d)", self.requests, self.limit)
         raw = _Raw(
             company.result(),
             users.result(),
@@ -114,6 +118,7 @@ class Reader:
 
     async def _get(self, path: str, model: type[M], params: dict[str, object] | None = None) -> M:
         async with self.gate:
+            self.requests += 1
             return await self.session.call("GET", path, model, params=params)
 
     async def _list(

@@ -221,6 +221,7 @@ class MemberAdd(Change):
     project: str
     member_type: MemberType
     member: str
+    reason: str = ""  # e.g. "via group X" where the target has no group members
 
     @property
     def phase(self) -> Phase:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from reconciler.kinds import SINGLE_PROJECT_KINDS
 from reconciler.plan.access import access_impact
+from reconciler.plan.capability import Via, expand_groups, unsupported, via_reason
+from reconciler.plan.capability import notes as capability_notes
 from reconciler.plan.changes import (
     Change,
     MemberAdd,
@@ -60,12 +62,14 @@ _EMPTY = ProjectState(name="")
 def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None) -> Plan:
     """The changes that take ``live`` to ``desired``, checked and explained (pure)."""
     settings = settings or PlanSettings()
-    resolution = resolve(desired, live, settings)
-    changes = tuple(sorted(diff(live, resolution, settings), key=Change.sort_key))
+    working, via = expand_groups(desired, live, settings)
+    resolution = resolve(working, live, settings)
+    changes = tuple(sorted(diff(live, resolution, settings, via), key=Change.sort_key))
     violations = [
         *resolution.violations,
         *unknown_references(desired, live, settings),
         *check(live, resolution, changes, settings),
+        *unsupported(desired, live, settings),
     ]
     if desired.security_type == "simple" and desired.projects:
         violations.append(_projects_when_simple(settings))
@@ -79,7 +83,11 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
         access_impact=access_impact(resolution.base, resolution.target),
         unmanaged_projects=resolution.unmanaged_projects,
         unmanaged_roles=resolution.unmanaged_roles,
-        notes=(*_notes(live, resolution, settings), *unnamed_note(desired, changes, nobody)),
+        notes=(
+            *_notes(live, resolution, settings),
+            *unnamed_note(desired, changes, nobody),
+            *capability_notes(desired, settings, via),
+        ),
         unplaced=unplaced(resolution.base, nobody),
         allow_delete=tuple(sorted(settings.allow_delete)),
     )
@@ -101,7 +109,9 @@ def resolve(desired: Snapshot, live: Snapshot, settings: PlanSettings) -> Resolu
     )
 
 
-def diff(live: Snapshot, resolution: Resolution, settings: PlanSettings) -> Iterator[Change]:
+def diff(
+    live: Snapshot, resolution: Resolution, settings: PlanSettings, via: Via | None = None
+) -> Iterator[Change]:
     """Every change from ``live`` to the resolved target, unordered."""
     base, target = resolution.base, resolution.target
     if live.security_type != target.security_type and target.security_type is not None:
@@ -112,7 +122,7 @@ def diff(live: Snapshot, resolution: Resolution, settings: PlanSettings) -> Iter
     for old, new in resolution.renames.items():
         yield ProjectRename(old_name=old, new_name=new)
     yield from _project_changes(base, target)
-    yield from _member_changes(resolution, settings)
+    yield from _member_changes(resolution, settings, via or {})
     yield from _object_changes(base, target, settings)
 
 
@@ -152,7 +162,7 @@ def _project_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
         yield ProjectDelete(name=name)
 
 
-def _member_changes(resolution: Resolution, settings: PlanSettings) -> Iterator[Change]:
+def _member_changes(resolution: Resolution, settings: PlanSettings, via: Via) -> Iterator[Change]:
     base, target = resolution.base, resolution.target
     for name, project in target.projects.items():
         live = base.projects.get(name, _EMPTY)
@@ -166,7 +176,14 @@ def _member_changes(resolution: Resolution, settings: PlanSettings) -> Iterator[
         )
         for member_type, before, after in sides:
             yield from _members(
-                name, member_type, before, after, placed=placed, target=target, settings=settings
+                name,
+                member_type,
+                before,
+                after,
+                placed=placed,
+                target=target,
+                settings=settings,
+                via=via,
             )
 
 
@@ -179,9 +196,12 @@ def _members(
     placed: Mapping[tuple[str, str], tuple[str, ...]],
     target: Snapshot,
     settings: PlanSettings,
+    via: Via,
 ) -> Iterator[Change]:
     for member in after - before:
-        yield MemberAdd(project=project, member_type=member_type, member=member)
+        groups = via.get((project, member)) if member_type == "user" else None
+        reason = via_reason(groups) if groups else ""
+        yield MemberAdd(project, member_type, member, reason)
     for member in before - after:
         where = placed.get((member_type, member))
         if where:

@@ -48,6 +48,8 @@ def unknown_references(
             key = ("project", name, "groups", group)
             found.append(_unknown("group", group, key, groups, settings))
         for kind, obj in sorted(project.objects - live.objects):
+            if kind not in settings.capabilities.object_kinds:
+                continue  # the target cannot hold it at all: an ``unsupported`` violation
             if kind not in objects:
                 objects[kind] = _Names(n for k, n in live.objects if k == kind)
             key = ("project", name, "objects", kind, obj)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from reconciler.capabilities import FULL, Capabilities
 from reconciler.errors import Position
 from reconciler.kinds import DEFAULT_PROJECT
 
@@ -101,3 +102,5 @@ class PlanSettings:
     locate: Locate = no_position
     history: AppliedHistory = field(default_factory=AppliedHistory)
     allow_delete: frozenset[str] = frozenset()
+    #: what the target promises (group members, versions, ...): from the live client
+    capabilities: Capabilities = FULL

@@ -172,7 +172,7 @@ def _project_delete(c: ProjectDelete) -> Line:
 
 @describes(MemberAdd)
 def _member_add(c: MemberAdd) -> Line:
-    return Line("+", f"{c.member_type} {clean(c.member)}")
+    return Line("+", f"{c.member_type} {clean(c.member)}", clean(c.reason))
 
 
 @describes(MemberRemove)

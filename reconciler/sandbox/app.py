@@ -1,4 +1,5 @@
-"""The sandbox as a FastAPI app: the projects API v1 over a SQLite company.
+"""The sandbox as a FastAPI app: the projects API v1 over a SQLite company, and beside it
+(under ``/a/``) the routes the platform's own web app uses, on the same company.
 
 ``create_app`` builds the app on a database file; it serves under uvicorn
 (``reconciler sandbox serve``) or in-process through ``httpx.ASGITransport``. Routers
@@ -23,6 +24,7 @@ from reconciler.sandbox.problems import ApiProblem
 from reconciler.sandbox.routes_company import router as company_router
 from reconciler.sandbox.routes_projects import router as projects_router
 from reconciler.sandbox.store import Store
+from reconciler.sandbox.webapp import WEBAPP_PREFIX, create_webapp
 
 API_PREFIX = "/api/v1"
 
@@ -74,13 +76,16 @@ def create_app(db_path: Path, *, faults: FaultSettings | None = None) -> FastAPI
         redoc_url=None,
     )
     injector = FaultInjector(faults)
-    app.state.sandbox = Sandbox(Store(db_path), injector)
+    sandbox = Sandbox(Store(db_path), injector)
+    app.state.sandbox = sandbox
     app.add_middleware(LostAnswers, faults=injector)
     app.include_router(company_router, prefix=API_PREFIX)
     app.include_router(projects_router, prefix=API_PREFIX)
     app.add_exception_handler(ApiProblem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)
+    # the platform's web app face (/a/...), on the same company
+    app.mount(WEBAPP_PREFIX, create_webapp(sandbox))
     return app
 
 

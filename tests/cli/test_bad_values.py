@@ -11,7 +11,7 @@ import pytest
 from usercli import UserShell
 
 from reconciler.cli.options import DEFAULT_TARGET, parse_since
-from reconciler.live.target import DEFAULT_SANDBOX
+from reconciler.engine.targets import DEFAULT_SANDBOX
 
 TYPO = "sandbox:typo/x.db"
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli.main import cli
-from reconciler.cli.session import use_color
+from reconciler.cli.output import use_color
 from reconciler.plan.saved import load_saved_plan, verify_saved_plan
 from reconciler.sandbox.demo import make_user
 

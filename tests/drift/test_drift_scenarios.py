@@ -22,10 +22,10 @@ from drift_helpers import (
 )
 from ruamel.yaml import YAML
 
-from reconciler.cli.session import Planned
 from reconciler.drift.adopt import adopt
 from reconciler.drift.detect import Detected, explain
 from reconciler.drift.render import render_json, render_markdown, render_text
+from reconciler.engine.session import Planned
 from reconciler.live.protocol import Identity
 from reconciler.plan.changes import MemberAdd, MemberRemove, ObjectMove, ProjectRename
 from reconciler.plan.planner import plan

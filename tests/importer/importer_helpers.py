@@ -10,7 +10,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from reconciler.config.models import DOCUMENT_ADAPTER
-from reconciler.live.target import open_target
+from reconciler.engine.targets import open_target
 from reconciler.sandbox.store import Store
 from reconciler.state.normalize import Desired, normalize
 from reconciler.state.snapshot import Snapshot

@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 from live_helpers import SECRET
 
-from reconciler.errors import UsageError
-from reconciler.live.protocol import Identity
-from reconciler.live.target import (
+from reconciler.engine.targets import (
     DEFAULT_SANDBOX,
     check_target,
     open_target,
@@ -22,6 +20,8 @@ from reconciler.live.target import (
     resolve_token,
     sandbox_token_path,
 )
+from reconciler.errors import UsageError
+from reconciler.live.protocol import Identity
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.demo import init_company
 

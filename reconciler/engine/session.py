@@ -10,33 +10,30 @@ token may read the whole company, fetch the live Snapshot, and plan::
 
     planned = run_plan(options)                      # plan, drift: a finished Plan
 
-``fail`` turns any ``ReconcilerError`` into a message on stderr (every problem of a
-``ConfigError``, one per line) and an exit code, never a traceback.
+``reconciler.cli.output.fail`` turns any ``ReconcilerError`` into a message on stderr
+and an exit code, never a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
-
-import click
+from typing import Any, TypeVar
 
 from reconciler.audit.history import applied_history
 from reconciler.audit.log import DEFAULT_LOG_PATH
+from reconciler.capabilities import FULL, Capabilities
 from reconciler.config.loaded import KindName, LoadedConfig
 from reconciler.config.loader import load_config
-from reconciler.errors import ConfigError, Position, ReconcilerError, printable_lines
+from reconciler.engine.targets import open_target, resolve_token
+from reconciler.errors import Position, printable_lines
 from reconciler.gcpause import paused_gc
-from reconciler.live.client import ApiClient
 from reconciler.live.permissions import check_permissions
-from reconciler.live.protocol import Identity
-from reconciler.live.target import open_target, resolve_token
+from reconciler.live.protocol import Identity, LiveSystem
 from reconciler.plan.deletes import deletes_projects
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
@@ -51,7 +48,7 @@ T = TypeVar("T")
 
 def stderr_notice(message: str) -> None:
     """Progress and notices go to stderr, so stdout holds only the rendering."""
-    click.echo(printable_lines(message), err=True)
+    print(printable_lines(message), file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +84,7 @@ class Planned:
 class Session:
     """An open client and the plan made through it (for ``apply``)."""
 
-    client: ApiClient
+    client: LiveSystem
     planned: Planned
 
 
@@ -133,13 +130,20 @@ def locator(loaded: LoadedConfig) -> Locate:
     return locate
 
 
-def plan_settings(desired: Desired, options: PlanOptions, identity: Identity) -> PlanSettings:
-    """The files' settings, with the command line's thresholds and the token's user."""
+def plan_settings(
+    desired: Desired,
+    options: PlanOptions,
+    identity: Identity,
+    capabilities: Capabilities = FULL,
+) -> PlanSettings:
+    """The files' settings, with the command line's thresholds, the token's user and
+    what the target can do."""
     settings = replace(
         desired.settings,
         allow_mass_change=options.allow_mass_change,
         token_user=identity.login,
         allow_delete=options.allow_delete,
+        capabilities=capabilities,
     )
     if options.max_remove_share is not None:
         settings = replace(settings, max_remove_share=options.max_remove_share)
@@ -151,10 +155,11 @@ def plan_settings(desired: Desired, options: PlanOptions, identity: Identity) ->
 @asynccontextmanager
 async def open_client(
     target: str, token_file: Path | None, *, notice: Notice = stderr_notice
-) -> AsyncIterator[tuple[ApiClient, Identity]]:
+) -> AsyncIterator[tuple[LiveSystem, Identity]]:
     """A client for ``target`` whose token may read the whole company."""
     token = resolve_token(token_file, target)
-    async with open_target(target, token=token, notice=notice) as client:
+    async with open_target(target, token=token, notice=notice) as opened:
+        client: LiveSystem = opened
         identity = await client.whoami()
         check_permissions(identity)
         yield client, identity
@@ -186,7 +191,7 @@ async def open_session(
                 f"Planning {len(loaded.documents)} documents from {options.config_dir} "
                 f"against {label} ({len(live.projects)} live projects, as {identity.login})"
             )
-            settings = plan_settings(desired, options, identity)
+            settings = plan_settings(desired, options, identity, client.capabilities)
             plan, settings = _plan(desired.snapshot, live, settings, options, label)
             planned = Planned(
                 plan=plan,
@@ -239,20 +244,3 @@ def run_plan(options: PlanOptions, *, notice: Notice = stderr_notice) -> Planned
             return session.planned
 
     return run_async(go())
-
-
-def use_color(no_color: bool) -> bool:
-    """Colour on a terminal, unless ``--no-color`` or a non-empty ``NO_COLOR``."""
-    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-
-
-def fail(exc: ReconcilerError, *, exit_code: int | None = None) -> NoReturn:
-    """Show ``exc`` on stderr (every problem of a ``ConfigError``) and exit."""
-    if isinstance(exc, ConfigError) and exc.problems:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        count = sum(1 for p in exc.problems if p.severity == "error")
-        click.echo(f"error: the configuration has {count} error(s)", err=True)
-    else:
-        click.echo(f"error: {printable_lines(str(exc))}", err=True)
-    raise SystemExit(exc.exit_code if exit_code is None else exit_code)

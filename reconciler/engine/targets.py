@@ -9,7 +9,13 @@ A target is one of:
   SQLite file PATH. Only the default PATH (``.reconciler/sandbox.db``, relative to the
   current directory) is created on first use, with the demo company, its admin token
   kept next to it in ``PATH.token`` (mode 0600) and one notice on stderr; any other PATH
-  must exist (``reconciler sandbox init``), so a typo never plans against a new company.
+  must exist (``reconciler sandbox init``), so a typo never plans against a new company;
+* ``okitoki:https://COMPANY.oki-toki.net`` -- a real account, through the routes of the
+  platform's own web app (``reconciler.live.okitoki``); ``okitoki:http://127.0.0.1:PORT``
+  (a served sandbox's web app face) and ``okitoki:sandbox:PATH`` (in-process) likewise.
+
+Which adapter a target gets is decided here and nowhere else: the rest of the program
+sees a ``LiveSystem`` and asks its ``capabilities``.
 
 The token comes from ``RECONCILER_TOKEN`` or a token file, never from a command-line
 value; for a sandbox target ``PATH.token`` is used when neither is given.
@@ -32,6 +38,7 @@ import httpx
 
 from reconciler.errors import UsageError
 from reconciler.live.client import ApiClient
+from reconciler.live.protocol import OpenLive
 from reconciler.live.retry import Sleep
 from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings
@@ -39,10 +46,16 @@ from reconciler.live.tuning import client_settings
 
 TOKEN_ENV = "RECONCILER_TOKEN"  # noqa: S105 -- the name of a variable, not a secret
 SANDBOX_PREFIX = "sandbox:"
-SANDBOX_BASE_URL = "http://sandbox.local/api/v1"
+WEBAPP_PREFIX = "okitoki:"
+SANDBOX_ROOT = "http://sandbox.local"
+SANDBOX_BASE_URL = f"{SANDBOX_ROOT}/api/v1"
 #: The one sandbox created on first use (relative to the current directory).
 DEFAULT_SANDBOX = Path(".reconciler") / "sandbox.db"
-_HELP = "use https://HOST/api/v1, http://127.0.0.1:PORT/api/v1 or sandbox:PATH"
+_HELP = (
+    "use https://HOST/api/v1, http://127.0.0.1:PORT/api/v1, sandbox:PATH, or "
+    "okitoki:https://COMPANY.oki-toki.net for the platform's web app"
+)
+Api = Literal["v1", "webapp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,8 @@ class Target:
     kind: Literal["http", "sandbox"]
     url: str = ""
     path: Path | None = None
+    #: which API it speaks: the projects API v1, or the platform's web app routes
+    api: Api = "v1"
 
     @property
     def token_path(self) -> Path | None:
@@ -64,13 +79,21 @@ def parse_target(target: str) -> Target:
     """Check a ``--target`` value; ``UsageError`` says what is wrong (never echoing a
     query string, which could hold a token)."""
     text = target.strip()
+    api: Api = "v1"
+    if text.startswith(WEBAPP_PREFIX):
+        api, text = "webapp", text[len(WEBAPP_PREFIX) :]
+        if not text:
+            raise UsageError(
+                "target 'okitoki:' needs the account's address, e.g. "
+                "okitoki:https://COMPANY.oki-toki.net"
+            )
     if text.startswith(SANDBOX_PREFIX):
         raw = text[len(SANDBOX_PREFIX) :]
         if not raw:
             raise UsageError(
                 "target 'sandbox:' needs a file path, e.g. sandbox:.reconciler/sandbox.db"
             )
-        return Target("sandbox", path=Path(raw).expanduser())
+        return Target("sandbox", path=Path(raw).expanduser(), api=api)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
@@ -86,7 +109,12 @@ def parse_target(target: str) -> Target:
             f"refusing plain http to {parts.hostname}: the token would cross the network "
             "unencrypted; use https (plain http is only for 127.0.0.1/localhost)"
         )
-    return Target("http", url=text.rstrip("/"))
+    if api == "webapp" and parts.path.strip("/"):
+        raise UsageError(
+            f"okitoki: takes the account's address without a path (the web app's routes "
+            f"are under /a/), e.g. okitoki:{parts.scheme}://{parts.hostname}"
+        )
+    return Target("http", url=text.rstrip("/"), api=api)
 
 
 def check_target(target: str) -> Target:
@@ -171,20 +199,29 @@ def open_target(
     notice: Callable[[str], None] | None = None,
     sleep: Sleep = asyncio.sleep,
     rng: random.Random | None = None,
-) -> ApiClient:
-    """An ``ApiClient`` for ``target`` (use it with ``async with``). ``notice`` receives
-    the one-line message about a newly created sandbox (default: stderr)."""
+) -> OpenLive:
+    """The live system ``target`` names (use it with ``async with``): an ``ApiClient``, or
+    a ``WebAppClient`` for ``okitoki:`` targets. ``notice`` receives the one-line message
+    about a newly created sandbox (default: stderr)."""
     parsed = parse_target(target)
     secret = Token(token) if isinstance(token, str) else token
     url, transport = parsed.url, None
     if parsed.kind == "sandbox":
         assert parsed.path is not None
         transport, secret = _sandbox(parsed.path, secret, notice or _stderr)
-        url = SANDBOX_BASE_URL
+        url = SANDBOX_ROOT if parsed.api == "webapp" else SANDBOX_BASE_URL
     elif secret is None:
-        raise UsageError(f"no API token: set {TOKEN_ENV} or pass --token-file")
-    # in-process: no network to spare, so no client-side rate limit by default
-    settings = settings or client_settings(in_process=parsed.kind == "sandbox")
+        hint = " (a session cookie NAME=VALUE, or an API token)" if parsed.api == "webapp" else ""
+        raise UsageError(f"no API token: set {TOKEN_ENV} or pass --token-file{hint}")
+    settings = settings or client_settings(
+        in_process=parsed.kind == "sandbox", polite=parsed.api == "webapp"
+    )
+    if parsed.api == "webapp":
+        from reconciler.live.okitoki import WebAppClient  # noqa: PLC0415 -- only its targets pay
+
+        return WebAppClient(
+            url, token=secret, settings=settings, transport=transport, sleep=sleep, rng=rng
+        )
     return ApiClient(
         url, token=secret, settings=settings, transport=transport, sleep=sleep, rng=rng
     )

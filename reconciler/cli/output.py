@@ -1,0 +1,28 @@
+"""How commands end: errors on stderr with their exit code, colour only on a terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import NoReturn
+
+import click
+
+from reconciler.errors import ConfigError, ReconcilerError, printable_lines
+
+
+def use_color(no_color: bool) -> bool:
+    """Colour on a terminal, unless ``--no-color`` or a non-empty ``NO_COLOR``."""
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def fail(exc: ReconcilerError, *, exit_code: int | None = None) -> NoReturn:
+    """Show ``exc`` on stderr (every problem of a ``ConfigError``) and exit."""
+    if isinstance(exc, ConfigError) and exc.problems:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        count = sum(1 for p in exc.problems if p.severity == "error")
+        click.echo(f"error: the configuration has {count} error(s)", err=True)
+    else:
+        click.echo(f"error: {printable_lines(str(exc))}", err=True)
+    raise SystemExit(exc.exit_code if exit_code is None else exit_code)
