@@ -119,10 +119,8 @@ def _changed_objects(live: Snapshot, after: Snapshot) -> dict[str, frozenset[Obj
     changed = {}
     for name, project in after.projects.items():
         old = live.projects.get(name)
-        if old is not None and old.objects is not project.objects:
-            delta = old.objects ^ project.objects
-            if delta:
-                changed[name] = delta
+        if old is not None and old.objects != project.objects:
+            changed[name] = old.objects ^ project.objects
     return changed
 
 
@@ -167,16 +165,21 @@ def _project_delta(
         candidates |= after.projects[name].objects
     for name in was_in & now_in:
         candidates |= changed.get(name, frozenset())
-    gained: list[Sight] = []
-    lost: list[Sight] = []
+    gained: list[tuple[str, str, str]] = []
+    lost: list[tuple[str, str, str]] = []
     for ref in candidates:
         seen_before = [n for n in was_in if ref in before.projects[n].objects]
         seen_after = [n for n in now_in if ref in after.projects[n].objects]
         if seen_after and not seen_before:
-            gained.extend(Sight(ref[0], ref[1], n) for n in seen_after)
+            gained.extend((*ref, n) for n in seen_after)
         elif seen_before and not seen_after:
-            lost.extend(Sight(ref[0], ref[1], n) for n in seen_before)
-    return tuple(sorted(gained)), tuple(sorted(lost))
+            lost.extend((*ref, n) for n in seen_before)
+    # sorted as plain tuples, the order of ``Sight`` (a dataclass compares slower)
+    return _sights_of(gained), _sights_of(lost)
+
+
+def _sights_of(found: list[tuple[str, str, str]]) -> tuple[Sight, ...]:
+    return tuple(Sight(*item) for item in sorted(found))
 
 
 def _sights(seen: Mapping[ObjectRef, Iterable[str]]) -> Iterable[Sight]:
@@ -189,17 +192,21 @@ def _touched_users(live: Snapshot, after: Snapshot) -> set[str]:
     """Users whose visibility may differ: a superset, cheap to compute."""
     touched = set(sees_everything(live) ^ sees_everything(after))
     changed_groups: set[str] = set()
-    for group in live.groups.keys() | after.groups.keys():
-        old, new = live.groups.get(group, frozenset()), after.groups.get(group, frozenset())
-        if old != new:
-            touched |= old ^ new
+    if live.groups is not after.groups:
+        for group in live.groups.keys() | after.groups.keys():
+            old, new = live.groups.get(group, frozenset()), after.groups.get(group, frozenset())
+            if old != new:
+                touched |= old ^ new
     empty = ProjectState(name="")
     for name in live.projects.keys() | after.projects.keys():
         old_p, new_p = live.projects.get(name, empty), after.projects.get(name, empty)
         if old_p is new_p:
             continue
-        touched |= old_p.users ^ new_p.users
-        changed_groups |= old_p.groups ^ new_p.groups
+        # comparing first: equal sets (most projects, most plans) build no new set
+        if old_p.users != new_p.users:
+            touched |= old_p.users ^ new_p.users
+        if old_p.groups != new_p.groups:
+            changed_groups |= old_p.groups ^ new_p.groups
         if old_p.objects != new_p.objects:
             touched |= old_p.users | new_p.users
             changed_groups |= old_p.groups | new_p.groups

@@ -19,7 +19,7 @@ in phase 3).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import Any, ClassVar, Literal
 
@@ -57,7 +57,7 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": self.type, "action": self.action}
-        data.update(asdict(self))
+        data.update(_values(self))
         return data
 
     def __lt__(self, other: Change) -> bool:
@@ -65,7 +65,19 @@ class Change:
 
 
 def astuple_str(change: Change) -> tuple[str, ...]:
-    return tuple(str(v) for v in asdict(change).values())
+    return tuple(str(v) for v in _values(change).values())
+
+
+def _values(change: Change) -> dict[str, Any]:
+    """``dataclasses.asdict`` for changes, whose fields hold only strings and tuples of
+    strings: the same dict without its deep copy (a tenth of the time)."""
+    names = _FIELD_NAMES.get(type(change))
+    if names is None:
+        names = _FIELD_NAMES[type(change)] = tuple(f.name for f in fields(change))
+    return {name: getattr(change, name) for name in names}
+
+
+_FIELD_NAMES: dict[type[Change], tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,9 @@ class Plan:
     #: projects whose deletion ``--allow-delete`` acknowledged (sorted)
     allow_delete: tuple[str, ...] = ()
     unplaced: tuple[Unplaced, ...] = ()
+    #: ``checksum()`` once computed: a plan is frozen, and rendering, the audit record
+    #: and every write header ask for it (``dataclasses.replace`` starts it afresh)
+    _checksum: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def applicable(self) -> bool:
@@ -121,10 +124,15 @@ class Plan:
         return body
 
     def checksum(self) -> str:
-        blob = json.dumps(self.body(), sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+        return self._checksum or self._remember(self.body())
+
+    def _remember(self, body: dict[str, Any]) -> str:
+        blob = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        digest = "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+        object.__setattr__(self, "_checksum", digest)
+        return digest
 
     def to_data(self) -> dict[str, Any]:
         data = self.body()
-        data["checksum"] = self.checksum()
+        data["checksum"] = self._checksum or self._remember(data)
         return data
