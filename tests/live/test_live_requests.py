@@ -7,9 +7,12 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 from live_helpers import SANDBOX_SETTINGS, Live, make_live
 
+from reconciler.live.client import ApiClient
+from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings
 from reconciler.sandbox.store import Store
 from reconciler.state.snapshot import Snapshot
@@ -74,3 +77,49 @@ def test_ten_and_a_thousand_projects_cost_the_same_but_for_one_page(tmp_path: Pa
         fetch(live, SANDBOX_SETTINGS)
         counts.append(len(live.requests))
     assert counts == [6, 6]
+
+
+def test_later_pages_are_read_by_keyset(tmp_path: Path) -> None:
+    live = make_live("in-process", tmp_path, lambda app: "")
+    seed_projects(live.db, 1000)
+    settings = ClientSettings(retry=SANDBOX_SETTINGS.retry, rate_limit=None, page_size=250)
+    snap = fetch(live, settings)
+    assert len(snap.projects) == 1001
+    pages = [query for _, path, query in live.requests if path.endswith("/projects")]
+    assert len(pages) == 5
+    assert "after=" not in pages[0]
+    assert all("after=" in query and "offset=0" in query for query in pages[1:])
+
+
+class IgnoringAfter(httpx.AsyncBaseTransport):
+    """The sandbox as a server that knows no ``after``: the parameter is dropped."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.queries: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        params = [(k, v) for k, v in request.url.params.multi_items() if k != "after"]
+        request.url = request.url.copy_with(params=params)
+        self.queries.append(request.url.query.decode())
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_server_without_keyset_paging_is_read_by_offset(tmp_path: Path) -> None:
+    live = make_live("in-process", tmp_path, lambda app: "")
+    seed_projects(live.db, 1000)
+    settings = ClientSettings(retry=SANDBOX_SETTINGS.retry, rate_limit=None, page_size=250)
+    keyset = fetch(live, settings)
+    transport = IgnoringAfter(httpx.ASGITransport(app=live.app))
+
+    async def go() -> Snapshot:
+        token = Token(live.token)
+        client = ApiClient(live.url, token=token, settings=settings, transport=transport)
+        async with client:
+            return await client.fetch_snapshot()
+
+    assert asyncio.run(go()) == keyset
+    offsets = [q for q in transport.queries if "include=" in q and "offset=0" not in q]
+    assert sorted(offsets) == sorted(
+        f"include=members%2Cobjects&limit=250&offset={n}" for n in (250, 500, 750, 1000)
+    )
