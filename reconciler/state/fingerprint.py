@@ -6,8 +6,8 @@ later, and a plan's checksum covers them. This module writes the same bytes with
 building the whole dict first: every list is sorted and encoded once, the names of long
 lists that need no escaping (printable ASCII without ``"`` and ``\\``: nearly every
 name) are joined rather than encoded one by one, and the bytes go to the hash in pieces.
-``fingerprints`` of several snapshots encode each distinct set once (the desired state
-and live agree on most projects; ``state.snapshot.shared`` makes them the same objects).
+``fingerprints`` of several snapshots encode each distinct set once (the desired state and
+live agree on most projects; ``state.snapshot.shared`` makes them the same objects).
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 _SEPARATORS = (",", ":")
 #: A character ``json.dumps`` (``ensure_ascii``) writes as an escape.
 _ESCAPED = re.compile(r"[^ !#-\[\]-~]")
-#: Lists up to this long are encoded by ``json.dumps``; longer ones, by joining.
-_SMALL = 256
+_ESCAPED_BUT_QUOTE = re.compile(r"[^ -\[\]-~]")
 #: Hashed in pieces of about this many characters.
 _PIECE = 1 << 20
+#: Object lists up to this long are sorted as pairs; longer ones, as names per kind.
+_SMALL = 256
 
 Memo = dict[frozenset[str] | frozenset["ObjectRef"], str]
 
@@ -103,7 +104,8 @@ def _role(name: str, snapshot: Snapshot, memo: Memo) -> str:
 
 
 def _string(text: str) -> str:
-    return json.dumps(text)
+    """``json.dumps(text)``."""
+    return f'"{text}"' if _ESCAPED.search(text) is None else json.dumps(text)
 
 
 def _names(names: frozenset[str], memo: Memo) -> str:
@@ -111,8 +113,11 @@ def _names(names: frozenset[str], memo: Memo) -> str:
     found = memo.get(names)
     if found is None:
         ordered = sorted(names)
-        if len(ordered) > _SMALL and _plain(ordered):
-            found = '["' + '","'.join(ordered) + '"]'
+        joined = '","'.join(ordered)
+        if not ordered:
+            found = "[]"
+        elif _joined_plain(joined, 2 * len(ordered) - 2):
+            found = f'["{joined}"]'
         else:
             found = json.dumps(ordered, separators=_SEPARATORS)
         memo[names] = found
@@ -124,8 +129,15 @@ def _refs(refs: frozenset[ObjectRef], memo: Memo) -> str:
     name (a long list sorted as one list of names per kind, faster than as pairs)."""
     found = memo.get(refs)
     if found is None:
-        if len(refs) <= _SMALL:
-            found = json.dumps(sorted(refs), separators=_SEPARATORS)
+        if not refs:
+            found = "[]"
+        elif len(refs) <= _SMALL:
+            ordered = sorted(refs)
+            joined = '"],["'.join([f'{kind}","{name}' for kind, name in ordered])
+            if _joined_plain(joined, 4 * len(ordered) - 2):
+                found = f'[["{joined}"]]'
+            else:
+                found = json.dumps(ordered, separators=_SEPARATORS)
         else:
             by_kind: dict[str, list[str]] = {}
             for kind, name in refs:
@@ -141,6 +153,12 @@ def _kind_refs(kind: str, names: list[str]) -> str:
         return json.dumps([[kind, n] for n in names], separators=_SEPARATORS)[1:-1]
     prefix = f'["{kind}","'
     return prefix + ('"],' + prefix).join(names) + '"]'
+
+
+def _joined_plain(joined: str, quotes: int) -> bool:
+    """Whether strings joined by separators with ``quotes`` quotes in all each encode as
+    themselves: nothing to escape but those quotes."""
+    return _ESCAPED_BUT_QUOTE.search(joined) is None and joined.count('"') == quotes
 
 
 def _plain(strings: Sequence[str]) -> bool:
