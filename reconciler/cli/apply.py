@@ -21,7 +21,10 @@ from reconciler.cli.options import (
     allow_delete_option,
     audit_log_option,
     config_dir_option,
+    no_cache_option,
+    no_color_option,
     target_options,
+    threshold_options,
 )
 from reconciler.cli.output import fail, use_color
 from reconciler.engine.session import PlanOptions, Session, open_session
@@ -85,10 +88,10 @@ LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_star
     help="Seconds to wait while another apply against the same target (started from this "
     "directory) holds the lock; 0 refuses at once.",
 )
-@click.option("--allow-mass-change", is_flag=True, help="Accept a plan over the thresholds.")
+@threshold_options
 @allow_delete_option
-@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR).")
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@no_color_option
+@no_cache_option
 def apply_command(
     *,
     plan_file: Path | None,
@@ -102,6 +105,8 @@ def apply_command(
     git_notes: bool,
     lock_timeout: float,
     allow_mass_change: bool,
+    max_remove_share: float | None,
+    max_delete_share: float | None,
     allow_delete: tuple[str, ...],
     no_color: bool,
     no_cache: bool,
@@ -130,6 +135,8 @@ def apply_command(
         token_file=token_file,
         use_cache=not no_cache,
         allow_mass_change=allow_mass_change,
+        max_remove_share=max_remove_share,
+        max_delete_share=max_delete_share,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
     )

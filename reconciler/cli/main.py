@@ -63,6 +63,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "doctor_command",
         "Check a target's API, read only (run it first on a real account).",
     ),
+    "version": (
+        "reconciler.cli.version",
+        "version_command",
+        "Show the version (--format json for tools).",
+    ),
     "sandbox": (
         "reconciler.cli.sandbox",
         "sandbox_group",

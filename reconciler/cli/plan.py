@@ -12,7 +12,10 @@ from reconciler.cli.options import (
     audit_log_option,
     config_dir_option,
     format_option,
+    no_cache_option,
+    no_color_option,
     target_options,
+    threshold_options,
 )
 from reconciler.cli.output import fail, use_color
 from reconciler.engine.session import Planned, PlanOptions, run_plan
@@ -21,8 +24,6 @@ from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
 from reconciler.render import render
-
-_SHARE = click.FloatRange(0.0, 1.0)
 
 
 @click.command("plan")
@@ -40,27 +41,11 @@ _SHARE = click.FloatRange(0.0, 1.0)
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error or unsafe plan.",
 )
-@click.option(
-    "--allow-mass-change",
-    is_flag=True,
-    help="Accept a plan over the removal/deletion thresholds.",
-)
-@click.option(
-    "--max-remove-share",
-    type=_SHARE,
-    default=None,
-    help="Largest share (0-1) of live memberships a plan may remove [default: 0.25].",
-)
-@click.option(
-    "--max-delete-share",
-    type=_SHARE,
-    default=None,
-    help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
-)
+@threshold_options
 @allow_delete_option
 @audit_log_option
-@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@no_color_option
+@no_cache_option
 def plan_command(
     *,
     config_dir: Path,

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option
+from reconciler.cli.options import (
+    config_dir_option,
+    format_option,
+    no_cache_option,
+    no_color_option,
+)
 from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
 from reconciler.errors import ConfigError, UsageError, printable
@@ -20,15 +25,14 @@ DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
 @config_dir_option
 @format_option("text", "json")
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Parse every file again (also: RECONCILER_NO_CACHE=1). The cache lives in "
-    ".reconciler/cache/ in the current directory when the config directory is inside it, "
-    "else at the root of the git repository holding it, else nowhere.",
-)
+@no_color_option
+@no_cache_option
 def validate_command(
-    directory: Path | None, config_dir: Path, output_format: str, no_cache: bool
+    directory: Path | None,
+    config_dir: Path,
+    output_format: str,
+    no_color: bool,
+    no_cache: bool,
 ) -> None:
     """Check the YAML documents in DIRECTORY (default: --config-dir).
 
@@ -36,6 +40,7 @@ def validate_command(
     names and paths escaped (or a JSON list with --format json, holding the real
     strings). Exit 0 when valid, 1 when not, 2 on a usage error.
     """
+    del no_color  # this output has no colour; the option is accepted as everywhere
     target = directory if directory is not None else config_dir
     try:
         loaded = load_config(target, use_cache=not no_cache)

@@ -202,9 +202,10 @@ def test_pre_commit_hook_runs_validate() -> None:
     hooks = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())
     (hook,) = hooks
     assert hook["id"] == "reconciler-validate"
-    program, command = hook["entry"].split()
+    program, command, *options = hook["entry"].split()
     assert program == "reconciler"
     assert command in COMMANDS
+    assert options == ["--no-cache"]  # it writes nothing into the repository it checks
     assert hook["pass_filenames"] is False
     assert re.search(hook["files"], "projects.d/projects/bank.yaml")
     assert not re.search(hook["files"], "README.md")
