@@ -8,7 +8,7 @@ A saved plan binds the reviewed plan to what it was made from::
       "files_digest": "sha256:...",      # the desired files (projects.d/) it was planned from
       "git_commit": "0a1b..." | null,    # the commit checked out then
       "target": "https://host/api/v1",   # the live system, credentials stripped
-      "created_by": "reconciler 0.1.0",
+      "created_by": "reconciler 1.0.0",
       "created_at": "2024-05-01T12:00:00Z",
       "checksum": "sha256:..."           # over every other key, canonical JSON
     }
