@@ -23,7 +23,9 @@ from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
+from reconciler.plan.sensitive import Sensitive, sensitive_changes
 from reconciler.render import render
+from reconciler.render.describe import clean
 
 
 @click.command("plan")
@@ -82,8 +84,11 @@ def plan_command(
     )
     try:
         planned = run_plan(options)
+        sensitive = sensitive_changes(
+            planned.plan, planned.desired.snapshot, planned.live, planned.settings
+        )
         if out is not None:
-            _save(out, planned, config_dir)
+            _save(out, planned, config_dir, sensitive)
     except ReconcilerError as exc:
         fail(exc)
     color = output_format == "text" and use_color(no_color)
@@ -94,6 +99,8 @@ def plan_command(
         check_permissions(planned.identity, planned.plan.changes, need_write=True)
     except MissingPermissionError as exc:  # fine for a review; `apply` will refuse
         click.echo(f"note: {exc.detail}; a token that may write is needed to apply it", err=True)
+    for item in sensitive:
+        click.echo(f"note: needs an approval ({item.code}): {clean(item.message)}", err=True)
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 
@@ -104,13 +111,14 @@ def _in_a_directory(out: Path | None) -> Path | None:
     return out
 
 
-def _save(out: Path, planned: Planned, config_dir: Path) -> None:
+def _save(out: Path, planned: Planned, config_dir: Path, sensitive: tuple[Sensitive, ...]) -> None:
     save_plan(
         out,
         planned.plan,
         files_digest=planned.files_digest,
         git_commit=_clean_commit(config_dir),
         target_label=planned.target_label,
+        sensitive=sensitive,
     )
     click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
 
