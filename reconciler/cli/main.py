@@ -33,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "plan_command",
         "Show what apply would change on the target.",
     ),
+    "show": (
+        "reconciler.cli.show",
+        "show_command",
+        "Show a saved plan (text, JSON, markdown, GitHub annotations).",
+    ),
     "report": (
         "reconciler.cli.report",
         "report_group",

@@ -17,6 +17,7 @@ from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
 from reconciler.errors import ConfigError, UsageError, printable
 from reconciler.fsutil import write_text_atomic
+from reconciler.render.github import problem_annotations
 
 DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 
@@ -24,7 +25,7 @@ DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 @click.command("validate")
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
 @config_dir_option
-@format_option("text", "json")
+@format_option("text", "json", "github")
 @no_color_option
 @no_cache_option
 def validate_command(
@@ -38,7 +39,8 @@ def validate_command(
 
     Prints one `path:line:col: error: message` line per problem, control characters in
     names and paths escaped (or a JSON list with --format json, holding the real
-    strings). Exit 0 when valid, 1 when not, 2 on a usage error.
+    strings; or GitHub Actions annotations with --format github, paths relative to the
+    git repository holding the files). Exit 0 when valid, 1 when not, 2 on a usage error.
     """
     del no_color  # this output has no colour; the option is accepted as everywhere
     target = directory if directory is not None else config_dir
@@ -49,6 +51,8 @@ def validate_command(
     except ConfigError as exc:
         if output_format == "json":
             click.echo(json.dumps([p.to_dict() for p in exc.problems], indent=2))
+        elif output_format == "github":
+            click.echo(problem_annotations(exc.problems), nl=False)
         else:
             for problem in exc.problems:
                 click.echo(str(problem))
@@ -63,6 +67,8 @@ def validate_command(
     summary = f"ok: {len(loaded.documents)} documents in {len(loaded.files)} files"
     if output_format == "json":
         click.echo("[]")
+        click.echo(summary, err=True)
+    elif output_format == "github":
         click.echo(summary, err=True)
     else:
         click.echo(summary)
