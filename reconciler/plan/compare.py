@@ -83,21 +83,16 @@ def _keyed(plan: Plan) -> dict[str, dict[str, Any]]:
 
 def compare_plans(reviewed: Plan, now: Plan) -> PlanDifference:
     before, after = _keyed(reviewed), _keyed(now)
-    diff = DeepDiff(before, after, view="tree", ignore_order=False)
-    changed: list[FieldChange] = []
-    for kind in ("values_changed", "type_changes", "iterable_item_added", "iterable_item_removed"):
-        for level in diff.get(kind, ()):
-            path = level.path(output_format="list")
-            key, field = str(path[0]), str(path[1])
-            changed.append(FieldChange(key, field, before[key].get(field), after[key].get(field)))
-    for kind in ("dictionary_item_added", "dictionary_item_removed"):
-        for level in diff.get(kind, ()):
-            path = level.path(output_format="list")
-            if len(path) == 2:  # a detail field one side has and the other lacks
-                key, field = str(path[0]), str(path[1])
-                changed.append(
-                    FieldChange(key, field, before[key].get(field), after[key].get(field))
-                )
+    diff = DeepDiff(before, after, view="tree")
+    changed = [
+        FieldChange(
+            str(path[0]), str(path[1]), before[path[0]].get(path[1]), after[path[0]].get(path[1])
+        )
+        for levels in diff.values()
+        for path in (level.path(output_format="list") for level in levels)
+        # a key of one plan only is an added or dropped change (below), not a field
+        if len(path) >= 2 and path[0] in before and path[0] in after
+    ]
     unique = {(c.change, c.field): c for c in changed}
     return PlanDifference(
         added=tuple(k for k in after if k not in before),

@@ -4,8 +4,9 @@ names in the pull request's diff (or on the file, or on the run, where there is 
 Paths are made relative to the root of the git repository holding the file, as GitHub
 reads them, so a config checked out into ``pr/`` annotates ``projects.d/...`` of the
 pull request. Every value is escaped as GitHub's runner unescapes it (``%``, CR, LF;
-in properties also ``:`` and ``,``), so a name from a file or the platform can neither
-end the annotation nor start another workflow command.
+in properties also ``:`` and ``,``; ``##[`` broken by a zero-width space), so a name
+from a file or the platform can neither end the annotation nor start another workflow
+command.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ TITLE = "reconciler"
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """``text`` as the runner unescapes it, and with a zero-width space in ``##[``: the
+    runner reads that old command form anywhere on a line."""
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escaped.replace("##[", "#\u200b#[")
 
 
 def escape_property(text: str) -> str:
