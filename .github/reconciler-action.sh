@@ -27,11 +27,21 @@ esac
 commands_off() { resume="$(cat /proc/sys/kernel/random/uuid)"; echo "::stop-commands::$resume"; }
 commands_on() { echo "::$resume::"; }
 
+# The `error:` lines a command left on stderr (no file or line to point at: a target
+# that cannot be reached, a stale plan) as annotations on the run, escaped as the runner
+# unescapes them (`%`) and with `##[` broken by a zero-width space.
+annotate_errors() {
+  grep '^error: ' "$1" | head -n 20 |
+    sed -e 's/%/%25/g' -e 's/##\[/#\xe2\x80\x8b#[/g' -e "s/^error: /::error title=reconciler $COMMAND::/" || true
+}
+
 plan_command() {
   local saved="${PLAN_FILE:-$out/plan.json}"
   commands_off
-  reconciler plan --config-dir "$CONFIG_DIR" --audit-log "$AUDIT_LOG" --format "$FORMAT" --out "$saved" >"$report" || status=$?
+  reconciler plan --config-dir "$CONFIG_DIR" --audit-log "$AUDIT_LOG" --format "$FORMAT" --out "$saved" >"$report" 2>"$out/stderr" || status=$?
+  cat "$out/stderr"
   commands_on
+  annotate_errors "$out/stderr"
   if [ -f "$saved" ]; then
     commands_off
     reconciler show "$saved" --format text # the plan in the job log
@@ -62,8 +72,10 @@ apply_command() {
   fi
   if [ "$HOLD_SENSITIVE" = true ]; then args+=(--hold-sensitive); fi
   commands_off
-  reconciler apply "${args[@]}" | tee "$out/apply.txt" || status=$?
+  reconciler apply "${args[@]}" 2>"$out/stderr" | tee "$out/apply.txt" || status=$?
+  cat "$out/stderr"
   commands_on
+  annotate_errors "$out/stderr"
   if [ "$status" = 3 ]; then
     echo "held=true" >>"$GITHUB_OUTPUT"
     echo "::notice::the plan needs an approval: it is applied by the job that requires one"
@@ -87,8 +99,10 @@ case "$COMMAND" in
   apply) apply_command ;;
   drift)
     commands_off
-    reconciler drift --config-dir "$CONFIG_DIR" --format "$FORMAT" >"$report" || status=$?
+    reconciler drift --config-dir "$CONFIG_DIR" --format "$FORMAT" >"$report" 2>"$out/stderr" || status=$?
+    cat "$out/stderr"
     commands_on
+    annotate_errors "$out/stderr"
     # a usage error (a bad RECONCILER_TARGET) also exits 2, with an empty report
     if [ "$status" = 2 ] && [ ! -s "$report" ]; then status=1; fi
     ;;

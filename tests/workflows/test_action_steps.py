@@ -208,3 +208,16 @@ def test_drift_found_is_reported_and_a_usage_error_fails(runner: Runner) -> None
 def test_an_unknown_command_or_format_is_refused(runner: Runner) -> None:
     assert runner.run("destroy")[0] == 2
     assert runner.run("plan", format="yaml")[0] == 2
+
+
+def test_an_error_with_no_place_is_an_annotation_on_the_run(runner: Runner) -> None:
+    runner.target = "http://127.0.0.1:1/api/v1"  # nothing listens there
+    runner.base["RECONCILER_MAX_ATTEMPTS"] = "1"
+    status, log = _plan(runner)
+    assert status == 1
+    errors = [
+        line for line in log.splitlines() if line.startswith("::error title=reconciler plan::")
+    ]
+    assert errors, log
+    assert "could not connect" in errors[0]
+    assert runner.token not in log
