@@ -232,3 +232,64 @@ def test_pre_commit_hook_runs_validate() -> None:
     assert hook["pass_filenames"] is False
     assert re.search(hook["files"], "projects.d/projects/bank.yaml")
     assert not re.search(hook["files"], "README.md")
+
+
+def test_a_second_account_is_one_more_line_in_each_workflow(tmp_path: Path) -> None:
+    """README's layout for several platform accounts: the workflows with an account
+    ``emea`` added still pass actionlint and every trust rule."""
+    from test_trust import RULES  # noqa: PLC0415 -- the rules the real workflows keep
+    from workflow_helpers import load  # noqa: PLC0415
+
+    emea = (
+        "          - account: emea\n            config-dir: accounts/emea/projects.d\n"
+        "            target: RECONCILER_TARGET_EMEA\n            token: RECONCILER_TOKEN_EMEA\n"
+    )
+    texts = {name: (WORKFLOWS / name).read_text(encoding="utf-8") for name in MINE}
+    texts["plan.yml"] = (
+        texts["plan.yml"]
+        .replace(
+            "          - { account: default, config-dir: projects.d }\n",
+            "          - { account: default, config-dir: projects.d }\n"
+            "          - { account: emea, config-dir: accounts/emea/projects.d }\n",
+        )
+        .replace(
+            "            audit-branch: reconciler-audit\n",
+            "            audit-branch: reconciler-audit\n"
+            + emea
+            + "            audit-branch: reconciler-audit-emea\n",
+        )
+    )
+    texts["drift.yml"] = texts["drift.yml"].replace(
+        "            webhook: RECONCILER_DRIFT_WEBHOOK\n",
+        "            webhook: RECONCILER_DRIFT_WEBHOOK\n"
+        + emea
+        + "            webhook: RECONCILER_DRIFT_WEBHOOK_EMEA\n",
+    )
+    caller = texts["apply.yml"]
+    job = caller[caller.index("  default:\n") :]
+    second = job.replace("default", "emea").replace("projects.d", "accounts/emea/projects.d")
+    for old, new in (
+        ("TARGET", "TARGET_EMEA"),
+        ("TOKEN", "TOKEN_EMEA"),
+        ("audit\n", "audit-emea\n"),
+    ):
+        second = second.replace(old, new)
+    texts["apply.yml"] = f"{caller}\n{second}"
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        workflow = load(name, text)
+        assert [p for rule in RULES for p in rule(name, workflow)] == [], name
+    accounts = [e["account"] for e in load("plan.yml", texts["plan.yml"])["jobs"]["plan"][
+        "strategy"]["matrix"]["include"]]  # fmt: skip
+    assert accounts == ["default", "emea"]
+    assert list(load("apply.yml", texts["apply.yml"])["jobs"]) == ["default", "emea"]
+    actionlint = _tool("actionlint")
+    assert actionlint is not None
+    done = subprocess.run(
+        [actionlint, "-no-color", "-shellcheck=", *(str(tmp_path / n) for n in MINE)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
