@@ -147,9 +147,11 @@ def apply_command(
     """Apply the plan to the live target and record it in the audit log.
 
     Without PLAN_FILE: plan, show the plan, ask for `yes` on a terminal (or take
-    --auto-approve), then apply. With PLAN_FILE (from `reconciler plan --out`): apply
-    exactly that reviewed plan; refused when the file was altered, the files under
-    --config-dir changed, or the live target changed since it was made.
+    --auto-approve), then apply. With PLAN_FILE (from `reconciler plan --out`): plan
+    again and apply exactly that reviewed plan; refused, showing the difference field
+    by field, when the file was altered, the target, the files under --config-dir or the
+    live target changed since it was made, or the plan made now holds other changes
+    (--replan-if-subset applies the plan made now when it only drops reviewed changes).
 
     Changes run phase by phase in the plan's order; every write carries the version it
     was planned against, so a concurrent edit fails as a conflict instead of being
