@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 from reconciler.config.loaded import LoadedDocument, Model
-from reconciler.config.models import Company, Policy, Project, Role
+from reconciler.config.models import (
+    Company,
+    Policy,
+    Project,
+    Review,
+    Role,
+    TimedGroup,
+    TimedUser,
+    names,
+)
 from reconciler.config.positions import SourceDocument
 from reconciler.config.schema_errors import did_you_mean, label
 from reconciler.errors import Position, Problem
@@ -47,6 +57,7 @@ def check_rules(
     problems += _company(documents, projects)
     problems += _roles(documents)
     problems += _policies(documents, projects, references_complete)
+    problems += _reviews(documents, projects, references_complete)
     problems += _default_project(documents, projects)
     return problems
 
@@ -54,15 +65,18 @@ def check_rules(
 def _lists_of(model: Model) -> Iterator[tuple[tuple[str, ...], list[str]]]:
     if isinstance(model, Project):
         yield ("previous_names",), model.previous_names
-        yield ("members", "users"), model.members.users
-        yield ("members", "groups"), model.members.groups
+        yield ("members", "users"), model.members.logins
+        yield ("members", "groups"), model.members.group_names
         for kind in OBJECT_KINDS:
             yield ("objects", kind), getattr(model.objects, kind)
     elif isinstance(model, Role):
         yield ("permissions",), list(model.permissions)
-        yield ("users",), model.users
+        yield ("users",), model.logins
     elif isinstance(model, Policy):
         yield ("isolate",), model.isolate
+    elif isinstance(model, Review):
+        yield ("projects",), model.projects
+        yield ("roles",), model.roles
 
 
 def _duplicate_entries(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
@@ -81,6 +95,7 @@ LIST_PATHS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     ),
     "Role": (("permissions",), ("users",)),
     "Policy": (("isolate",),),
+    "Review": (("projects",), ("roles",)),
 }
 
 
@@ -93,11 +108,17 @@ def duplicate_entries_raw(value: dict[str, object], source: SourceDocument) -> l
         for key in path:
             current = current.get(key) if isinstance(current, dict) else None
         if isinstance(current, list):
-            hashable = [
-                item if isinstance(item, str | int | float | bool) else None for item in current
-            ]
+            hashable = [_raw_entry(item) for item in current]
             problems += _duplicates_in(source, path, hashable)
     return problems
+
+
+def _raw_entry(item: object) -> object:
+    """A raw list entry as compared for duplicates: the value, or a ``{login|name: ...}``
+    mapping's name; ``None`` (not compared) for anything else."""
+    if isinstance(item, dict):
+        item = item.get("login", item.get("name"))
+    return item if isinstance(item, str | int | float | bool) else None
 
 
 def _duplicates_in(
@@ -127,6 +148,8 @@ def _duplicates_in(
 def _unique_names(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
     seen: dict[tuple[str, str | None], LoadedDocument] = {}
     for document in documents:
+        if isinstance(document.model, Review):
+            continue  # any number of reviews, of the same projects too
         key = (document.kind, document.name)
         if key not in seen:
             seen[key] = document
@@ -284,6 +307,69 @@ def _policies(
         yield from _isolation(policy.name, isolated)
 
 
+def _reviews(
+    documents: Sequence[LoadedDocument],
+    projects: Sequence[LoadedDocument],
+    references_complete: bool,
+) -> Iterator[Problem]:
+    """A Review names declared projects and roles, at least one."""
+    declared = {
+        "projects": sorted(str(d.name) for d in projects),
+        "roles": sorted(str(d.name) for d in documents if isinstance(d.model, Role)),
+    }
+    for document in documents:
+        review = document.model
+        if not isinstance(review, Review):
+            continue
+        if not review.projects and not review.roles:
+            yield Problem(
+                document.position(("reviewed_on",)),
+                "a Review names no projects and no roles: list what was reviewed",
+            )
+        for key, listed in (("projects", review.projects), ("roles", review.roles)):
+            for index, name in enumerate(listed):
+                if references_complete and name not in declared[key]:
+                    yield Problem(
+                        document.position((key, index)),
+                        f"Review lists {key[:-1]} '{name}', which no document declares"
+                        + did_you_mean(name, declared[key]),
+                        code="unknown_reference",
+                    )
+
+
+def expiry_warnings(documents: Sequence[LoadedDocument], today: date) -> list[Problem]:
+    """A warning at every time-limited entry whose ``until`` is today or earlier: the
+    next plan removes that access."""
+    found: list[Problem] = []
+    for document in documents:
+        model = document.model
+        lists: list[tuple[tuple[str, ...], Sequence[object], str]] = []
+        if isinstance(model, Project):
+            lists = [
+                (("members", "users"), model.members.users, "user"),
+                (("members", "groups"), model.members.groups, "group"),
+            ]
+            where = f"project '{model.name}'"
+        elif isinstance(model, Role):
+            lists = [(("users",), model.users, "holder")]
+            where = f"role '{model.name}'"
+        for path, entries, sort in lists:
+            for index, entry in enumerate(entries):
+                if isinstance(entry, TimedUser | TimedGroup) and entry.until <= today:
+                    why = f" ({entry.reason})" if entry.reason else ""
+                    found.append(
+                        Problem(
+                            document.position((*path, index)),
+                            f"{sort} '{names([entry])[0]}' in {where} expired on "
+                            f"{entry.until.isoformat()}{why}: the next plan removes this "
+                            "access; the entry can go",
+                            severity="warning",
+                            code="expired",
+                        )
+                    )
+    return found
+
+
 def _isolation(policy: str, isolated: Sequence[LoadedDocument]) -> Iterator[Problem]:
     """Users and groups listed directly in two projects that a policy isolates."""
     for group in (False, True):
@@ -291,7 +377,7 @@ def _isolation(policy: str, isolated: Sequence[LoadedDocument]) -> Iterator[Prob
         first: dict[str, LoadedDocument] = {}
         for document in isolated:
             members = _project(document).members
-            for member in dict.fromkeys(members.groups if group else members.users):
+            for member in dict.fromkeys(members.group_names if group else members.logins):
                 holder = first.setdefault(member, document)
                 if holder is document:
                     continue
@@ -341,7 +427,7 @@ def _default_project(
 
 def _members(document: LoadedDocument, group: bool) -> list[str]:
     members = _project(document).members
-    return members.groups if group else members.users
+    return members.group_names if group else members.logins
 
 
 def _project(document: LoadedDocument) -> Project:
