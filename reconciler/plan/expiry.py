@@ -136,6 +136,13 @@ def as_of(settings: PlanSettings) -> str | None:
     return settings.today.isoformat() if settings.today is not None else None
 
 
-def expiring_days(expiries: Mapping[Key, Expiry], today: date) -> dict[Key, int]:
-    """Days left of each entry (0 or less: expired)."""
-    return {key: (e.until - today).days for key, e in expiries.items()}
+def expiry_label(key: Key, expiries: Mapping[Key, Expiry], today: date) -> str | None:
+    """``expires in 30 days (2026-12-31)`` or ``expired on 2026-12-31`` for a
+    time-limited ``key``; ``None`` for a permanent one."""
+    entry = expiries.get(key)
+    if entry is None:
+        return None
+    days = (entry.until - today).days
+    if days <= 0:
+        return f"{EXPIRED}{entry.until.isoformat()}"
+    return f"expires in {days} day{'s' * (days != 1)} ({entry.until.isoformat()})"
