@@ -26,7 +26,7 @@ live state holds exactly the removals of the memberships left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -259,7 +259,12 @@ def add_unmanaged_projects(
         result.notes.append(f"project {name} was not declared: wrote {path.relative_to(root)}")
 
 
-def prepare(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -> AdoptResult:
+def prepare(
+    config_dir: Path,
+    live: Snapshot,
+    hand_renames: Mapping[str, str],
+    expired: Sequence[LeftOut] = (),
+) -> AdoptResult:
     """Every new text, rendered in memory (nothing is written)."""
     problems = unwritable(live)
     if problems:
@@ -274,6 +279,7 @@ def prepare(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -
     run = _Adoption(live, hand_renames, result)
     adopt_documents(files, run)
     written = leave_out(files, run, before)
+    result.left_out = sorted([*result.left_out, *expired], key=_left_out_order)
     add_unmanaged_roles(files, live, run.roles, config_dir, result)
     for file in files:
         text = dump_file(file) if file.changed and file.documents else file.text
@@ -288,19 +294,25 @@ def prepare(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -
     return result
 
 
+def _left_out_order(item: LeftOut) -> tuple[str, str, str, str]:
+    return (item.role or "", item.project, item.member_type, item.member)
+
+
 def adopt(
     config_dir: Path,
     live: Snapshot,
     hand_renames: Mapping[str, str],
     *,
     check: Check | None = None,
+    expired: Sequence[LeftOut] = (),
 ) -> AdoptResult:
-    """Rewrite the files under ``config_dir`` so that they declare ``live``.
+    """Rewrite the files under ``config_dir`` so that they declare ``live``, except
+    the ``expired`` access, whose entries stay as they are (the next apply removes it).
 
     The resulting directory is loaded and checked (``load_texts``, then ``check`` on
     it) before the first file is touched; each file is replaced atomically."""
     try:
-        result = prepare(config_dir, live, hand_renames)
+        result = prepare(config_dir, live, hand_renames, expired)
         try:
             loaded = load_texts(config_dir, result.config_texts())
         except ConfigError as exc:
