@@ -44,7 +44,7 @@ from reconciler.plan.placement import (
     unnamed_note,
     unplaced,
 )
-from reconciler.plan.references import unknown_references
+from reconciler.plan.references import offboard_note, unknown_references
 from reconciler.plan.safety import check
 from reconciler.plan.settings import PlanSettings
 from reconciler.plan.target import (
@@ -90,6 +90,7 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
             *unnamed_note(desired, changes, nobody),
             *capability_notes(desired, settings, via),
             *expiry_notes(declared, live, settings),
+            *offboard_note(desired, live),
         ),
         unplaced=unplaced(resolution.base, nobody),
         allow_delete=tuple(sorted(settings.allow_delete)),
