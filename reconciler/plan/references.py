@@ -83,9 +83,13 @@ def offboard_note(desired: Snapshot, live: Snapshot) -> list[str]:
     if not gone:
         return []
     shown = " ".join(gone[:MAX_LISTED]) + (" ..." if len(gone) > MAX_LISTED else "")
-    noun = "1 user" if len(gone) == 1 else f"{len(gone)} users"
+    noun = (
+        "1 user in the files no longer exists"
+        if len(gone) == 1
+        else (f"{len(gone)} users in the files no longer exist")
+    )
     return [
-        f"{noun} in the files no longer exist on the platform: {', '.join(gone[:MAX_LISTED])}"
+        f"{noun} on the platform: {', '.join(gone[:MAX_LISTED])}"
         f"{' and more' if len(gone) > MAX_LISTED else ''}; if they left (deactivated), "
         f"`reconciler offboard {shown}` removes them from every project and role in the files"
     ]
