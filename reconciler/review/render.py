@@ -157,7 +157,8 @@ def render_csv(report: ReviewReport) -> str:
 
 
 _STYLE = """
-body { font-family: sans-serif; font-size: 11px; margin: 1.5em; }
+@page { size: A4 landscape; margin: 1cm; }
+body { font-family: sans-serif; font-size: 9px; margin: 0; }
 section.page { break-before: page; }
 section.page:first-of-type { break-before: auto; }
 table { border-collapse: collapse; width: 100%; }
