@@ -4,6 +4,7 @@ validate, plan, apply (a saved plan too), drift, report access, in a committed r
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,15 @@ def test_a_bad_until_is_an_error_at_its_place(user_repo: UserShell) -> None:
         f"{BANK}:{line}:26: error: members.users[8].until: expected a date as YYYY-MM-DD "
         "(e.g. 2026-12-31), got '31.12.2026'"
     ) in done.stdout.splitlines()
+
+
+def test_without_now_the_plan_is_made_for_the_wall_clock_day(timed: UserShell) -> None:
+    before = datetime.now(UTC).date()
+    data = plan_json(timed, datetime.now(UTC).isoformat())
+    unset = timed.run("plan", "--format", "json")
+    assert unset.returncode == 0, unset.stderr
+    after = datetime.now(UTC).date()
+    assert json.loads(unset.stdout)["as_of"] in {before.isoformat(), after.isoformat()}
+    assert data["as_of"] in {before.isoformat(), after.isoformat()}
+    later = (before + timedelta(days=400)).isoformat()
+    assert plan_json(timed, later)["as_of"] == later
