@@ -30,7 +30,7 @@ from reconciler.engine.session import (
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
-from reconciler.plan.expiry import expiry_label
+from reconciler.plan.expiry import expiry_label, without_expired
 from reconciler.plan.planner import resolve
 from reconciler.render.describe import clean
 from reconciler.state.snapshot import ObjectRef, Snapshot
@@ -102,7 +102,8 @@ async def _snapshot(options: PlanOptions, state: str) -> Snapshot:
         live = await client.fetch_snapshot()
     if desired is None:
         return live
-    return resolve(desired.snapshot, live, plan_settings(desired, options, identity)).target
+    settings = plan_settings(desired, options, identity)
+    return resolve(without_expired(desired.snapshot, settings), live, settings).target
 
 
 #: ``(project, user, how) -> how`` with anything to add (when the access expires).

@@ -21,7 +21,7 @@ from reconciler.config.models import (
     Role,
     TimedGroup,
     TimedUser,
-    names,
+    entry_name,
 )
 from reconciler.config.positions import SourceDocument
 from reconciler.config.schema_errors import did_you_mean, label
@@ -342,32 +342,42 @@ def expiry_warnings(documents: Sequence[LoadedDocument], today: date) -> list[Pr
     next plan removes that access."""
     found: list[Problem] = []
     for document in documents:
-        model = document.model
-        lists: list[tuple[tuple[str, ...], Sequence[object], str]] = []
-        if isinstance(model, Project):
-            lists = [
-                (("members", "users"), model.members.users, "user"),
-                (("members", "groups"), model.members.groups, "group"),
-            ]
-            where = f"project '{model.name}'"
-        elif isinstance(model, Role):
-            lists = [(("users",), model.users, "holder")]
-            where = f"role '{model.name}'"
-        for path, entries, sort in lists:
-            for index, entry in enumerate(entries):
-                if isinstance(entry, TimedUser | TimedGroup) and entry.until <= today:
-                    why = f" ({entry.reason})" if entry.reason else ""
-                    found.append(
-                        Problem(
-                            document.position((*path, index)),
-                            f"{sort} '{names([entry])[0]}' in {where} expired on "
-                            f"{entry.until.isoformat()}{why}: the next plan removes this "
-                            "access; the entry can go",
-                            severity="warning",
-                            code="expired",
-                        )
-                    )
+        for path, index, where, sort, entry in _timed_entries(document):
+            if entry.until > today:
+                continue
+            why = f" ({entry.reason})" if entry.reason else ""
+            found.append(
+                Problem(
+                    document.position((*path, index)),
+                    f"{sort} '{entry_name(entry)}' in {where} expired on "
+                    f"{entry.until.isoformat()}{why}: the next plan removes this access; "
+                    "the entry can go",
+                    severity="warning",
+                    code="expired",
+                )
+            )
     return found
+
+
+def _timed_entries(
+    document: LoadedDocument,
+) -> Iterator[tuple[tuple[str, ...], int, str, str, TimedUser | TimedGroup]]:
+    """``(list path, index, "project 'X'" or "role 'Y'", user|group|holder, entry)`` of
+    each time-limited entry of a document."""
+    model = document.model
+    lists: list[tuple[tuple[str, ...], str, Sequence[object]]] = []
+    where = ""
+    if isinstance(model, Project):
+        where = f"project '{model.name}'"
+        lists = [(("members", "users"), "user", model.members.users)]
+        lists.append((("members", "groups"), "group", model.members.groups))
+    elif isinstance(model, Role):
+        where = f"role '{model.name}'"
+        lists = [(("users",), "holder", model.users)]
+    for path, sort, entries in lists:
+        for index, entry in enumerate(entries):
+            if isinstance(entry, TimedUser | TimedGroup):
+                yield path, index, where, sort, entry
 
 
 def _isolation(policy: str, isolated: Sequence[LoadedDocument]) -> Iterator[Problem]:

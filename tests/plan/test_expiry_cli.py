@@ -169,3 +169,11 @@ def test_without_now_the_plan_is_made_for_the_wall_clock_day(timed: UserShell) -
     assert data["as_of"] in {before.isoformat(), after.isoformat()}
     later = (before + timedelta(days=400)).isoformat()
     assert plan_json(timed, later)["as_of"] == later
+
+
+def test_the_desired_access_report_leaves_out_expired_access(timed: UserShell) -> None:
+    args = ("report", "access", "--user", "trainee.zoe", "--state", "desired")
+    assert "Bank Collections" in timed.run(*args, "--now", "2026-12-30").stdout
+    after = timed.run(*args, "--now", "2026-12-31")
+    assert after.returncode == 0, after.stderr
+    assert after.stdout == "trainee.zoe sees 0 objects (desired state).\n"
