@@ -9,8 +9,9 @@ What changes:
   description, and its member and object lists edited in place: entries live does not
   have are dropped, live extras are appended (sorted) at the end of each list;
 * a declared project that no longer exists live loses its document;
-* policies (``isolate``) and the Company's ``default_project.name`` follow those renames,
-  and a policy stops naming a project that is gone; a previous name that is now the
+* policies (``isolate``), reviews (``projects``) and the Company's
+  ``default_project.name`` follow those renames, and a policy or review stops naming a
+  project that is gone (a review also a role that is gone; one naming nothing goes); a previous name that is now the
   name of a live project is dropped (every live project ends up declared);
 * a declared role gets live's permissions and holders; one gone live loses its document;
 * the Company document gets live's security type;
@@ -114,12 +115,20 @@ def adopt_documents(files: list[YamlFile], run: _Adoption) -> None:
     for file in files:
         for doc in file.documents:
             file.changed |= _follow_projects(doc, run)
+        for review in [d for d in file.documents if _names_nothing(d)]:
+            file.documents.remove(review)
+            file.changed = True
+            run.result.notes.append(
+                f"review of {review.get('reviewed_on')} names nothing live any more: removed"
+            )
 
 
 def _follow_projects(doc: Any, run: _Adoption) -> bool:
-    """Rename (or drop) the project names a Policy or the Company refers to."""
+    """Rename (or drop) the project names a Policy, a Review or the Company refers to."""
     if kind_of(doc) == "Policy" and isinstance(doc.get("isolate"), list):
-        return _follow_isolate(doc, run)
+        return _follow_list(doc, run, "isolate")
+    if kind_of(doc) == "Review":
+        return _follow_review(doc, run)
     if kind_of(doc) == "Company":
         default = doc.get("default_project")
         current = default.get("name", DEFAULT_PROJECT) if isinstance(default, dict) else None
@@ -134,18 +143,42 @@ def _follow_projects(doc: Any, run: _Adoption) -> bool:
     return False
 
 
-def _follow_isolate(doc: Any, run: _Adoption) -> bool:
-    isolate, changed = doc["isolate"], False
+def _follow_list(doc: Any, run: _Adoption, key: str) -> bool:
+    """The project list ``key`` of a Policy (``isolate``) or a Review (``projects``)."""
+    isolate, changed = doc[key], False
+    label = (
+        f"policy {doc.get('name')}" if key == "isolate" else f"review of {doc.get('reviewed_on')}"
+    )
     for index in reversed(range(len(isolate))):
         name = str(isolate[index])
         if name in run.gone:
             del isolate[index]
-            run.result.notes.append(f"policy {doc.get('name')}: dropped project {name}")
+            run.result.notes.append(f"{label}: dropped project {name}")
             changed = True
         elif name in run.renamed:
             isolate[index] = scalar(run.renamed[name])
             changed = True
     return changed
+
+
+def _follow_review(doc: Any, run: _Adoption) -> bool:
+    """A Review follows renamed projects and stops naming projects and roles gone live."""
+    changed = isinstance(doc.get("projects"), list) and _follow_list(doc, run, "projects")
+    roles = doc.get("roles")
+    if isinstance(roles, list):
+        for index in reversed(range(len(roles))):
+            if str(roles[index]) not in run.live.roles:
+                run.result.notes.append(
+                    f"review of {doc.get('reviewed_on')}: dropped role {roles[index]}"
+                )
+                del roles[index]
+                changed = True
+    return changed
+
+
+def _names_nothing(doc: Any) -> bool:
+    """A Review left naming no project and no role (its projects are gone live)."""
+    return kind_of(doc) == "Review" and not doc.get("projects") and not doc.get("roles")
 
 
 def _adopt_one(doc: Any, run: _Adoption) -> tuple[bool, bool]:

@@ -61,3 +61,26 @@ def test_reimporting_over_the_files_keeps_end_dates(user_repo: UserShell) -> Non
     plan = shell.run("plan", "--detailed-exitcode", "--now", "2026-12-10")
     assert plan.returncode == 0, plan.stdout
     assert "expires in 21 days" in plan.stdout
+
+
+def test_adopting_a_project_deleted_by_hand_updates_the_reviews_of_it(
+    user_repo: UserShell,
+) -> None:
+    review = (
+        "apiVersion: reconciler/v1\nkind: Review\nreviewed_on: 2026-11-30\nreviewer: kim\n"
+        "projects: [QuickDelivery, FitLife Clubs]\n---\n"
+        "apiVersion: reconciler/v1\nkind: Review\nreviewed_on: 2026-10-01\nreviewer: kim\n"
+        "projects: [QuickDelivery]\n"
+    )
+    user_repo.write("projects.d/reviews.yaml", review)
+    user_repo.commit_all("Reviews")
+    assert user_repo.run("apply", "--auto-approve").returncode == 0
+    with hand_in(user_repo.path(".reconciler/sandbox.db")) as hand:
+        project, default = hand.project("QuickDelivery"), hand.project("Default")
+        hand.http.delete(f"/projects/{project}", params={"move_to": default}).raise_for_status()
+    done = user_repo.run("drift", "--adopt")
+    assert "project QuickDelivery no longer exists live: removed" in done.stderr, done.stderr
+    assert "review of 2026-10-01 names nothing live any more: removed" in done.stderr
+    text = user_repo.read("projects.d/reviews.yaml")
+    assert "projects: [FitLife Clubs]" in text and "2026-10-01" not in text
+    assert user_repo.run("validate").returncode == 0
