@@ -11,8 +11,9 @@ What changes:
 * a declared project that no longer exists live loses its document;
 * policies (``isolate``), reviews (``projects``) and the Company's
   ``default_project.name`` follow those renames, and a policy or review stops naming a
-  project that is gone (a review also a role that is gone; one naming nothing goes); a previous name that is now the
-  name of a live project is dropped (every live project ends up declared);
+  project that is gone (a review also a role that is gone; one naming nothing goes); a
+  previous name that is now the name of a live project is dropped (every live project
+  ends up declared);
 * a declared role gets live's permissions and holders; one gone live loses its document;
 * the Company document gets live's security type;
 * a live project no file declares gets a new file ``projects/<slug>.yaml`` (Default
