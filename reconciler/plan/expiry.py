@@ -74,7 +74,7 @@ def is_expiry(reason: str) -> bool:
     return reason.startswith(EXPIRED)
 
 
-def expiry_notes(desired: Snapshot, live: Snapshot, settings: PlanSettings) -> Iterator[str]:
+def expiry_notes(live: Snapshot, settings: PlanSettings) -> Iterator[str]:
     """``expires in N days`` for each entry still running, soonest first, and one note
     for expired entries that have nothing left to remove live."""
     if not settings.expiries:

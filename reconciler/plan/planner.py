@@ -89,7 +89,7 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
             *_notes(live, resolution, settings),
             *unnamed_note(desired, changes, nobody),
             *capability_notes(desired, settings, via),
-            *expiry_notes(declared, live, settings),
+            *expiry_notes(live, settings),
             *offboard_note(desired, live),
         ),
         unplaced=unplaced(resolution.base, nobody),
