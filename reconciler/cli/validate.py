@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import config_dir_option, format_option, now_option
+from reconciler.config.entries import expiry_warnings
 from reconciler.config.loader import load_config
-from reconciler.config.rules import expiry_warnings
 from reconciler.config.schema import schema_text
 from reconciler.errors import ConfigError, UsageError, printable
 from reconciler.fsutil import write_text_atomic
