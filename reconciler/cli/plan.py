@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from reconciler.cli.options import (
     audit_log_option,
     config_dir_option,
     format_option,
+    now_option,
     target_options,
 )
 from reconciler.cli.output import fail, use_color
@@ -59,6 +61,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
 )
 @allow_delete_option
 @audit_log_option
+@now_option
 @click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def plan_command(
@@ -74,6 +77,7 @@ def plan_command(
     max_delete_share: float | None,
     allow_delete: tuple[str, ...],
     audit_log: Path,
+    now: datetime | None,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -94,6 +98,7 @@ def plan_command(
         max_delete_share=max_delete_share,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
+        now=now,
     )
     try:
         planned = run_plan(options)
