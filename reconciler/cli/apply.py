@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -24,6 +25,7 @@ from reconciler.cli.options import (
     config_dir_option,
     no_cache_option,
     no_color_option,
+    now_option,
     target_options,
     threshold_options,
 )
@@ -122,6 +124,7 @@ LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_star
 @allow_delete_option
 @no_color_option
 @no_cache_option
+@now_option
 def apply_command(
     *,
     plan_file: Path | None,
@@ -141,6 +144,7 @@ def apply_command(
     max_remove_share: float | None,
     max_delete_share: float | None,
     allow_delete: tuple[str, ...],
+    now: datetime | None,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -174,6 +178,7 @@ def apply_command(
         max_delete_share=max_delete_share,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
+        now=now,
     )
     how = ApplyOptions(
         auto_approve,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from reconciler.cli.options import (
     format_option,
     no_cache_option,
     no_color_option,
+    now_option,
     since_option,
     target_options,
 )
@@ -48,6 +50,7 @@ from reconciler.render.describe import clean
 @since_option
 @no_color_option
 @no_cache_option
+@now_option
 def drift_command(
     *,
     config_dir: Path,
@@ -59,6 +62,7 @@ def drift_command(
     since: str | None,
     no_color: bool,
     no_cache: bool,
+    now: datetime | None,
 ) -> None:
     """Compare the live target with projects.d/ and report what differs.
 
@@ -70,7 +74,11 @@ def drift_command(
     """
     del no_color  # this output has no colour; the option is accepted as everywhere
     options = PlanOptions(
-        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache
+        config_dir=config_dir,
+        target=target,
+        token_file=token_file,
+        use_cache=not no_cache,
+        now=now,
     )
     try:
         detected = detect(options, since=since, notice=stderr_notice)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from reconciler.cli.options import (
     format_option,
     no_cache_option,
     no_color_option,
+    now_option,
     target_options,
     threshold_options,
 )
@@ -48,6 +50,7 @@ from reconciler.render.describe import clean
 @audit_log_option
 @no_color_option
 @no_cache_option
+@now_option
 def plan_command(
     *,
     config_dir: Path,
@@ -61,6 +64,7 @@ def plan_command(
     max_delete_share: float | None,
     allow_delete: tuple[str, ...],
     audit_log: Path,
+    now: datetime | None,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -81,6 +85,7 @@ def plan_command(
         max_delete_share=max_delete_share,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
+        now=now,
     )
     try:
         planned = run_plan(options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -12,7 +13,9 @@ from reconciler.cli.options import (
     format_option,
     no_cache_option,
     no_color_option,
+    now_option,
 )
+from reconciler.config.entries import expiry_warnings
 from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
 from reconciler.errors import ConfigError, UsageError, printable
@@ -28,12 +31,15 @@ DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 @format_option("text", "json", "github")
 @no_color_option
 @no_cache_option
+@now_option
 def validate_command(
+    *,
     directory: Path | None,
     config_dir: Path,
     output_format: str,
     no_color: bool,
     no_cache: bool,
+    now: datetime | None,
 ) -> None:
     """Check the YAML documents in DIRECTORY (default: --config-dir).
 
@@ -41,6 +47,8 @@ def validate_command(
     names and paths escaped (or a JSON list with --format json, holding the real
     strings; or GitHub Actions annotations with --format github, paths relative to the
     git repository holding the files). Exit 0 when valid, 1 when not, 2 on a usage error.
+    Time-limited access whose `until` has come (this UTC day, or --now's) is a warning:
+    still valid.
     """
     del no_color  # this output has no colour; the option is accepted as everywhere
     target = directory if directory is not None else config_dir
@@ -64,13 +72,19 @@ def validate_command(
             err=True,
         )
         raise click.exceptions.Exit(1) from exc
+    warnings = expiry_warnings(loaded.documents, (now or datetime.now(UTC)).date())
     summary = f"ok: {len(loaded.documents)} documents in {len(loaded.files)} files"
+    if warnings:
+        summary += f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})"
     if output_format == "json":
-        click.echo("[]")
+        click.echo(json.dumps([p.to_dict() for p in warnings], indent=2) if warnings else "[]")
         click.echo(summary, err=True)
     elif output_format == "github":
+        click.echo(problem_annotations(warnings), nl=False)
         click.echo(summary, err=True)
     else:
+        for warning in warnings:
+            click.echo(str(warning))
         click.echo(summary)
 
 

@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 from usercli import REPO_ROOT, UserShell
 
 #: Commands that read the config, and the ones that render (every one of them).
-READ_CONFIG = ("validate", "plan", "apply --auto-approve", "drift")
+READ_CONFIG = ("validate", "plan", "apply --auto-approve", "drift", "review")
 RENDER = (*READ_CONFIG, "doctor")
 
 
