@@ -50,6 +50,11 @@ def choose_plan(
     )
     now = planned.plan
     difference = compare_plans(saved.plan, now)
+    if not difference.empty and not reasons and saved.plan.as_of != now.as_of:
+        reasons.append(
+            f"the plan was made as of {saved.plan.as_of}, it is {now.as_of} now (access "
+            "that expires in between; `--now` sets the day)"
+        )
     if not difference.empty and not reasons:
         reasons.append(
             "the plan made now differs from it (other options, or the history of applies "
