@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -9,6 +10,9 @@ import click
 from reconciler.cli.options import (
     config_dir_option,
     format_option,
+    no_cache_option,
+    no_color_option,
+    now_option,
     since_option,
     target_options,
 )
@@ -44,6 +48,9 @@ from reconciler.render.describe import clean
     "the result validates; lists the files changed and the live facts left out on stderr.",
 )
 @since_option
+@no_color_option
+@no_cache_option
+@now_option
 def drift_command(
     *,
     config_dir: Path,
@@ -53,6 +60,9 @@ def drift_command(
     notify_url: str | None,
     adopt_live: bool,
     since: str | None,
+    no_color: bool,
+    no_cache: bool,
+    now: datetime | None,
 ) -> None:
     """Compare the live target with projects.d/ and report what differs.
 
@@ -62,7 +72,14 @@ def drift_command(
     1 error. With --adopt, the files are rewritten to declare what live holds (review
     them and open a pull request); the exit code still says drift was found.
     """
-    options = PlanOptions(config_dir=config_dir, target=target, token_file=token_file)
+    del no_color  # this output has no colour; the option is accepted as everywhere
+    options = PlanOptions(
+        config_dir=config_dir,
+        target=target,
+        token_file=token_file,
+        use_cache=not no_cache,
+        now=now,
+    )
     try:
         detected = detect(options, since=since, notice=stderr_notice)
     except ReconcilerError as exc:

@@ -131,6 +131,41 @@ def since_option(f: F) -> F:
     )(f)
 
 
+NOW_FORMS = (
+    "an ISO date or time (2026-12-31, 2026-12-31T09:00, ...+02:00 or ...Z; "
+    "UTC unless it has an offset)"
+)
+
+
+def parse_now(text: str) -> datetime:
+    """``text`` (ISO 8601; naive means UTC) as an aware UTC time; ``ValueError`` if not."""
+    when = datetime.fromisoformat(text.strip())
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def now_option(f: F) -> F:
+    """``--now TIME``: the moment to plan for (expiries), instead of the clock."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return parse_now(value)
+        except (ValueError, OverflowError):
+            raise click.BadParameter(f"{value!r} is not a time: use {NOW_FORMS}") from None
+
+    return click.option(
+        "--now",
+        metavar="TIME",
+        envvar="RECONCILER_NOW",
+        default=None,
+        callback=check,
+        help="Plan as of this moment instead of the clock, for reproducible runs: an ISO "
+        "date or time (UTC unless it has an offset). Access whose `until` is this UTC day "
+        "or earlier is expired. Env: RECONCILER_NOW.",
+    )(f)
+
+
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     def decorate(f: F) -> F:
         return click.option(
@@ -168,4 +203,50 @@ def allow_delete_option(f: F) -> F:
         help="Acknowledge deleting project NAME (exact name, repeatable) where the audit "
         "trail and git cannot tell whether it was protected, or where the plan looks like "
         "a rename. Recorded in the plan and the audit log; never overrides a protection.",
+    )(f)
+
+
+def no_color_option(f: F) -> F:
+    """``--no-color``, on every command that renders (NO_COLOR is honoured too)."""
+    return click.option(
+        "--no-color",
+        is_flag=True,
+        help="Never colour the output (also: NO_COLOR). Colour is used on a terminal only.",
+    )(f)
+
+
+def no_cache_option(f: F) -> F:
+    """``--no-cache``, on every command that reads the config."""
+    return click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Parse every file again, reading and writing no parse cache (also: "
+        "RECONCILER_NO_CACHE=1). The cache lives in .reconciler/cache/ of the current "
+        "directory when the config directory is inside it, else at the root of the git "
+        "repository holding it, else nowhere.",
+    )(f)
+
+
+_SHARE = click.FloatRange(0.0, 1.0)
+
+
+def threshold_options(f: F) -> F:
+    """``--allow-mass-change``, ``--max-remove-share``, ``--max-delete-share``: the same
+    on ``plan`` and ``apply``, so an apply refuses exactly what its plan refused."""
+    f = click.option(
+        "--max-delete-share",
+        type=_SHARE,
+        default=None,
+        help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
+    )(f)
+    f = click.option(
+        "--max-remove-share",
+        type=_SHARE,
+        default=None,
+        help="Largest share (0-1) of live memberships a plan may remove [default: 0.25].",
+    )(f)
+    return click.option(
+        "--allow-mass-change",
+        is_flag=True,
+        help="Accept a plan over the removal/deletion thresholds.",
     )(f)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,7 +13,11 @@ from reconciler.cli.options import (
     audit_log_option,
     config_dir_option,
     format_option,
+    no_cache_option,
+    no_color_option,
+    now_option,
     target_options,
+    threshold_options,
 )
 from reconciler.cli.output import fail, use_color
 from reconciler.engine.session import Planned, PlanOptions, run_plan
@@ -20,9 +25,9 @@ from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
+from reconciler.plan.sensitive import Sensitive, sensitive_changes
 from reconciler.render import render
-
-_SHARE = click.FloatRange(0.0, 1.0)
+from reconciler.render.describe import clean
 
 
 @click.command("plan")
@@ -40,27 +45,12 @@ _SHARE = click.FloatRange(0.0, 1.0)
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error or unsafe plan.",
 )
-@click.option(
-    "--allow-mass-change",
-    is_flag=True,
-    help="Accept a plan over the removal/deletion thresholds.",
-)
-@click.option(
-    "--max-remove-share",
-    type=_SHARE,
-    default=None,
-    help="Largest share (0-1) of live memberships a plan may remove [default: 0.25].",
-)
-@click.option(
-    "--max-delete-share",
-    type=_SHARE,
-    default=None,
-    help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
-)
+@threshold_options
 @allow_delete_option
 @audit_log_option
-@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@no_color_option
+@no_cache_option
+@now_option
 def plan_command(
     *,
     config_dir: Path,
@@ -74,6 +64,7 @@ def plan_command(
     max_delete_share: float | None,
     allow_delete: tuple[str, ...],
     audit_log: Path,
+    now: datetime | None,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -94,11 +85,15 @@ def plan_command(
         max_delete_share=max_delete_share,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
+        now=now,
     )
     try:
         planned = run_plan(options)
+        sensitive = sensitive_changes(
+            planned.plan, planned.desired.snapshot, planned.live, planned.settings
+        )
         if out is not None:
-            _save(out, planned, config_dir)
+            _save(out, planned, config_dir, sensitive)
     except ReconcilerError as exc:
         fail(exc)
     color = output_format == "text" and use_color(no_color)
@@ -109,6 +104,8 @@ def plan_command(
         check_permissions(planned.identity, planned.plan.changes, need_write=True)
     except MissingPermissionError as exc:  # fine for a review; `apply` will refuse
         click.echo(f"note: {exc.detail}; a token that may write is needed to apply it", err=True)
+    for item in sensitive:
+        click.echo(f"note: needs an approval ({item.code}): {clean(item.message)}", err=True)
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 
@@ -119,13 +116,14 @@ def _in_a_directory(out: Path | None) -> Path | None:
     return out
 
 
-def _save(out: Path, planned: Planned, config_dir: Path) -> None:
+def _save(out: Path, planned: Planned, config_dir: Path, sensitive: tuple[Sensitive, ...]) -> None:
     save_plan(
         out,
         planned.plan,
         files_digest=planned.files_digest,
         git_commit=_clean_commit(config_dir),
         target_label=planned.target_label,
+        sensitive=sensitive,
     )
     click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
 

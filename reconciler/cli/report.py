@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.options import config_dir_option, format_option, now_option, target_options
 from reconciler.cli.output import fail
 from reconciler.engine.session import (
     PlanOptions,
@@ -24,10 +25,12 @@ from reconciler.engine.session import (
     open_client,
     plan_settings,
     run_async,
+    today,
 )
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
+from reconciler.plan.expiry import expiry_label, without_expired
 from reconciler.plan.planner import resolve
 from reconciler.render.describe import clean
 from reconciler.state.snapshot import ObjectRef, Snapshot
@@ -52,6 +55,7 @@ def report_group() -> None:
 @config_dir_option
 @target_options
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@now_option
 def access_command(
     *,
     login: str | None,
@@ -62,21 +66,25 @@ def access_command(
     target: str,
     token_file: Path | None,
     no_cache: bool,
+    now: datetime | None,
 ) -> None:
     """What can --user LOGIN see (objects by kind and project), or who can see
     --object KIND/NAME (users, and why: Admin, view_all, or a project directly or
-    through a group). Exactly one of --user and --object."""
+    through a group). Exactly one of --user and --object. Membership the files grant
+    until a date says when it expires (as of --now, else today)."""
     if (login is None) == (object_ref is None):
         raise click.UsageError("give exactly one of --user LOGIN and --object KIND/NAME")
     options = PlanOptions(
-        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache
+        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache, now=now
     )
     try:
         snapshot = run_async(_snapshot(options, state))
+        note = expiry_note(options, required=state == "desired")
         if login is not None:
-            data = user_report(snapshot, login)
+            data = user_report(snapshot, login, note)
         else:
-            data = object_report(snapshot, parse_object(snapshot, str(object_ref)))
+            data = object_report(snapshot, parse_object(snapshot, str(object_ref)), note)
+
     except ReconcilerError as exc:
         fail(exc)
     data = {"state": state, **data}
@@ -94,7 +102,37 @@ async def _snapshot(options: PlanOptions, state: str) -> Snapshot:
         live = await client.fetch_snapshot()
     if desired is None:
         return live
-    return resolve(desired.snapshot, live, plan_settings(desired, options, identity)).target
+    settings = plan_settings(desired, options, identity)
+    return resolve(without_expired(desired.snapshot, settings), live, settings).target
+
+
+#: ``(project, user, how) -> how`` with anything to add (when the access expires).
+Note = Callable[[str, str, str], str]
+
+
+def expiry_note(options: PlanOptions, *, required: bool) -> Note | None:
+    """Where the files grant access until a date, ``directly; expires in 30 days
+    (2026-12-31)``. The files are read when they exist (needed for ``--state desired``;
+    for ``live``, files that do not load only lose these words, with a note)."""
+    if not required and not options.config_dir.is_dir():
+        return None
+    try:
+        _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+    except ReconcilerError:
+        if required:
+            raise
+        click.echo(f"note: {options.config_dir} does not load: expiry dates not shown", err=True)
+        return None
+    expiries, day = desired.settings.expiries, today(options)
+
+    def note(project: str, user: str, how: str) -> str:
+        key = ("project", project, "users", user)
+        if how.startswith("via group "):
+            key = ("project", project, "groups", how.removeprefix("via group "))
+        found = expiry_label(key, expiries, day)
+        return f"{how}; {found}" if found else how
+
+    return note
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -128,7 +166,7 @@ class _Grants:
     projects: dict[str, dict[str, list[str]]]  # user -> project -> ["directly", "via group g"]
 
 
-def _grants(snapshot: Snapshot) -> _Grants:
+def _grants(snapshot: Snapshot, note: Note | None = None) -> _Grants:
     everything: dict[str, list[str]] = {}
     for role in sorted(snapshot.roles.values(), key=lambda r: r.name):
         if role.builtin or role.name == ADMIN_ROLE:
@@ -140,20 +178,26 @@ def _grants(snapshot: Snapshot) -> _Grants:
         for user in role.users:
             everything.setdefault(user, []).append(why)
     projects: dict[str, dict[str, list[str]]] = {}
+
+    def grant(user: str, name: str, how: str) -> None:
+        projects.setdefault(user, {}).setdefault(name, []).append(
+            note(name, user, how) if note else how
+        )
+
     for name, project in sorted(snapshot.projects.items()):
         for user in project.users:
-            projects.setdefault(user, {}).setdefault(name, []).append("directly")
+            grant(user, name, "directly")
         for group in sorted(project.groups):
             for user in snapshot.groups.get(group, frozenset()):
-                projects.setdefault(user, {}).setdefault(name, []).append(f"via group {group}")
+                grant(user, name, f"via group {group}")
     return _Grants(everything, projects)
 
 
-def user_report(snapshot: Snapshot, login: str) -> dict[str, Any]:
+def user_report(snapshot: Snapshot, login: str, note: Note | None = None) -> dict[str, Any]:
     """What ``login`` sees, by kind, with the projects (and how) that grant it."""
     if login not in snapshot.users:
         raise UsageError(f"no user {clean(login)!r}{did_you_mean(login, snapshot.users)}")
-    grants = _grants(snapshot)
+    grants = _grants(snapshot, note)
     sights = what_can_see(snapshot, login)
     objects: dict[tuple[str, str], list[str]] = {}
     for sight in sights:
@@ -171,9 +215,9 @@ def user_report(snapshot: Snapshot, login: str) -> dict[str, Any]:
     }
 
 
-def object_report(snapshot: Snapshot, ref: ObjectRef) -> dict[str, Any]:
+def object_report(snapshot: Snapshot, ref: ObjectRef, note: Note | None = None) -> dict[str, Any]:
     """Who sees ``ref``, each with every reason."""
-    grants = _grants(snapshot)
+    grants = _grants(snapshot, note)
     holders = sorted(name for name, p in snapshot.projects.items() if ref in p.objects)
     users = []
     for user in who_can_see(snapshot, *ref):

@@ -34,6 +34,7 @@ from reconciler.plan.changes import (
     RoleUpdate,
     SecurityTypeChange,
 )
+from reconciler.plan.expiry import as_of, expiry_notes, expiry_reason, without_expired
 from reconciler.plan.model import Plan, Violation
 from reconciler.plan.placement import (
     member_reason,
@@ -43,7 +44,7 @@ from reconciler.plan.placement import (
     unnamed_note,
     unplaced,
 )
-from reconciler.plan.references import unknown_references
+from reconciler.plan.references import offboard_note, unknown_references
 from reconciler.plan.safety import check
 from reconciler.plan.settings import PlanSettings
 from reconciler.plan.target import (
@@ -63,6 +64,7 @@ _EMPTY = ProjectState(name="")
 def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None) -> Plan:
     """The changes that take ``live`` to ``desired``, checked and explained (pure)."""
     settings = settings or PlanSettings()
+    declared, desired = desired, without_expired(desired, settings)
     working, via = expand_groups(desired, live, settings)
     resolution = resolve(working, live, settings)
     changes = tuple(sorted(diff(live, resolution, settings, via), key=Change.sort_key))
@@ -76,7 +78,7 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
         violations.append(_projects_when_simple(settings))
     nobody = seeing_nothing(resolution.target)
     violations += require_placement(nobody, settings)
-    live_fingerprint, desired_fingerprint = fingerprints(live, desired)
+    live_fingerprint, desired_fingerprint = fingerprints(live, declared)
     return Plan(
         changes=changes,
         live_fingerprint=live_fingerprint,
@@ -89,9 +91,12 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
             *_notes(live, resolution, settings),
             *unnamed_note(desired, changes, nobody),
             *capability_notes(desired, settings, via),
+            *expiry_notes(live, settings),
+            *offboard_note(desired, live),
         ),
         unplaced=unplaced(resolution.base, nobody),
         allow_delete=tuple(sorted(settings.allow_delete)),
+        as_of=as_of(settings),
     )
 
 
@@ -118,7 +123,7 @@ def diff(
     base, target = resolution.base, resolution.target
     if live.security_type != target.security_type and target.security_type is not None:
         yield SecurityTypeChange(before=str(live.security_type), after=target.security_type)
-    yield from _role_changes(base, target)
+    yield from _role_changes(base, target, settings)
     if target.security_type == "simple":
         return
     for old, new in resolution.renames.items():
@@ -128,7 +133,7 @@ def diff(
     yield from _object_changes(base, target, settings)
 
 
-def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
+def _role_changes(base: Snapshot, target: Snapshot, settings: PlanSettings) -> Iterator[Change]:
     for name, role in target.roles.items():
         live = base.roles.get(name)
         if live is None:
@@ -139,7 +144,8 @@ def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
         for user in role.users - held:
             yield RoleHolderAdd(role=name, user=user)
         for user in held - role.users:
-            yield RoleHolderRemove(role=name, user=user)
+            reason = expiry_reason(("role", name, "users", user), settings) or ""
+            yield RoleHolderRemove(role=name, user=user, reason=reason)
     for name in base.roles.keys() - target.roles.keys():
         yield RoleDelete(role=name)
 
