@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 from collections import Counter
 from pathlib import Path
@@ -123,3 +124,21 @@ def test_a_server_without_keyset_paging_is_read_by_offset(tmp_path: Path) -> Non
     assert sorted(offsets) == sorted(
         f"include=members%2Cobjects&limit=250&offset={n}" for n in (250, 500, 750, 1000)
     )
+
+
+def test_pages_read_are_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
+    """Commands pause the cyclic collector while they read a company (``gcpause``): an
+    answer kept alive by a reference cycle would hold its page until the end."""
+    live = make_live("in-process", tmp_path, lambda app: "")
+    seed_projects(live.db, 300)
+    settings = ClientSettings(retry=SANDBOX_SETTINGS.retry, rate_limit=None, page_size=50)
+    gc.collect()
+    gc.disable()
+    try:
+        snap = fetch(live, settings)
+        answers = [o for o in gc.get_objects() if isinstance(o, httpx.Response)]
+    finally:
+        gc.enable()
+    assert len(snap.projects) == 301
+    assert len(live.requests) > 7
+    assert answers == []
