@@ -195,8 +195,8 @@ async def open_session(
             client, identity = await stack.enter_async_context(
                 open_client(options.target, options.token_file, notice=notice)
             )
-            live = await client.fetch_snapshot()
-            # what the files and live agree on is then held once (see ``shared``)
+            # what the files and live agree on is held once (see ``shared``)
+            live = await client.fetch_snapshot(like=desired.snapshot)
             desired = replace(desired, snapshot=shared(desired.snapshot, live))
             notice(
                 f"Planning {len(loaded.documents)} documents from {options.config_dir} "

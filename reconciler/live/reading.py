@@ -23,6 +23,8 @@ from reconciler.state.snapshot import (
     ProjectState,
     RoleState,
     Snapshot,
+    same,
+    shared_project,
 )
 
 log = logging.getLogger("reconciler.live")
@@ -103,9 +105,19 @@ class _Read:
     roles: list[api.RoleRow] = field(default_factory=list)
     refs: dict[int, ObjectRef] = field(default_factory=dict)
     projects: list[api.ProjectRow] = field(default_factory=list)
+    #: the logins and object refs of the state this one likely resembles (``like``):
+    #: an equal one read is replaced by that one's object, so it is held once
+    names: dict[str, str] = field(default_factory=dict)
+    known: dict[ObjectRef, ObjectRef] = field(default_factory=dict)
+
+    @classmethod
+    def resembling(cls, like: Snapshot) -> _Read:
+        return cls(names={u: u for u in like.users}, known={r: r for r in like.objects})
 
     def users(self, rows: list[api.UserRow]) -> None:
         logins = list(map(_LOGIN, rows))
+        if self.names:
+            logins = [self.names.get(login, login) for login in logins]
         page = set(logins)
         if len(page) != len(logins) or not self.user_ids.keys().isdisjoint(page):
             twice = _first_repeated(logins, self.user_ids)
@@ -115,7 +127,10 @@ class _Read:
         self.logins.update(zip(ids, logins, strict=True))
 
     def objects(self, rows: list[api.ObjectRow]) -> None:
-        self.refs.update((row["id"], (row["kind"], row["name"])) for row in rows)
+        known = self.known
+        for row in rows:
+            ref = (row["kind"], row["name"])
+            self.refs[row["id"]] = known.get(ref, ref)
 
 
 class Reader:
@@ -125,9 +140,10 @@ class Reader:
         self.limit = max(1, min(1000, session.settings.page_size))
         self.requests = 0
 
-    async def snapshot(self) -> tuple[Snapshot, IdMaps]:
-        """The company and the id maps."""
-        read = _Read()
+    async def snapshot(self, like: Snapshot | None = None) -> tuple[Snapshot, IdMaps]:
+        """The company and the id maps; the parts equal to ``like``'s are its objects."""
+        like = like or Snapshot()
+        read = _Read.resembling(like)
         include: dict[str, object] = {"include": "members,objects"}
         company = asyncio.ensure_future(self._get("/company", api.Company))
         tasks = [
@@ -144,7 +160,7 @@ class Reader:
         ]
         await all_or_nothing(tasks)
         log.info("read the company in %d requests (pages of %d)", self.requests, self.limit)
-        return build_snapshot(company.result(), read)
+        return build_snapshot(company.result(), read, like)
 
     async def _get(self, path: str, model: type[M], params: dict[str, object] | None = None) -> M:
         async with self.gate:
@@ -223,29 +239,33 @@ async def all_or_nothing(tasks: Sequence[asyncio.Future[Any]]) -> None:
             raise error
 
 
-def build_snapshot(company: api.Company, read: _Read) -> tuple[Snapshot, IdMaps]:
-    """The Snapshot and id maps of what the lists said."""
+def build_snapshot(company: api.Company, read: _Read, like: Snapshot) -> tuple[Snapshot, IdMaps]:
+    """The Snapshot and id maps of what the lists said (``like``'s equal parts shared)."""
     logins, refs = read.logins, read.refs
     pairs = ((g["id"], g["name"]) for g in read.groups)
     group_ids = _unique("/groups", "name", pairs)
     group_names = {ident: name for name, ident in group_ids.items()}
-    groups = {
-        group_names[g["id"]]: _names(
-            logins, g["user_ids"], "/groups", f"items.{i}.user_ids", "user"
-        )
-        for i, g in enumerate(read.groups)
-    }
+    groups = {}
+    for i, g in enumerate(read.groups):
+        name = group_names[g["id"]]
+        members = _names(logins, g["user_ids"], "/groups", f"items.{i}.user_ids", "user")
+        groups[name] = same(members, like.groups.get(name))
     roles = {
-        r["name"]: RoleState(
-            name=r["name"],
-            permissions=frozenset(r["permissions"]),
-            users=_names(logins, r["user_ids"], "/roles", f"items.{i}.user_ids", "user"),
-            builtin=r["builtin"],
+        r["name"]: same(
+            RoleState(
+                name=r["name"],
+                permissions=frozenset(r["permissions"]),
+                users=_names(logins, r["user_ids"], "/roles", f"items.{i}.user_ids", "user"),
+                builtin=r["builtin"],
+            ),
+            like.roles.get(r["name"]),
         )
         for i, r in enumerate(read.roles)
     }
     projects = {
-        p["name"]: _project_state(i, p, logins, group_names, refs)
+        p["name"]: shared_project(
+            _project_state(i, p, logins, group_names, refs), like.projects.get(p["name"])
+        )
         for i, p in enumerate(read.projects)
     }
     versions = {p["name"]: p["version"] for p in read.projects}
@@ -253,9 +273,9 @@ def build_snapshot(company: api.Company, read: _Read) -> tuple[Snapshot, IdMaps]
         security_type=company.security_type,
         projects=projects,
         roles=roles,
-        users=frozenset(read.user_ids),
+        users=same(frozenset(read.user_ids), like.users),
         groups=groups,
-        objects=frozenset(refs.values()),
+        objects=same(frozenset(refs.values()), like.objects),
         versions=versions,
     )
     maps = IdMaps(

@@ -16,7 +16,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,23 +33,13 @@ _SMALL = 256
 Memo = dict[frozenset[str] | frozenset["ObjectRef"], str]
 
 
-@dataclass(slots=True)
-class _Encoded:
-    """What one ``fingerprints`` call has encoded: sets by value, projects by name and
-    identity (each snapshot holds its projects while it is encoded, so an ``id`` is
-    never reused meanwhile; ``state.snapshot.shared`` makes equal projects one object)."""
-
-    sets: Memo = field(default_factory=dict)
-    projects: dict[tuple[str, int], str] = field(default_factory=dict)
-
-
 def fingerprint(snapshot: Snapshot) -> str:
     return fingerprints(snapshot)[0]
 
 
 def fingerprints(*snapshots: Snapshot) -> tuple[str, ...]:
     """``"sha256:" + hex`` of each snapshot's canonical JSON."""
-    memo = _Encoded()
+    memo: Memo = {}
     return tuple(_digest(canonical(snapshot, memo)) for snapshot in snapshots)
 
 
@@ -68,10 +57,9 @@ def _digest(pieces: Iterable[str]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def canonical(snapshot: Snapshot, encoded: _Encoded | None = None) -> Iterator[str]:
+def canonical(snapshot: Snapshot, memo: Memo | None = None) -> Iterator[str]:
     """The canonical JSON of ``snapshot``, in pieces (keys in sorted order)."""
-    encoded = _Encoded() if encoded is None else encoded
-    memo = encoded.sets
+    memo = {} if memo is None else memo
     yield '{"groups":{'
     yield from _joined(
         f"{_string(g)}:{_names(snapshot.groups[g], memo)}" for g in sorted(snapshot.groups)
@@ -80,7 +68,7 @@ def canonical(snapshot: Snapshot, encoded: _Encoded | None = None) -> Iterator[s
     yield _refs(snapshot.objects, memo)
     yield ',"projects":{'
     projects = snapshot.projects
-    yield from _joined(_project(name, projects[name], encoded) for name in sorted(projects))
+    yield from _joined(_project(name, projects[name], memo) for name in sorted(projects))
     yield '},"roles":{'
     yield from _joined(_role(name, snapshot, memo) for name in sorted(snapshot.roles))
     yield '},"security_type":'
@@ -99,17 +87,12 @@ def _joined(items: Iterable[str]) -> Iterator[str]:
         yield item if index == 0 else "," + item
 
 
-def _project(name: str, p: ProjectState, encoded: _Encoded) -> str:
-    key = (name, id(p))
-    found = encoded.projects.get(key)
-    if found is None:
-        memo = encoded.sets
-        found = encoded.projects[key] = (
-            f'{_string(name)}:{{"description":{_string(p.description)},'
-            f'"groups":{_names(p.groups, memo)},"objects":{_refs(p.objects, memo)},'
-            f'"users":{_names(p.users, memo)}}}'
-        )
-    return found
+def _project(name: str, p: ProjectState, memo: Memo) -> str:
+    return (
+        f'{_string(name)}:{{"description":{_string(p.description)},'
+        f'"groups":{_names(p.groups, memo)},"objects":{_refs(p.objects, memo)},'
+        f'"users":{_names(p.users, memo)}}}'
+    )
 
 
 def _role(name: str, snapshot: Snapshot, memo: Memo) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import math
+import pickle
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -145,3 +147,26 @@ def test_pages_read_are_freed_without_the_cyclic_collector(tmp_path: Path) -> No
     assert len(snap.projects) == 301
     assert len(live.requests) > 7
     assert answers == []
+
+
+def test_what_equals_the_desired_state_is_read_as_its_objects(tmp_path: Path) -> None:
+    """``fetch_snapshot(like=...)``: the same state, but the parts equal to ``like``'s are
+    ``like``'s own objects, so a plan holds them once."""
+    live = make_live("in-process", tmp_path, lambda app: "")
+    seed_projects(live.db, 20)
+    plain = fetch(live, SANDBOX_SETTINGS)
+    like = pickle.loads(pickle.dumps(plain))  # equal, but no object in common
+    edited = replace(like.projects["P00003"], description="other")
+    like = replace(like, projects={**like.projects, "P00003": edited})
+
+    async def go() -> Snapshot:
+        async with live.client() as client:
+            return await client.fetch_snapshot(like=like)
+
+    read = asyncio.run(go())
+    assert read == plain
+    assert read.projects["P00003"] == plain.projects["P00003"] != edited
+    assert all(read.projects[n] is like.projects[n] for n in like.projects if n != "P00003")
+    assert read.users is like.users
+    logins = {u: u for u in like.users}
+    assert all(u is logins[u] for p in read.projects.values() for u in p.users)
