@@ -8,7 +8,9 @@ import math
 import pickle
 from collections import Counter
 from dataclasses import replace
+from importlib.machinery import PathFinder
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -170,3 +172,22 @@ def test_what_equals_the_desired_state_is_read_as_its_objects(tmp_path: Path) ->
     assert read.users is like.users
     logins = {u: u for u in like.users}
     assert all(u is logins[u] for p in read.projects.values() for u in p.users)
+
+
+def test_requests_search_sys_path_for_no_module(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpcore imports ``sniffio`` at every connection-pool lock: were it missing, each
+    request would search ``sys.path`` for it again (a quarter of an apply's client CPU)."""
+    fetch(live, SANDBOX_SETTINGS)  # whatever a first read imports, it has imported
+    searched: list[str] = []
+    find_spec = PathFinder.find_spec
+
+    def counted(name: str, path: Any = None, target: Any = None) -> Any:
+        searched.append(name)
+        return find_spec(name, path, target)
+
+    monkeypatch.setattr(PathFinder, "find_spec", counted)
+    snap = fetch(live, SANDBOX_SETTINGS)
+    assert snap.projects
+    assert searched == []
