@@ -21,6 +21,7 @@ from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
 from reconciler.render import render
+from reconciler.render.view import RenderContext
 
 _SHARE = click.FloatRange(0.0, 1.0)
 
@@ -103,7 +104,8 @@ def plan_command(
         fail(exc)
     color = output_format == "text" and use_color(no_color)
     with paused_gc():  # else the collection the plan's making put off would come here
-        text = render(planned.plan, output_format, color=color)
+        context = RenderContext(groups=planned.live.groups)
+        text = render(planned.plan, output_format, color=color, context=context)
     click.echo(text, nl=False, color=color)
     try:
         check_permissions(planned.identity, planned.plan.changes, need_write=True)

@@ -239,7 +239,7 @@ def ordered_counts(changes: Iterable[Change]) -> list[tuple[str, int]]:
 
 def count_phrase(changes: Iterable[Change]) -> str:
     """``3 to create, 12 to add, 2 to move`` (empty for no changes)."""
-    return ", ".join(f"{n} to {action}" for action, n in ordered_counts(changes))
+    return ", ".join(f"{n:,} to {action}" for action, n in ordered_counts(changes))
 
 
 def summary_phrase(plan: Plan) -> str:
