@@ -9,6 +9,7 @@ import click
 from reconciler.cli.options import (
     config_dir_option,
     format_option,
+    project_option,
     since_option,
     target_options,
 )
@@ -17,10 +18,12 @@ from reconciler.drift.adopt import AdoptResult
 from reconciler.drift.detect import Detected, adopt_and_check, detect
 from reconciler.drift.notify import NotifyError, notify
 from reconciler.drift.render import RENDERERS
+from reconciler.drift.report import narrowed
 from reconciler.engine.session import PlanOptions, stderr_notice
 from reconciler.errors import ReconcilerError
 from reconciler.plan.saved import redact_target
 from reconciler.render.describe import clean
+from reconciler.render.selection import selection
 
 
 @click.command("drift")
@@ -44,6 +47,7 @@ from reconciler.render.describe import clean
     "the result validates; lists the files changed and the live facts left out on stderr.",
 )
 @since_option
+@project_option
 def drift_command(
     *,
     config_dir: Path,
@@ -53,6 +57,7 @@ def drift_command(
     notify_url: str | None,
     adopt_live: bool,
     since: str | None,
+    projects: tuple[str, ...],
 ) -> None:
     """Compare the live target with projects.d/ and report what differs.
 
@@ -61,14 +66,19 @@ def drift_command(
     write carried a commit) or a person did it by hand. Exit 0 in sync, 2 drift found,
     1 error. With --adopt, the files are rewritten to declare what live holds (review
     them and open a pull request); the exit code still says drift was found.
+    --project narrows the report shown; the exit code, --notify and --adopt cover all.
     """
+    chosen = selection(projects)
     options = PlanOptions(config_dir=config_dir, target=target, token_file=token_file)
     try:
         detected = detect(options, since=since, notice=stderr_notice)
+        if chosen is not None:
+            live, desired = detected.planned.live, detected.planned.desired.snapshot
+            chosen.check([*live.projects, *desired.projects])
     except ReconcilerError as exc:
         fail(exc)
     report = detected.report
-    click.echo(RENDERERS[output_format](report), nl=False)
+    click.echo(RENDERERS[output_format](narrowed(report, chosen)), nl=False)
     if notify_url and report.drifted:
         _notify(notify_url, detected, target)
     if adopt_live:

@@ -169,3 +169,16 @@ def allow_delete_option(f: F) -> F:
         "trail and git cannot tell whether it was protected, or where the plan looks like "
         "a rename. Recorded in the plan and the audit log; never overrides a protection.",
     )(f)
+
+
+def project_option(f: F) -> F:
+    """``--project NAME``: narrow what a command shows to some projects (globs)."""
+    return click.option(
+        "--project",
+        "projects",
+        metavar="NAME",
+        multiple=True,
+        help="Show only projects matching NAME (a glob such as 'Bank*'; repeatable); what "
+        "the others hold is counted, never hidden silently. A NAME matching no project is "
+        "an error.",
+    )(f)

@@ -249,7 +249,7 @@ def summary_phrase(plan: Plan) -> str:
 
 def users_see(count: int) -> str:
     """``1 user sees`` or ``3 users see``: the access impact's headline subject."""
-    return "1 user sees" if count == 1 else f"{count} users see"
+    return "1 user sees" if count == 1 else f"{count:,} users see"
 
 
 def sight_label(sight: Sight) -> str:

@@ -167,7 +167,7 @@ def _violations(violations: tuple[Violation, ...], style: Style) -> list[str]:
 def _access(shown: PlanView, style: Style, max_users: int, max_sights: int) -> list[str]:
     if not shown.access:
         return []
-    alike = "" if len(shown.access) == len(shown.impact) else f", {len(shown.access)} distinct"
+    alike = "" if len(shown.access) == len(shown.impact) else f", {len(shown.access):,} distinct"
     lines = [f"Access impact ({users_see(len(shown.impact))} different objects{alike}):"]
     for group in shown.access[:max_users]:
         lines.extend(_access_group(group, style, max_users, max_sights))
