@@ -18,6 +18,7 @@ import click
 
 from reconciler.cli.options import config_dir_option, format_option, target_options
 from reconciler.cli.output import fail
+from reconciler.cli.report_isolation import isolation_command
 from reconciler.engine.session import (
     PlanOptions,
     load_desired,
@@ -223,3 +224,6 @@ def _object_text(data: dict[str, Any]) -> list[str]:
     for item in data["users"]:
         lines.append(f"  {clean(item['user'])}: {'; '.join(clean(b) for b in item['because'])}")
     return lines
+
+
+report_group.add_command(isolation_command)
