@@ -10,6 +10,7 @@ self-contained page requests nothing but itself).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import select
@@ -77,10 +78,8 @@ class Browser:
         return cls(proc, commands, answers)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(AssertionError, OSError):
             self.call("Browser.close", session=False)
-        except (AssertionError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
