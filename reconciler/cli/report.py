@@ -16,7 +16,12 @@ from typing import Any
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option, target_options
+from reconciler.cli.options import (
+    config_dir_option,
+    format_option,
+    project_option,
+    target_options,
+)
 from reconciler.cli.output import fail
 from reconciler.cli.report_isolation import isolation_command
 from reconciler.engine.session import (
@@ -31,6 +36,9 @@ from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
 from reconciler.plan.planner import resolve
 from reconciler.render.describe import clean
+from reconciler.render.selection import Selection, selection
+from reconciler.report.company_graph import company_graph, to_dot, to_mermaid
+from reconciler.state.normalize import Desired
 from reconciler.state.snapshot import ObjectRef, Snapshot
 
 
@@ -49,7 +57,8 @@ def report_group() -> None:
     show_default=True,
     help="live: the platform now; desired: after apply (files merged over live).",
 )
-@format_option("text", "json")
+@format_option("text", "json", "mermaid", "dot")
+@project_option
 @config_dir_option
 @target_options
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
@@ -59,6 +68,7 @@ def access_command(
     object_ref: str | None,
     state: str,
     output_format: str,
+    projects: tuple[str, ...],
     config_dir: Path,
     target: str,
     token_file: Path | None,
@@ -66,14 +76,28 @@ def access_command(
 ) -> None:
     """What can --user LOGIN see (objects by kind and project), or who can see
     --object KIND/NAME (users, and why: Admin, view_all, or a project directly or
-    through a group). Exactly one of --user and --object."""
-    if (login is None) == (object_ref is None):
+    through a group). Exactly one of --user and --object, in text or json.
+
+    --format mermaid or dot draws the whole company instead: projects with their
+    objects by kind, groups, users (a count per project when there are more than 40),
+    who sees everything, and each Policy's isolated projects. --project narrows what is
+    shown (the rest of a --user answer is counted)."""
+    picture = output_format in ("mermaid", "dot")
+    if picture and (login is not None or object_ref is not None):
+        raise click.UsageError("--format mermaid and dot draw the company: no --user or --object")
+    if not picture and (login is None) == (object_ref is None):
         raise click.UsageError("give exactly one of --user LOGIN and --object KIND/NAME")
     options = PlanOptions(
         config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache
     )
+    chosen = selection(projects)
+    if picture:
+        _draw(options, state, output_format, chosen)
+        return
     try:
         snapshot = run_async(_snapshot(options, state))
+        if chosen is not None:
+            chosen.check(snapshot.projects)
         if login is not None:
             data = user_report(snapshot, login)
         else:
@@ -81,6 +105,8 @@ def access_command(
     except ReconcilerError as exc:
         fail(exc)
     data = {"state": state, **data}
+    if chosen is not None:
+        data = narrow_access(data, chosen)
     if output_format == "json":
         click.echo(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False))
     else:
@@ -88,14 +114,47 @@ def access_command(
 
 
 async def _snapshot(options: PlanOptions, state: str) -> Snapshot:
+    return (await _states(options, state, need_files=state == "desired"))[0]
+
+
+async def _states(
+    options: PlanOptions, state: str, *, need_files: bool
+) -> tuple[Snapshot, Desired | None]:
+    """The state asked for, and the files' declarations when they were read."""
     desired = None
-    if state == "desired":
+    if need_files:
         _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
     async with open_client(options.target, options.token_file) as (client, identity):
         live = await client.fetch_snapshot()
-    if desired is None:
-        return live
-    return resolve(desired.snapshot, live, plan_settings(desired, options, identity)).target
+    if desired is None or state == "live":
+        return live, desired
+    settings = plan_settings(desired, options, identity)
+    return resolve(desired.snapshot, live, settings).target, desired
+
+
+def _draw(options: PlanOptions, state: str, output_format: str, chosen: Selection | None) -> None:
+    """The company as mermaid or dot; the policies come from the files."""
+    try:
+        snapshot, desired = run_async(_states(options, state, need_files=True))
+        if chosen is not None:
+            chosen.check(snapshot.projects)
+    except ReconcilerError as exc:
+        fail(exc)
+    policies = desired.settings.policies if desired is not None else ()
+    graph = company_graph(snapshot, policies, chosen)
+    click.echo(to_mermaid(graph) if output_format == "mermaid" else to_dot(graph), nl=False)
+
+
+def narrow_access(data: dict[str, Any], chosen: Selection) -> dict[str, Any]:
+    """A ``--user`` or ``--object`` answer with only the selected projects' part, the
+    rest counted in ``not_shown``."""
+    if "objects" in data:
+        objects = [o for o in data["objects"] if any(map(chosen.matches, o["projects"]))]
+        projects = {p: how for p, how in data["projects"].items() if chosen.matches(p)}
+        hidden = len(data["objects"]) - len(objects)
+        return {**data, "objects": objects, "projects": projects, "not_shown": hidden}
+    holders = [p for p in data["projects"] if chosen.matches(p)]
+    return {**data, "projects": holders, "not_shown": len(data["projects"]) - len(holders)}
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -193,7 +252,11 @@ def _kind_order(item: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
 
 
 def _text(data: dict[str, Any]) -> str:
-    return "\n".join(_user_text(data) if "user" in data else _object_text(data)) + "\n"
+    lines = _user_text(data) if "user" in data else _object_text(data)
+    if "not_shown" in data:
+        noun = "object" if "user" in data else "project"
+        lines.append(f"({data['not_shown']} {noun}(s) of other projects not shown: --project)")
+    return "\n".join(lines) + "\n"
 
 
 def _user_text(data: dict[str, Any]) -> list[str]:

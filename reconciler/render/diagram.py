@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from reconciler.plan.changes import Change, MemberAdd, MemberRemove, ObjectMove
 from reconciler.render.describe import clean
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9 .,_()/+-]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9 .,_()/+:-]")
 #: A moves diagram is drawn up to this many arrows (and twice as many projects).
 MAX_MOVE_EDGES = 12
 
