@@ -44,18 +44,29 @@ def access_groups(
     deltas: Iterable[AccessDelta], groups: Mapping[str, frozenset[str]]
 ) -> list[AccessGroup]:
     """Users with an identical change together, largest first (then by first login)."""
-    together: dict[tuple[tuple[Sight, ...], tuple[Sight, ...]], list[str]] = {}
+    # the planner hands users with one change the same tuples: group by identity first
+    # (cheap), then merge equal tuples (hashing each distinct change once, not per user)
+    by_id: dict[tuple[int, int], tuple[AccessDelta, list[str]]] = {}
     for delta in deltas:
-        together.setdefault((delta.gained, delta.lost), []).append(delta.user)
+        key = (id(delta.gained), id(delta.lost))
+        found = by_id.get(key)
+        if found is None:
+            by_id[key] = (delta, [delta.user])
+        else:
+            found[1].append(delta.user)
+    together: dict[tuple[tuple[Sight, ...], tuple[Sight, ...]], list[str]] = {}
+    for first, users in by_id.values():
+        together.setdefault((first.gained, first.lost), []).extend(users)
     by_members: dict[frozenset[str], list[str]] = {}
     for name, members in groups.items():
         if len(members) > 1:
             by_members.setdefault(frozenset(members), []).append(name)
-    found = []
+    sizes = {len(members) for members in by_members}
+    result = []
     for (gained, lost), users in together.items():
-        named = by_members.get(frozenset(users), []) if len(users) > 1 else []
-        found.append(AccessGroup(tuple(sorted(users)), gained, lost, tuple(sorted(named))))
-    return sorted(found, key=lambda g: (-len(g.users), g.users[0]))
+        named = by_members.get(frozenset(users), []) if len(users) in sizes else []
+        result.append(AccessGroup(tuple(sorted(users)), gained, lost, tuple(sorted(named))))
+    return sorted(result, key=lambda g: (-len(g.users), g.users[0]))
 
 
 def who(group: AccessGroup, shown: int = HEADLINE_USERS) -> str:

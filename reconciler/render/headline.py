@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from reconciler.plan.access import VIEW_ALL
 from reconciler.plan.changes import ProjectDelete, RoleCreate, RoleDelete, RoleUpdate
+from reconciler.plan.model import AccessDelta
 from reconciler.render.access_groups import EVERYTHING, gaining
 from reconciler.render.describe import clean, count_phrase
 from reconciler.render.view import PlanView
@@ -34,10 +35,9 @@ class Headline:
 
 def names(items: Iterable[str], limit: int = NAMES) -> str:
     """``a, b, c`` or ``a, b, c, d, e and 7 more`` (cleaned)."""
-    found = [clean(i) for i in items]
-    if len(found) <= limit:
-        return ", ".join(found)
-    return f"{', '.join(found[:limit])} and {len(found) - limit:,} more"
+    found = list(items)
+    shown = ", ".join(clean(i) for i in found[:limit])
+    return shown if len(found) <= limit else f"{shown} and {len(found) - limit:,} more"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -100,13 +100,13 @@ def second_look(shown: PlanView) -> list[str]:
     roles = [c.role for c in shown.changes if isinstance(c, RoleDelete)]
     if roles:
         lines.append(f"deletes {_plural(len(roles), 'role')}: {names(roles)}")
-    everything = [d.user for d in shown.impact if EVERYTHING in d.gained]
+    everything, wider = _gains(shown)
     if everything:
-        lines.append(f"{names(everything)} will see everything (Admin or view_all)")
+        lines.append(f"{names(d.user for d in everything)} will see everything (Admin or view_all)")
     lines += _view_all_roles(shown)
-    wider = [d for d in shown.impact if d.gained and EVERYTHING not in d.gained]
     if wider:
-        projects = sorted({s.project for d in wider for s in d.gained})
+        distinct = {id(d.gained): d.gained for d in wider}.values()
+        projects = sorted({s.project for gained in distinct for s in gained})
         lines.append(
             f"{_users(len(wider), 'gain')} sight of objects in {names(projects)}: "
             f"{names(d.user for d in wider)}"
@@ -117,6 +117,22 @@ def second_look(shown: PlanView) -> list[str]:
             f"apply): {names(u.user for u in shown.unplaced)}"
         )
     return lines
+
+
+def _gains(shown: PlanView) -> tuple[list[AccessDelta], list[AccessDelta]]:
+    """Users who gain everything, and users who gain some objects (each distinct change
+    is looked at once: the planner shares it between the users it concerns)."""
+    everything: list[AccessDelta] = []
+    wider: list[AccessDelta] = []
+    seen: dict[int, bool] = {}
+    for delta in shown.impact:
+        if not delta.gained:
+            continue
+        found = seen.get(id(delta.gained))
+        if found is None:
+            found = seen[id(delta.gained)] = EVERYTHING in delta.gained
+        (everything if found else wider).append(delta)
+    return everything, wider
 
 
 def _view_all_roles(shown: PlanView) -> list[str]:

@@ -15,7 +15,8 @@ groups (to name a group whose members are exactly the users of an access group) 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 from reconciler.plan.changes import (
@@ -95,12 +96,24 @@ class PlanView:
     hidden: Hidden | None = None
 
 
-_FIELDS: dict[type[Change], tuple[str, ...]] = {}
+_KEYS: dict[type[Change], Callable[[Change], tuple[Any, ...]]] = {}
 
 
 def change_order(change: Change) -> tuple[Any, ...]:
-    """``Change.sort_key`` computed without ``asdict``: the same order, sooner."""
-    return (int(change.phase), change.type, *(str(v) for v in field_values(change).values()))
+    """``Change.sort_key``, sooner: the same order (a type whose fields are all strings
+    needs no ``str`` of each)."""
+    key = _KEYS.get(type(change))
+    if key is None:
+        key = _KEYS[type(change)] = _key_of(type(change))
+    return key(change)
+
+
+def _key_of(cls: type[Change]) -> Callable[[Change], tuple[Any, ...]]:
+    names = [f.name for f in fields(cls)]
+    if all(f.type in ("str", "MemberType") for f in fields(cls)):
+        values = attrgetter(*names) if len(names) > 1 else (lambda c: (getattr(c, names[0]),))
+        return lambda c: (int(c.phase), c.type, *values(c))
+    return lambda c: (int(c.phase), c.type, *(str(v) for v in field_values(c).values()))
 
 
 def view(plan: Plan, context: RenderContext | None = None) -> PlanView:
@@ -164,15 +177,14 @@ def _plural(key: tuple[str, str, str], count: int) -> str:
 def fold(changes: Sequence[Change]) -> list[Entry]:
     """One entry per change, alike changes (``FOLD_FROM`` or more) as one: the entry
     stands where the first of them stood."""
+    keys = [_fold_key(change) for change in changes]
     alike: dict[tuple[str, str, str], list[Change]] = {}
-    for change in changes:
-        key = _fold_key(change)
+    for key, change in zip(keys, changes, strict=True):
         if key is not None:
             alike.setdefault(key, []).append(change)
     entries: list[Entry] = []
-    for change in changes:
-        key = _fold_key(change)
-        group = alike.get(key) if key is not None else None
+    for key, change in zip(keys, changes, strict=True):
+        group = alike[key] if key is not None else None
         if key is None or group is None or len(group) < FOLD_FROM:
             line = describe(change)
             entries.append(Entry(line.symbol, line.subject, line.reason))
