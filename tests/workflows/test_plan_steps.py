@@ -55,6 +55,7 @@ class Runner:
         self.workspace = root / "work"
         self.mark = root / "ran-pull-request-code"
         self.output = root / "github_output"
+        self.summary = root / "github_step_summary"
         self.secrets = secrets
         self.base = clean_environment(root / "home")
         self.base["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.base['PATH']}"
@@ -76,6 +77,7 @@ class Runner:
             **self.base,
             **_env(job, step, self.secrets),
             "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
         }
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-e", "-c", step["run"]],
@@ -123,6 +125,10 @@ def test_the_plan_job_plans_the_pull_request_and_runs_none_of_its_code(runner: R
     plan = (runner.workspace / "plan.md").read_text(encoding="utf-8")
     assert plan.startswith("## Reconciler plan: :white_check_mark: applicable")
     assert (runner.workspace / "plan.json").is_file()
+    # the whole plan goes to the job summary (the comment is cut to counts when too large)
+    assert runner.summary.read_text(encoding="utf-8") == (
+        runner.workspace / "plan-full.md"
+    ).read_text(encoding="utf-8")
     assert runner.secrets["RECONCILER_TOKEN"] not in log + plan
     assert not runner.mark.exists()
     assert not (runner.workspace / "pr" / ".reconciler").exists()  # no parse cache read
