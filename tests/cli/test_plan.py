@@ -166,7 +166,7 @@ def test_exit_codes(
     assert result.exit_code == code, result.output
     if len(files) == 1:
         assert result.stdout.endswith("\n\nNo changes.\n")
-        assert "Phase" not in result.stdout
+        assert "Changes by project" not in result.stdout
 
 
 @pytest.mark.parametrize("detailed", [False, True])
