@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from reconciler.errors import printable
 from reconciler.plan.changes import (
@@ -22,7 +22,6 @@ from reconciler.plan.changes import (
     ObjectAdd,
     ObjectMove,
     ObjectRemove,
-    Phase,
     ProjectCreate,
     ProjectDelete,
     ProjectRename,
@@ -56,16 +55,6 @@ ACTION_ORDER: Final[tuple[str, ...]] = (
     "rename",
     "delete",
 )
-
-PHASE_TITLES: Final[dict[Phase, str]] = {
-    Phase.SECURITY_ON: "security type",
-    Phase.ROLES_GRANT: "roles and role holders granted",
-    Phase.PROJECTS: "projects created and edited",
-    Phase.GRANT: "members and objects added, objects moved",
-    Phase.REVOKE: "members and objects removed",
-    Phase.TEARDOWN: "projects deleted, role holders and roles removed",
-    Phase.SECURITY_OFF: "security type",
-}
 
 #: The heading for changes that touch no single project (security type, roles).
 COMPANY_SCOPE: Final = "company-wide"
@@ -193,40 +182,6 @@ def _object_remove(c: ObjectRemove) -> Line:
 @describes(ObjectMove)
 def _object_move(c: ObjectMove) -> Line:
     return Line(">", f"{clean(c.kind)}/{clean(c.object)}: {clean(c.source)} -> {clean(c.target)}")
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """The changes of one phase that touch one project (``scope``), or none (``None``)."""
-
-    phase: Phase
-    scope: str | None
-    changes: tuple[Change, ...]
-
-    @property
-    def heading(self) -> str:
-        return COMPANY_SCOPE if self.scope is None else f"project {clean(self.scope)}"
-
-
-def change_order(change: Change) -> tuple[Any, ...]:
-    """The changes' total order as a sort key (computed once per change, unlike ``<``)."""
-    return change.sort_key()
-
-
-_order = change_order
-
-
-def grouped(plan: Plan) -> list[Group]:
-    """The plan's changes by phase, then by project (company-wide changes first)."""
-    buckets: dict[tuple[int, int, str], list[Change]] = {}
-    for change in sorted(plan.changes, key=_order):
-        scope = change.scope
-        key = (int(change.phase), 0 if scope is None else 1, scope or "")
-        buckets.setdefault(key, []).append(change)
-    return [
-        Group(Phase(phase), scope if rank else None, tuple(changes))
-        for (phase, rank, scope), changes in sorted(buckets.items())
-    ]
 
 
 def ordered_counts(changes: Iterable[Change]) -> list[tuple[str, int]]:
