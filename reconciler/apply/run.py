@@ -113,6 +113,7 @@ async def apply_plan(
         allow_dirty=origin.allow_dirty,
         allow_delete=plan.allow_delete,
         apply_id=apply_id,
+        as_of=plan.as_of,
     )
     started_entry = audit.append(started)
     meta = WriteMeta(

@@ -117,6 +117,8 @@ class AuditRecord:
     outcome: ApplyOutcome | None = None
     started_seq: int | None = None
     apply_id: str | None = None
+    #: the UTC day the applied plan was made for (its ``as_of``: expiries use it)
+    as_of: str | None = None
 
     @property
     def pr_number(self) -> int | None:
@@ -144,6 +146,7 @@ class AuditRecord:
             "outcome": self.outcome,
             "started_seq": self.started_seq,
             "apply_id": self.apply_id,
+            "as_of": self.as_of,
             "changes": [c.to_data() for c in self.changes],
         }
 
@@ -173,6 +176,7 @@ class AuditRecord:
                 outcome=outcome,
                 started_seq=data.get("started_seq"),
                 apply_id=data.get("apply_id"),
+                as_of=None if data.get("as_of") is None else str(data["as_of"]),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise AuditError(f"malformed audit record: missing or bad field {exc}") from exc
@@ -192,6 +196,7 @@ def apply_started(
     allow_dirty: bool = False,
     allow_delete: Sequence[str] = (),
     apply_id: str | None = None,
+    as_of: str | None = None,
 ) -> AuditRecord:
     """The record appended before the first write: every change as ``not_started``.
 
@@ -215,6 +220,7 @@ def apply_started(
         allow_delete=tuple(allow_delete),
         changes=entries,
         apply_id=apply_id,
+        as_of=as_of,
     )
 
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -21,6 +22,7 @@ from reconciler.cli.options import (
     allow_delete_option,
     audit_log_option,
     config_dir_option,
+    now_option,
     target_options,
 )
 from reconciler.cli.output import fail, use_color
@@ -87,6 +89,7 @@ LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_star
 )
 @click.option("--allow-mass-change", is_flag=True, help="Accept a plan over the thresholds.")
 @allow_delete_option
+@now_option
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR).")
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def apply_command(
@@ -103,6 +106,7 @@ def apply_command(
     lock_timeout: float,
     allow_mass_change: bool,
     allow_delete: tuple[str, ...],
+    now: datetime | None,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -132,6 +136,7 @@ def apply_command(
         allow_mass_change=allow_mass_change,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
+        now=now,
     )
     how = ApplyOptions(auto_approve, audit_log, concurrency, git_notes, use_color(no_color))
     try:

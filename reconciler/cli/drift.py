@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import click
 from reconciler.cli.options import (
     config_dir_option,
     format_option,
+    now_option,
     project_option,
     since_option,
     target_options,
@@ -48,6 +50,7 @@ from reconciler.render.selection import selection
 )
 @since_option
 @project_option
+@now_option
 def drift_command(
     *,
     config_dir: Path,
@@ -58,6 +61,7 @@ def drift_command(
     adopt_live: bool,
     since: str | None,
     projects: tuple[str, ...],
+    now: datetime | None,
 ) -> None:
     """Compare the live target with projects.d/ and report what differs.
 
@@ -69,7 +73,7 @@ def drift_command(
     --project narrows the report shown; the exit code, --notify and --adopt cover all.
     """
     chosen = selection(projects)
-    options = PlanOptions(config_dir=config_dir, target=target, token_file=token_file)
+    options = PlanOptions(config_dir=config_dir, target=target, token_file=token_file, now=now)
     try:
         detected = detect(options, since=since, notice=stderr_notice)
         if chosen is not None:

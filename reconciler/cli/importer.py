@@ -8,10 +8,13 @@ import click
 
 from reconciler.cli.options import target_options
 from reconciler.cli.output import fail
+from reconciler.config.loader import discover_files, load_config
 from reconciler.config.yamlread import require_libyaml
 from reconciler.engine.session import open_client, run_async, stderr_notice
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, printable
 from reconciler.importer import placed_overlaps, write_projects_dir
+from reconciler.plan.settings import Expiry, Key
+from reconciler.state.normalize import expiries
 from reconciler.state.snapshot import Snapshot
 
 
@@ -19,6 +22,24 @@ async def _fetch(target: str, token_file: Path | None) -> Snapshot:
     async with open_client(target, token_file, notice=stderr_notice) as opened:
         client, _identity = opened
         return await client.fetch_snapshot()
+
+
+def kept_end_dates(out_dir: Path) -> dict[Key, Expiry]:
+    """The time-limited entries of the files ``--force`` replaces, so a re-import never
+    turns access that ends into access that stays (a note when they cannot be read)."""
+    if not out_dir.is_dir() or not discover_files(out_dir):
+        return {}
+    try:
+        loaded = load_config(out_dir, use_cache=False)
+    except ReconcilerError as exc:
+        click.echo(
+            f"warning: the files in {out_dir} do not load ({printable(str(exc))}): any "
+            "until dates in them are not kept; check the imported files for access that "
+            "should end",
+            err=True,
+        )
+        return {}
+    return expiries(loaded.projects, loaded.roles)
 
 
 @click.command("import")
@@ -33,7 +54,8 @@ async def _fetch(target: str, token_file: Path | None) -> Snapshot:
 @click.option(
     "--force",
     is_flag=True,
-    help="Write into a non-empty directory, replacing every *.yaml/*.yml file in it.",
+    help="Write into a non-empty directory, replacing every *.yaml/*.yml file in it "
+    "(members and role holders with an until date there keep it).",
 )
 def import_command(*, out_dir: Path, target: str, token_file: Path | None, force: bool) -> None:
     """Read the live company and write a complete projects.d/ for it.
@@ -46,8 +68,9 @@ def import_command(*, out_dir: Path, target: str, token_file: Path | None, force
     """
     try:
         require_libyaml()  # the files are checked as validate checks them before writing
+        timed = kept_end_dates(out_dir) if force else {}
         snapshot = run_async(_fetch(target, token_file))
-        written = write_projects_dir(snapshot, out_dir, force=force)
+        written = write_projects_dir(snapshot, out_dir, force=force, timed=timed)
     except ReconcilerError as exc:
         fail(exc)
     click.echo(

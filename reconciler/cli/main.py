@@ -53,6 +53,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "drift_command",
         "Report live changes the files do not declare.",
     ),
+    "offboard": (
+        "reconciler.cli.offboard",
+        "offboard_command",
+        "Remove leavers from every project and role in the files.",
+    ),
+    "review": (
+        "reconciler.cli.review",
+        "review_command",
+        "Who holds which access, granted by which commit and pull request.",
+    ),
     "import": (
         "reconciler.cli.importer",
         "import_command",

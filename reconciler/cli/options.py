@@ -131,6 +131,41 @@ def since_option(f: F) -> F:
     )(f)
 
 
+NOW_FORMS = (
+    "an ISO date or time (2026-12-31, 2026-12-31T09:00, ...+02:00 or ...Z; "
+    "UTC unless it has an offset)"
+)
+
+
+def parse_now(text: str) -> datetime:
+    """``text`` (ISO 8601; naive means UTC) as an aware UTC time; ``ValueError`` if not."""
+    when = datetime.fromisoformat(text.strip())
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def now_option(f: F) -> F:
+    """``--now TIME``: the moment to plan for (expiries), instead of the clock."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return parse_now(value)
+        except (ValueError, OverflowError):
+            raise click.BadParameter(f"{value!r} is not a time: use {NOW_FORMS}") from None
+
+    return click.option(
+        "--now",
+        metavar="TIME",
+        envvar="RECONCILER_NOW",
+        default=None,
+        callback=check,
+        help="Plan as of this moment instead of the clock, for reproducible runs: an ISO "
+        "date or time (UTC unless it has an offset). Access whose `until` is this UTC day "
+        "or earlier is expired. Env: RECONCILER_NOW.",
+    )(f)
+
+
 def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
     def decorate(f: F) -> F:
         return click.option(

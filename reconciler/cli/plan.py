@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from reconciler.cli.options import (
     audit_log_option,
     config_dir_option,
     format_option,
+    now_option,
     project_option,
     target_options,
 )
@@ -72,6 +74,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
     "a GitHub job summary's size), for CI: the --format markdown comment keeps under "
     "GitHub's 65,536-character limit and shows counts only when the plan does not fit.",
 )
+@now_option
 @click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def plan_command(
@@ -89,6 +92,7 @@ def plan_command(
     audit_log: Path,
     projects: tuple[str, ...],
     markdown_full: Path | None,
+    now: datetime | None,
     no_color: bool,
     no_cache: bool,
 ) -> None:
@@ -116,6 +120,7 @@ def plan_command(
         max_delete_share=max_delete_share,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
+        now=now,
     )
     try:
         planned = run_plan(options)

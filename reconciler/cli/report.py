@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +20,26 @@ import click
 from reconciler.cli.options import (
     config_dir_option,
     format_option,
+    now_option,
     project_option,
     target_options,
 )
 from reconciler.cli.output import fail
 from reconciler.cli.report_isolation import isolation_command
+from reconciler.cli.report_state import read_states
 from reconciler.engine.session import (
     PlanOptions,
     load_desired,
-    open_client,
-    plan_settings,
     run_async,
+    today,
 )
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
-from reconciler.plan.planner import resolve
+from reconciler.plan.expiry import expiry_label
 from reconciler.render.describe import clean
 from reconciler.render.selection import Selection, selection
 from reconciler.report.company_graph import company_graph, to_dot, to_mermaid
-from reconciler.state.normalize import Desired
 from reconciler.state.snapshot import ObjectRef, Snapshot
 
 
@@ -62,6 +63,7 @@ def report_group() -> None:
 @config_dir_option
 @target_options
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@now_option
 def access_command(
     *,
     login: str | None,
@@ -73,10 +75,12 @@ def access_command(
     target: str,
     token_file: Path | None,
     no_cache: bool,
+    now: datetime | None,
 ) -> None:
     """What can --user LOGIN see (objects by kind and project), or who can see
     --object KIND/NAME (users, and why: Admin, view_all, or a project directly or
-    through a group). Exactly one of --user and --object, in text or json.
+    through a group). Exactly one of --user and --object, in text or json. Membership the
+    files grant until a date says when it expires (as of --now, else today).
 
     --format mermaid or dot draws the whole company instead: projects with their
     objects by kind, groups, users (a count per project when there are more than 40),
@@ -88,7 +92,7 @@ def access_command(
     if not picture and (login is None) == (object_ref is None):
         raise click.UsageError("give exactly one of --user LOGIN and --object KIND/NAME")
     options = PlanOptions(
-        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache
+        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache, now=now
     )
     chosen = selection(projects)
     if picture:
@@ -98,10 +102,12 @@ def access_command(
         snapshot = run_async(_snapshot(options, state))
         if chosen is not None:
             chosen.check(snapshot.projects)
+        note = expiry_note(options, required=state == "desired")
         if login is not None:
-            data = user_report(snapshot, login)
+            data = user_report(snapshot, login, note)
         else:
-            data = object_report(snapshot, parse_object(snapshot, str(object_ref)))
+            data = object_report(snapshot, parse_object(snapshot, str(object_ref)), note)
+
     except ReconcilerError as exc:
         fail(exc)
     data = {"state": state, **data}
@@ -114,34 +120,19 @@ def access_command(
 
 
 async def _snapshot(options: PlanOptions, state: str) -> Snapshot:
-    return (await _states(options, state, need_files=state == "desired"))[0]
-
-
-async def _states(
-    options: PlanOptions, state: str, *, need_files: bool
-) -> tuple[Snapshot, Desired | None]:
-    """The state asked for, and the files' declarations when they were read."""
-    desired = None
-    if need_files:
-        _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
-    async with open_client(options.target, options.token_file) as (client, identity):
-        live = await client.fetch_snapshot()
-    if desired is None or state == "live":
-        return live, desired
-    settings = plan_settings(desired, options, identity)
-    return resolve(desired.snapshot, live, settings).target, desired
+    return (await read_states(options, state, need_files=False)).shown
 
 
 def _draw(options: PlanOptions, state: str, output_format: str, chosen: Selection | None) -> None:
     """The company as mermaid or dot; the policies come from the files."""
     try:
-        snapshot, desired = run_async(_states(options, state, need_files=True))
+        states = run_async(read_states(options, state, need_files=True))
         if chosen is not None:
-            chosen.check(snapshot.projects)
+            chosen.check(states.shown.projects)
     except ReconcilerError as exc:
         fail(exc)
-    policies = desired.settings.policies if desired is not None else ()
-    graph = company_graph(snapshot, policies, chosen)
+    policies = states.desired.settings.policies if states.desired is not None else ()
+    graph = company_graph(states.shown, policies, chosen)
     click.echo(to_mermaid(graph) if output_format == "mermaid" else to_dot(graph), nl=False)
 
 
@@ -155,6 +146,35 @@ def narrow_access(data: dict[str, Any], chosen: Selection) -> dict[str, Any]:
         return {**data, "objects": objects, "projects": projects, "not_shown": hidden}
     holders = [p for p in data["projects"] if chosen.matches(p)]
     return {**data, "projects": holders, "not_shown": len(data["projects"]) - len(holders)}
+
+
+#: ``(project, user, how) -> how`` with anything to add (when the access expires).
+Note = Callable[[str, str, str], str]
+
+
+def expiry_note(options: PlanOptions, *, required: bool) -> Note | None:
+    """Where the files grant access until a date, ``directly; expires in 30 days
+    (2026-12-31)``. The files are read when they exist (needed for ``--state desired``;
+    for ``live``, files that do not load only lose these words, with a note)."""
+    if not required and not options.config_dir.is_dir():
+        return None
+    try:
+        _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+    except ReconcilerError:
+        if required:
+            raise
+        click.echo(f"note: {options.config_dir} does not load: expiry dates not shown", err=True)
+        return None
+    expiries, day = desired.settings.expiries, today(options)
+
+    def note(project: str, user: str, how: str) -> str:
+        key = ("project", project, "users", user)
+        if how.startswith("via group "):
+            key = ("project", project, "groups", how.removeprefix("via group "))
+        found = expiry_label(key, expiries, day)
+        return f"{how}; {found}" if found else how
+
+    return note
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
@@ -188,7 +208,7 @@ class _Grants:
     projects: dict[str, dict[str, list[str]]]  # user -> project -> ["directly", "via group g"]
 
 
-def _grants(snapshot: Snapshot) -> _Grants:
+def _grants(snapshot: Snapshot, note: Note | None = None) -> _Grants:
     everything: dict[str, list[str]] = {}
     for role in sorted(snapshot.roles.values(), key=lambda r: r.name):
         if role.builtin or role.name == ADMIN_ROLE:
@@ -200,20 +220,26 @@ def _grants(snapshot: Snapshot) -> _Grants:
         for user in role.users:
             everything.setdefault(user, []).append(why)
     projects: dict[str, dict[str, list[str]]] = {}
+
+    def grant(user: str, name: str, how: str) -> None:
+        projects.setdefault(user, {}).setdefault(name, []).append(
+            note(name, user, how) if note else how
+        )
+
     for name, project in sorted(snapshot.projects.items()):
         for user in project.users:
-            projects.setdefault(user, {}).setdefault(name, []).append("directly")
+            grant(user, name, "directly")
         for group in sorted(project.groups):
             for user in snapshot.groups.get(group, frozenset()):
-                projects.setdefault(user, {}).setdefault(name, []).append(f"via group {group}")
+                grant(user, name, f"via group {group}")
     return _Grants(everything, projects)
 
 
-def user_report(snapshot: Snapshot, login: str) -> dict[str, Any]:
+def user_report(snapshot: Snapshot, login: str, note: Note | None = None) -> dict[str, Any]:
     """What ``login`` sees, by kind, with the projects (and how) that grant it."""
     if login not in snapshot.users:
         raise UsageError(f"no user {clean(login)!r}{did_you_mean(login, snapshot.users)}")
-    grants = _grants(snapshot)
+    grants = _grants(snapshot, note)
     sights = what_can_see(snapshot, login)
     objects: dict[tuple[str, str], list[str]] = {}
     for sight in sights:
@@ -231,9 +257,9 @@ def user_report(snapshot: Snapshot, login: str) -> dict[str, Any]:
     }
 
 
-def object_report(snapshot: Snapshot, ref: ObjectRef) -> dict[str, Any]:
+def object_report(snapshot: Snapshot, ref: ObjectRef, note: Note | None = None) -> dict[str, Any]:
     """Who sees ``ref``, each with every reason."""
-    grants = _grants(snapshot)
+    grants = _grants(snapshot, note)
     holders = sorted(name for name, p in snapshot.projects.items() if ref in p.objects)
     users = []
     for user in who_can_see(snapshot, *ref):

@@ -10,17 +10,17 @@ from pathlib import Path
 import click
 
 from reconciler.audit.git import locate
-from reconciler.cli.options import config_dir_option, format_option, project_option, target_options
-from reconciler.cli.output import fail
-from reconciler.engine.session import (
-    PlanOptions,
-    load_desired,
-    open_client,
-    plan_settings,
-    run_async,
+from reconciler.cli.options import (
+    config_dir_option,
+    format_option,
+    now_option,
+    project_option,
+    target_options,
 )
+from reconciler.cli.output import fail
+from reconciler.cli.report_state import read_states
+from reconciler.engine.session import PlanOptions, run_async
 from reconciler.errors import ReconcilerError
-from reconciler.plan.planner import resolve
 from reconciler.plan.saved import redact_target
 from reconciler.render.selection import selection
 from reconciler.report.isolation import IsolationReport, Stamp, isolation_report
@@ -46,6 +46,7 @@ from reconciler.report.isolation_render import RENDERERS
 @config_dir_option
 @target_options
 @click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@now_option
 def isolation_command(
     *,
     state: str,
@@ -56,6 +57,7 @@ def isolation_command(
     target: str,
     token_file: Path | None,
     no_cache: bool,
+    now: datetime | None,
 ) -> None:
     """Who can see each project's objects (member, via group G, Admin, view_all), and,
     for each Policy, every pair of its isolated projects with the users who could see
@@ -64,7 +66,7 @@ def isolation_command(
     if out is not None and not out.absolute().parent.is_dir():
         raise click.BadParameter(f"directory {out.parent} does not exist", param_hint="--out")
     options = PlanOptions(
-        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache
+        config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache, now=now
     )
     try:
         report = run_async(_report(options, state, projects))
@@ -80,14 +82,10 @@ def isolation_command(
 
 
 async def _report(options: PlanOptions, state: str, patterns: tuple[str, ...]) -> IsolationReport:
-    _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
-    async with open_client(options.target, options.token_file) as (client, identity):
-        live = await client.fetch_snapshot()
-    snapshot, desired_fingerprint = live, None
-    if state == "desired":
-        settings = plan_settings(desired, options, identity)
-        snapshot = resolve(desired.snapshot, live, settings).target
-        desired_fingerprint = snapshot.fingerprint()
+    states = await read_states(options, state, need_files=True)
+    snapshot, live, desired = states.shown, states.live, states.desired
+    assert desired is not None  # need_files
+    desired_fingerprint = snapshot.fingerprint() if state == "desired" else None
     chosen = selection(patterns)
     if chosen is not None:
         chosen.check(snapshot.projects)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option
+from reconciler.cli.options import config_dir_option, format_option, now_option
+from reconciler.config.entries import expiry_warnings
 from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
 from reconciler.errors import ConfigError, UsageError, printable
@@ -27,14 +29,20 @@ DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
     ".reconciler/cache/ in the current directory when the config directory is inside it, "
     "else at the root of the git repository holding it, else nowhere.",
 )
+@now_option
 def validate_command(
-    directory: Path | None, config_dir: Path, output_format: str, no_cache: bool
+    directory: Path | None,
+    config_dir: Path,
+    output_format: str,
+    no_cache: bool,
+    now: datetime | None,
 ) -> None:
     """Check the YAML documents in DIRECTORY (default: --config-dir).
 
     Prints one `path:line:col: error: message` line per problem, control characters in
     names and paths escaped (or a JSON list with --format json, holding the real
-    strings). Exit 0 when valid, 1 when not, 2 on a usage error.
+    strings). Exit 0 when valid, 1 when not, 2 on a usage error. Time-limited access
+    whose `until` has come (this UTC day, or --now's) is a warning: still valid.
     """
     target = directory if directory is not None else config_dir
     try:
@@ -55,11 +63,16 @@ def validate_command(
             err=True,
         )
         raise click.exceptions.Exit(1) from exc
+    warnings = expiry_warnings(loaded.documents, (now or datetime.now(UTC)).date())
     summary = f"ok: {len(loaded.documents)} documents in {len(loaded.files)} files"
+    if warnings:
+        summary += f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})"
     if output_format == "json":
-        click.echo("[]")
+        click.echo(json.dumps([p.to_dict() for p in warnings], indent=2) if warnings else "[]")
         click.echo(summary, err=True)
     else:
+        for warning in warnings:
+            click.echo(str(warning))
         click.echo(summary)
 
 

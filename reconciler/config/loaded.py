@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reconciler.config.models import Company, Policy, Project, Role
+from reconciler.config.models import Company, Policy, Project, Review, Role, names
 from reconciler.config.positions import PathItem, SourceDocument
 from reconciler.errors import Position
 from reconciler.kinds import DEFAULT_PROJECT
 
-Model = Company | Project | Role | Policy
-KindName = Literal["Company", "Project", "Role", "Policy"]
+Model = Company | Project | Role | Policy | Review
+KindName = Literal["Company", "Project", "Role", "Policy", "Review"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,7 +29,7 @@ class LoadedDocument:
 
     @property
     def name(self) -> str | None:
-        return None if isinstance(self.model, Company) else self.model.name
+        return None if isinstance(self.model, Company | Review) else self.model.name
 
     def position(self, path: Sequence[PathItem] = ()) -> Position:
         return self.source.position(path)
@@ -46,7 +46,7 @@ def _list_at(model: Model, path: Sequence[PathItem]) -> list[str]:
     current: object = model
     for item in path:
         current = getattr(current, str(item), None)
-    return list(current) if isinstance(current, list) else []
+    return names(current) if isinstance(current, list) else []
 
 
 class LoadedConfig:
@@ -77,6 +77,7 @@ class LoadedConfig:
         self.projects = tuple(d.model for d in self.documents if isinstance(d.model, Project))
         self.roles = tuple(d.model for d in self.documents if isinstance(d.model, Role))
         self.policies = tuple(d.model for d in self.documents if isinstance(d.model, Policy))
+        self.reviews = tuple(d.model for d in self.documents if isinstance(d.model, Review))
 
     @property
     def default_project_name(self) -> str:

@@ -7,9 +7,22 @@ discriminated union on ``kind``. Models forbid unknown fields. Cross-document ru
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    TypeAdapter,
+)
+from pydantic_core import PydanticCustomError
 
 from reconciler.kinds import Permission, SecurityType
 
@@ -24,6 +37,83 @@ Name = Annotated[
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _calendar_date(value: object) -> object:
+    """``YYYY-MM-DD`` (the reader keeps dates as strings) as a ``date``."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "date_format",
+        "expected a date as YYYY-MM-DD (e.g. 2026-12-31), got {value}",
+        {"value": repr(value)},
+    )
+
+
+#: A calendar date written ``YYYY-MM-DD``.
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+
+#: Union tags of the list entries (``plain`` name or ``timed`` mapping); they show in
+#: pydantic error locations right after the list index, and ``schema_errors`` drops them.
+ENTRY_TAGS = ("plain", "timed")
+
+
+class _Timed(_Strict):
+    until: CalendarDate = Field(
+        description="Last day before the access ends: from this date on (UTC) a plan "
+        "removes it, with the reason 'expired on DATE'.",
+    )
+    reason: str = Field(default="", max_length=500, description="Why the access is granted.")
+
+
+class TimedUser(_Timed):
+    """A user whose membership or role holding ends on ``until``."""
+
+    login: Name
+
+
+class TimedGroup(_Timed):
+    """A group whose membership ends on ``until``."""
+
+    name: Name
+
+
+def _entry_tag(value: Any) -> str:
+    return "timed" if isinstance(value, dict | TimedUser | TimedGroup) else "plain"
+
+
+#: ``bank.anna`` or ``{login: temp.ivan, until: 2026-12-31, reason: "holiday cover"}``.
+UserEntry = Annotated[
+    Annotated[Name, Tag("plain")] | Annotated[TimedUser, Tag("timed")],
+    Discriminator(_entry_tag),
+]
+#: ``bank-collectors`` or ``{name: night-shift, until: 2026-12-31}``.
+GroupEntry = Annotated[
+    Annotated[Name, Tag("plain")] | Annotated[TimedGroup, Tag("timed")],
+    Discriminator(_entry_tag),
+]
+
+
+def entry_name(entry: object) -> str:
+    """The login or group name of a list entry, in either form."""
+    if isinstance(entry, TimedUser):
+        return entry.login
+    if isinstance(entry, TimedGroup):
+        return entry.name
+    return str(entry)
+
+
+def names(entries: Sequence[object]) -> list[str]:
+    """The names of ``entries``, in order."""
+    return [entry_name(e) for e in entries]
 
 
 class _Doc(_Strict):
@@ -57,8 +147,22 @@ class Company(_Doc):
 
 
 class Members(_Strict):
-    users: list[Name] = Field(default_factory=list)
-    groups: list[Name] = Field(default_factory=list)
+    users: list[UserEntry] = Field(
+        default_factory=list,
+        description="Logins, or {login, until, reason} for access that ends on a date.",
+    )
+    groups: list[GroupEntry] = Field(
+        default_factory=list,
+        description="Group names, or {name, until, reason} for access that ends on a date.",
+    )
+
+    @property
+    def logins(self) -> list[str]:
+        return names(self.users)
+
+    @property
+    def group_names(self) -> list[str]:
+        return names(self.groups)
 
 
 class Objects(_Strict):
@@ -95,7 +199,14 @@ class Role(_Doc):
     kind: Literal["Role"]
     name: Name
     permissions: list[Permission] = Field(default_factory=list)
-    users: list[Name] = Field(default_factory=list)
+    users: list[UserEntry] = Field(
+        default_factory=list,
+        description="Holders: logins, or {login, until, reason} for a holding that ends.",
+    )
+
+    @property
+    def logins(self) -> list[str]:
+        return names(self.users)
 
 
 class Policy(_Doc):
@@ -117,5 +228,19 @@ class Policy(_Doc):
     )
 
 
-Document = Annotated[Company | Project | Role | Policy, Field(discriminator="kind")]
-DOCUMENT_ADAPTER: TypeAdapter[Company | Project | Role | Policy] = TypeAdapter(Document)
+class Review(_Doc):
+    """An access review signed off: ``reconciler review`` shows the latest one of each
+    project and role as "last reviewed". It declares nothing: plans ignore it."""
+
+    kind: Literal["Review"]
+    reviewed_on: CalendarDate = Field(description="The day the review was done.")
+    reviewer: Name = Field(description="Who reviewed (a login or a name).")
+    projects: list[Name] = Field(default_factory=list, description="Projects reviewed.")
+    roles: list[Name] = Field(
+        default_factory=list, description="Roles whose holders were reviewed."
+    )
+    note: str = Field(default="", max_length=2000)
+
+
+Document = Annotated[Company | Project | Role | Policy | Review, Field(discriminator="kind")]
+DOCUMENT_ADAPTER: TypeAdapter[Company | Project | Role | Policy | Review] = TypeAdapter(Document)

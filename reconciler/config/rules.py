@@ -11,8 +11,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from reconciler.config.entries import review_problems
 from reconciler.config.loaded import LoadedDocument, Model
-from reconciler.config.models import Company, Policy, Project, Role
+from reconciler.config.models import (
+    Company,
+    Policy,
+    Project,
+    Review,
+    Role,
+)
 from reconciler.config.positions import SourceDocument
 from reconciler.config.schema_errors import did_you_mean, label
 from reconciler.errors import Position, Problem
@@ -47,6 +54,7 @@ def check_rules(
     problems += _company(documents, projects)
     problems += _roles(documents)
     problems += _policies(documents, projects, references_complete)
+    problems += review_problems(documents, projects, references_complete)
     problems += _default_project(documents, projects)
     return problems
 
@@ -54,15 +62,18 @@ def check_rules(
 def _lists_of(model: Model) -> Iterator[tuple[tuple[str, ...], list[str]]]:
     if isinstance(model, Project):
         yield ("previous_names",), model.previous_names
-        yield ("members", "users"), model.members.users
-        yield ("members", "groups"), model.members.groups
+        yield ("members", "users"), model.members.logins
+        yield ("members", "groups"), model.members.group_names
         for kind in OBJECT_KINDS:
             yield ("objects", kind), getattr(model.objects, kind)
     elif isinstance(model, Role):
         yield ("permissions",), list(model.permissions)
-        yield ("users",), model.users
+        yield ("users",), model.logins
     elif isinstance(model, Policy):
         yield ("isolate",), model.isolate
+    elif isinstance(model, Review):
+        yield ("projects",), model.projects
+        yield ("roles",), model.roles
 
 
 def _duplicate_entries(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
@@ -81,6 +92,7 @@ LIST_PATHS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     ),
     "Role": (("permissions",), ("users",)),
     "Policy": (("isolate",),),
+    "Review": (("projects",), ("roles",)),
 }
 
 
@@ -93,11 +105,17 @@ def duplicate_entries_raw(value: dict[str, object], source: SourceDocument) -> l
         for key in path:
             current = current.get(key) if isinstance(current, dict) else None
         if isinstance(current, list):
-            hashable = [
-                item if isinstance(item, str | int | float | bool) else None for item in current
-            ]
+            hashable = [_raw_entry(item) for item in current]
             problems += _duplicates_in(source, path, hashable)
     return problems
+
+
+def _raw_entry(item: object) -> object:
+    """A raw list entry as compared for duplicates: the value, or a ``{login|name: ...}``
+    mapping's name; ``None`` (not compared) for anything else."""
+    if isinstance(item, dict):
+        item = item.get("login", item.get("name"))
+    return item if isinstance(item, str | int | float | bool) else None
 
 
 def _duplicates_in(
@@ -127,6 +145,8 @@ def _duplicates_in(
 def _unique_names(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
     seen: dict[tuple[str, str | None], LoadedDocument] = {}
     for document in documents:
+        if isinstance(document.model, Review):
+            continue  # any number of reviews, of the same projects too
         key = (document.kind, document.name)
         if key not in seen:
             seen[key] = document
@@ -291,7 +311,7 @@ def _isolation(policy: str, isolated: Sequence[LoadedDocument]) -> Iterator[Prob
         first: dict[str, LoadedDocument] = {}
         for document in isolated:
             members = _project(document).members
-            for member in dict.fromkeys(members.groups if group else members.users):
+            for member in dict.fromkeys(members.group_names if group else members.logins):
                 holder = first.setdefault(member, document)
                 if holder is document:
                     continue
@@ -341,7 +361,7 @@ def _default_project(
 
 def _members(document: LoadedDocument, group: bool) -> list[str]:
     members = _project(document).members
-    return members.groups if group else members.users
+    return members.group_names if group else members.logins
 
 
 def _project(document: LoadedDocument) -> Project:

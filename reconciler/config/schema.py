@@ -19,7 +19,7 @@ def document_schema() -> dict[str, Any]:
     body = DOCUMENT_ADAPTER.json_schema(by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "reconciler/v1 document (Company, Project, Role or Policy)",
+        "title": "reconciler/v1 document (Company, Project, Role, Policy or Review)",
         **body,
     }
 

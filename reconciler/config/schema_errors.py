@@ -13,7 +13,16 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.config.models import Company, Policy, Project, Role
+from reconciler.config.models import (
+    ENTRY_TAGS,
+    Company,
+    Policy,
+    Project,
+    Review,
+    Role,
+    TimedGroup,
+    TimedUser,
+)
 from reconciler.config.positions import PathItem, SourceDocument
 from reconciler.errors import Problem
 
@@ -22,7 +31,10 @@ MODELS: Final[dict[str, type[BaseModel]]] = {
     "Project": Project,
     "Role": Role,
     "Policy": Policy,
+    "Review": Review,
 }
+#: The model of a ``{...}`` list entry, by the list's key.
+ENTRY_MODELS: Final[dict[str, type[BaseModel]]] = {"users": TimedUser, "groups": TimedGroup}
 KINDS: Final = tuple(MODELS)
 
 
@@ -45,7 +57,10 @@ def label(path: Sequence[PathItem]) -> str:
 def allowed_fields(kind: str, path: Sequence[PathItem]) -> list[str]:
     """The keys the model accepts in the mapping at ``path`` of a ``kind`` document."""
     model: type[BaseModel] | None = MODELS.get(kind)
-    for item in path:
+    for index, item in enumerate(path):
+        if isinstance(item, int) and index:
+            model = ENTRY_MODELS.get(str(path[index - 1]))
+            continue
         if model is None or not isinstance(item, str):
             return []
         model = _field_model(model, item)
@@ -68,15 +83,25 @@ def problems_from_validation(exc: ValidationError, source: SourceDocument) -> li
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
         kind = str(loc[0]) if loc and loc[0] in MODELS else ""
-        path: tuple[PathItem, ...] = tuple(
-            item for item in (loc[1:] if kind else loc) if isinstance(item, str | int)
-        )
+        path = _path(loc[1:] if kind else loc)
         message = explain(error, kind, path)
         target = path
         if error["type"] == "union_tag_invalid":
             target = ("kind",)
         problems.append(Problem(source.position(target), message, code=str(error["type"])))
     return problems
+
+
+def _path(loc: Sequence[object]) -> tuple[PathItem, ...]:
+    """Keys and indexes as written: the union tag of a list entry (``plain``/``timed``,
+    right after its index) is pydantic's, not the file's."""
+    path: list[PathItem] = []
+    for item in loc:
+        if isinstance(item, str) and item in ENTRY_TAGS and path and isinstance(path[-1], int):
+            continue
+        if isinstance(item, str | int):
+            path.append(item)
+    return tuple(path)
 
 
 def explain(error: Any, kind: str, path: tuple[PathItem, ...]) -> str:

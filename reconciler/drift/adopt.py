@@ -9,9 +9,11 @@ What changes:
   description, and its member and object lists edited in place: entries live does not
   have are dropped, live extras are appended (sorted) at the end of each list;
 * a declared project that no longer exists live loses its document;
-* policies (``isolate``) and the Company's ``default_project.name`` follow those renames,
-  and a policy stops naming a project that is gone; a previous name that is now the
-  name of a live project is dropped (every live project ends up declared);
+* policies (``isolate``), reviews (``projects``) and the Company's
+  ``default_project.name`` follow those renames, and a policy or review stops naming a
+  project that is gone (a review also a role that is gone; one naming nothing goes); a
+  previous name that is now the name of a live project is dropped (every live project
+  ends up declared);
 * a declared role gets live's permissions and holders; one gone live loses its document;
 * the Company document gets live's security type;
 * a live project no file declares gets a new file ``projects/<slug>.yaml`` (Default
@@ -26,7 +28,7 @@ live state holds exactly the removals of the memberships left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -114,12 +116,20 @@ def adopt_documents(files: list[YamlFile], run: _Adoption) -> None:
     for file in files:
         for doc in file.documents:
             file.changed |= _follow_projects(doc, run)
+        for review in [d for d in file.documents if _names_nothing(d)]:
+            file.documents.remove(review)
+            file.changed = True
+            run.result.notes.append(
+                f"review of {review.get('reviewed_on')} names nothing live any more: removed"
+            )
 
 
 def _follow_projects(doc: Any, run: _Adoption) -> bool:
-    """Rename (or drop) the project names a Policy or the Company refers to."""
+    """Rename (or drop) the project names a Policy, a Review or the Company refers to."""
     if kind_of(doc) == "Policy" and isinstance(doc.get("isolate"), list):
-        return _follow_isolate(doc, run)
+        return _follow_list(doc, run, "isolate")
+    if kind_of(doc) == "Review":
+        return _follow_review(doc, run)
     if kind_of(doc) == "Company":
         default = doc.get("default_project")
         current = default.get("name", DEFAULT_PROJECT) if isinstance(default, dict) else None
@@ -134,18 +144,42 @@ def _follow_projects(doc: Any, run: _Adoption) -> bool:
     return False
 
 
-def _follow_isolate(doc: Any, run: _Adoption) -> bool:
-    isolate, changed = doc["isolate"], False
+def _follow_list(doc: Any, run: _Adoption, key: str) -> bool:
+    """The project list ``key`` of a Policy (``isolate``) or a Review (``projects``)."""
+    isolate, changed = doc[key], False
+    label = (
+        f"policy {doc.get('name')}" if key == "isolate" else f"review of {doc.get('reviewed_on')}"
+    )
     for index in reversed(range(len(isolate))):
         name = str(isolate[index])
         if name in run.gone:
             del isolate[index]
-            run.result.notes.append(f"policy {doc.get('name')}: dropped project {name}")
+            run.result.notes.append(f"{label}: dropped project {name}")
             changed = True
         elif name in run.renamed:
             isolate[index] = scalar(run.renamed[name])
             changed = True
     return changed
+
+
+def _follow_review(doc: Any, run: _Adoption) -> bool:
+    """A Review follows renamed projects and stops naming projects and roles gone live."""
+    changed = isinstance(doc.get("projects"), list) and _follow_list(doc, run, "projects")
+    roles = doc.get("roles")
+    if isinstance(roles, list):
+        for index in reversed(range(len(roles))):
+            if str(roles[index]) not in run.live.roles:
+                run.result.notes.append(
+                    f"review of {doc.get('reviewed_on')}: dropped role {roles[index]}"
+                )
+                del roles[index]
+                changed = True
+    return changed
+
+
+def _names_nothing(doc: Any) -> bool:
+    """A Review left naming no project and no role (its projects are gone live)."""
+    return kind_of(doc) == "Review" and not doc.get("projects") and not doc.get("roles")
 
 
 def _adopt_one(doc: Any, run: _Adoption) -> tuple[bool, bool]:
@@ -259,7 +293,12 @@ def add_unmanaged_projects(
         result.notes.append(f"project {name} was not declared: wrote {path.relative_to(root)}")
 
 
-def prepare(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -> AdoptResult:
+def prepare(
+    config_dir: Path,
+    live: Snapshot,
+    hand_renames: Mapping[str, str],
+    expired: Sequence[LeftOut] = (),
+) -> AdoptResult:
     """Every new text, rendered in memory (nothing is written)."""
     problems = unwritable(live)
     if problems:
@@ -274,6 +313,7 @@ def prepare(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -
     run = _Adoption(live, hand_renames, result)
     adopt_documents(files, run)
     written = leave_out(files, run, before)
+    result.left_out = sorted([*result.left_out, *expired], key=_left_out_order)
     add_unmanaged_roles(files, live, run.roles, config_dir, result)
     for file in files:
         text = dump_file(file) if file.changed and file.documents else file.text
@@ -288,19 +328,25 @@ def prepare(config_dir: Path, live: Snapshot, hand_renames: Mapping[str, str]) -
     return result
 
 
+def _left_out_order(item: LeftOut) -> tuple[str, str, str, str]:
+    return (item.role or "", item.project, item.member_type, item.member)
+
+
 def adopt(
     config_dir: Path,
     live: Snapshot,
     hand_renames: Mapping[str, str],
     *,
     check: Check | None = None,
+    expired: Sequence[LeftOut] = (),
 ) -> AdoptResult:
-    """Rewrite the files under ``config_dir`` so that they declare ``live``.
+    """Rewrite the files under ``config_dir`` so that they declare ``live``, except
+    the ``expired`` access, whose entries stay as they are (the next apply removes it).
 
     The resulting directory is loaded and checked (``load_texts``, then ``check`` on
     it) before the first file is touched; each file is replaced atomically."""
     try:
-        result = prepare(config_dir, live, hand_renames)
+        result = prepare(config_dir, live, hand_renames, expired)
         try:
             loaded = load_texts(config_dir, result.config_texts())
         except ConfigError as exc:

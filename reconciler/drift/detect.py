@@ -13,8 +13,9 @@ from typing import Any
 
 from reconciler.config.loaded import LoadedConfig
 from reconciler.drift.adopt import AdoptResult, adopt
-from reconciler.drift.attribution import hand_renames
+from reconciler.drift.attribution import hand_renames, live_names
 from reconciler.drift.report import DriftReport, build_report
+from reconciler.drift.unexpressed import expired_left_out
 from reconciler.engine.session import (
     Notice,
     Planned,
@@ -101,7 +102,10 @@ def adopt_and_check(detected: Detected, options: PlanOptions) -> AdoptResult:
                 "removal(s) of what they leave out" + (f" (unexpected: {shown})" if shown else "")
             )
 
-    return adopt(options.config_dir, planned.live, detected.hand_renames, check=check)
+    expired = expired_left_out(detected.plan.changes, live_names(detected.plan.changes))
+    return adopt(
+        options.config_dir, planned.live, detected.hand_renames, check=check, expired=expired
+    )
 
 
 def _identity(change: Change) -> tuple[tuple[str, Any], ...]:

@@ -12,7 +12,14 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from reconciler.drift.unexpressed import FileRules, Members
-from reconciler.drift.yamledit import YamlFile, insert_after, scalar, section, sync_list
+from reconciler.drift.yamledit import (
+    YamlFile,
+    entry_key,
+    insert_after,
+    scalar,
+    section,
+    sync_list,
+)
 from reconciler.kinds import ADMIN_ROLE, DEFAULT_PROJECT, OBJECT_KINDS
 from reconciler.state.snapshot import ProjectState, RoleState, Snapshot
 
@@ -103,7 +110,10 @@ def declared_members(files: list[YamlFile]) -> dict[str, Members]:
     for doc in documents_of(files, "Project"):
         members = doc.get("members") if isinstance(doc.get("members"), dict) else {}
         users, groups = members.get("users") or (), members.get("groups") or ()
-        found[str(doc["name"])] = (frozenset(map(str, users)), frozenset(map(str, groups)))
+        found[str(doc["name"])] = (
+            frozenset(map(entry_key, users)),
+            frozenset(map(entry_key, groups)),
+        )
     return found
 
 

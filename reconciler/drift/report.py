@@ -36,6 +36,7 @@ from reconciler.plan.changes import (
     RoleUpdate,
     SecurityTypeChange,
 )
+from reconciler.plan.expiry import is_expiry
 from reconciler.plan.model import Plan
 from reconciler.render.selection import Selection
 
@@ -189,7 +190,8 @@ def _holder_add(c: Any) -> DriftItem:
 
 def _holder_remove(c: Any) -> DriftItem:
     subject = f"role {c.role} holder {c.user}"
-    return DriftItem("role", None, subject, "holds it", "does not hold it", c)
+    files = f"holds it, {c.reason}" if is_expiry(c.reason) else "does not hold it"
+    return DriftItem("role", None, subject, "holds it", files, c)
 
 
 def _project_create(c: Any) -> DriftItem:
@@ -219,7 +221,10 @@ def _member_add(c: Any) -> DriftItem:
 
 def _member_remove(c: Any) -> DriftItem:
     subject = _member(c.member_type, c.member)
-    files = "not a member" + (f" ({c.reason})" if c.reason else "")
+    if is_expiry(c.reason):  # the files list it, with an end date that has come
+        files = f"member, {c.reason}"
+    else:
+        files = "not a member" + (f" ({c.reason})" if c.reason else "")
     return DriftItem("member", c.project, subject, "member", files, c)
 
 

@@ -10,7 +10,9 @@ Live can hold facts that no valid configuration declares:
   memberships the files already declared and leaves out the ones live added, so the
   files say what they said before about that member;
 * a name or value the files cannot hold (``reconciler.importer.expressible``). Adopt
-  then writes nothing and names each one.
+  then writes nothing and names each one;
+* a membership or role holding whose time-limited entry has expired: adopting live
+  must not extend it, so the entry stays as written and the next apply removes it.
 
 Each ``LeftOut`` is one membership not written, with the change the next plan makes
 about it, so the caller can check that the adopted files plan exactly those.
@@ -21,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from reconciler.plan.changes import MemberRemove, MemberType
+from reconciler.plan.changes import Change, MemberRemove, MemberType, RoleHolderRemove
+from reconciler.plan.expiry import is_expiry
 from reconciler.state.snapshot import ProjectState, Snapshot
 
 Members = tuple[frozenset[str], frozenset[str]]
@@ -41,22 +44,44 @@ class FileRules:
 
 @dataclass(frozen=True, slots=True)
 class LeftOut:
-    """A live membership the adopted files do not declare."""
+    """A live membership (or, with ``role``, role holding) the adopted files do not
+    declare, or declare with an end date that has come."""
 
     project: str
     member_type: MemberType
     member: str
     why: str
+    role: str | None = None
 
-    def change(self) -> MemberRemove:
+    def change(self) -> MemberRemove | RoleHolderRemove:
         """What the next plan does about it."""
+        if self.role is not None:
+            return RoleHolderRemove(self.role, self.member)
         return MemberRemove(self.project, self.member_type, self.member)
 
     def __str__(self) -> str:
+        if self.role is not None:
+            return (
+                f"holder {self.member!r} of role {self.role!r}: {self.why}; "
+                f"the next apply removes it from {self.role!r}"
+            )
         return (
             f"{self.member_type} {self.member!r} in project {self.project!r}: {self.why}; "
             f"the next apply removes it from {self.project!r}"
         )
+
+
+def expired_left_out(changes: Iterable[Change], renamed: Mapping[str, str]) -> list[LeftOut]:
+    """The plan's removals of expired access (projects named as live names them,
+    ``renamed``: declared -> live), which adopting leaves to the next apply."""
+    found = []
+    for c in changes:
+        if isinstance(c, MemberRemove) and is_expiry(c.reason):
+            project = renamed.get(c.project, c.project)
+            found.append(LeftOut(project, c.member_type, c.member, f"its entry {c.reason}"))
+        elif isinstance(c, RoleHolderRemove) and is_expiry(c.reason):
+            found.append(LeftOut("", "user", c.user, f"its entry {c.reason}", role=c.role))
+    return found
 
 
 def left_out(live: Snapshot, rules: FileRules, declared: Mapping[str, Members]) -> list[LeftOut]:
@@ -73,7 +98,8 @@ def without(live: Snapshot, memberships: Iterable[LeftOut]) -> Snapshot:
     """``live`` minus ``memberships``: the state the adopted files declare."""
     dropped: dict[str, list[LeftOut]] = {}
     for item in memberships:
-        dropped.setdefault(item.project, []).append(item)
+        if item.role is None:
+            dropped.setdefault(item.project, []).append(item)
     if not dropped:
         return live
     projects = dict(live.projects)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -90,9 +90,18 @@ def scalar(text: str) -> str:
     return text if plain_or_quoted(text) == text else DoubleQuotedScalarString(text)
 
 
+def entry_key(item: Any) -> str:
+    """The name a list entry stands for: the value itself, or the ``login`` (``name``)
+    of a time-limited ``{login: ..., until: ...}`` entry."""
+    if isinstance(item, dict):
+        return str(item.get("login", item.get("name", "")))
+    return str(item)
+
+
 def sync_list(parent: CommentedMap, key: str, wanted: Iterable[str]) -> bool:
     """Make ``parent[key]`` hold exactly ``wanted``: drop what is not wanted, append
-    the rest sorted; a missing list is created only when something is wanted."""
+    the rest sorted; a missing list is created only when something is wanted. Entries
+    kept keep their form (a time-limited entry stays one, with its date and reason)."""
     want = set(wanted)
     seq = parent.get(key)
     if not isinstance(seq, list):
@@ -100,14 +109,20 @@ def sync_list(parent: CommentedMap, key: str, wanted: Iterable[str]) -> bool:
             return False
         parent[key] = CommentedSeq(scalar(n) for n in sorted(want))
         return True
-    changed = False
-    for index in reversed(range(len(seq))):
-        if seq[index] not in want:
-            del seq[index]
-            changed = True
-    for name in sorted(want - set(seq)):
+    changed = remove_entries(seq, lambda name: name not in want)
+    for name in sorted(want - {entry_key(item) for item in seq}):
         seq.append(scalar(name))
         changed = True
+    return changed
+
+
+def remove_entries(seq: list[Any], unwanted: Callable[[str], bool]) -> bool:
+    """Delete the entries of ``seq`` whose name is ``unwanted``; whether any was."""
+    changed = False
+    for index in reversed(range(len(seq))):
+        if unwanted(entry_key(seq[index])):
+            del seq[index]
+            changed = True
     return changed
 
 

@@ -21,6 +21,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,6 +66,8 @@ class PlanOptions:
     #: the audit log whose last successful apply says which projects were protected
     audit_log: Path = DEFAULT_LOG_PATH
     allow_delete: frozenset[str] = frozenset()
+    #: the moment planned for (``--now``); ``None``: the clock, read in ``plan_settings``
+    now: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +139,11 @@ def plan_settings(
     identity: Identity,
     capabilities: Capabilities = FULL,
 ) -> PlanSettings:
-    """The files' settings, with the command line's thresholds, the token's user and
-    what the target can do."""
+    """The files' settings, with the command line's thresholds, the token's user, what
+    the target can do, and the UTC day planned for (``--now``, else the clock)."""
     settings = replace(
         desired.settings,
+        today=today(options),
         allow_mass_change=options.allow_mass_change,
         token_user=identity.login,
         allow_delete=options.allow_delete,
@@ -150,6 +154,11 @@ def plan_settings(
     if options.max_delete_share is not None:
         settings = replace(settings, max_delete_share=options.max_delete_share)
     return settings
+
+
+def today(options: PlanOptions) -> date:
+    """The UTC day a command plans for: ``--now``'s, else today's."""
+    return (options.now or datetime.now(UTC)).astimezone(UTC).date()
 
 
 @asynccontextmanager

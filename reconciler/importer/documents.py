@@ -18,15 +18,20 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 from reconciler.config.models import API_VERSION
 from reconciler.kinds import ADMIN_ROLE, DEFAULT_PROJECT, OBJECT_KINDS
+from reconciler.plan.settings import Expiry, Key
 from reconciler.state.snapshot import ProjectState, Snapshot
 
 SLUG_MAX = 60
+
+#: Time-limited entries to keep, by key (``PlanSettings.expiries``' shapes).
+Timed = Mapping[Key, Expiry]
 
 OVERLAP_COMMENT = (
     "Live has members of {default} who are also in other projects ({examples}).\n"
@@ -108,19 +113,42 @@ def company_file(snapshot: Snapshot) -> FileSpec:
     return FileSpec(PurePosixPath("company.yaml"), (doc,), comments)
 
 
-def roles_file(snapshot: Snapshot) -> FileSpec:
+def roles_file(snapshot: Snapshot, timed: Timed | None = None) -> FileSpec:
     docs: list[dict[str, Any]] = []
     admin = snapshot.roles.get(ADMIN_ROLE)
     if admin is not None:
-        docs.append(_role_doc(ADMIN_ROLE, [], sorted(admin.users)))
+        docs.append(_role_doc(ADMIN_ROLE, [], _entries(ADMIN_ROLE, admin.users, timed)))
     for name, role in sorted(snapshot.roles.items()):
         if name == ADMIN_ROLE or role.builtin:
             continue
-        docs.append(_role_doc(name, sorted(role.permissions), sorted(role.users)))
+        docs.append(_role_doc(name, sorted(role.permissions), _entries(name, role.users, timed)))
     return FileSpec(PurePosixPath("roles.yaml"), tuple(docs))
 
 
-def _role_doc(name: str, permissions: list[str], users: list[str]) -> dict[str, Any]:
+def _entries(
+    name: str,
+    members: frozenset[str],
+    timed: Timed | None,
+    where: str = "role",
+    field: str = "users",
+) -> list[Any]:
+    """``members`` sorted; each one ``timed`` holds with an end date written as
+    ``{login|name, until, reason}`` (what the replaced files said)."""
+    entries: list[Any] = []
+    for member in sorted(members):
+        expiry = (timed or {}).get((where, name, field, member))
+        if expiry is None:
+            entries.append(member)
+            continue
+        entry: dict[str, Any] = {"login" if field == "users" else "name": member}
+        entry["until"] = expiry.until
+        if expiry.reason:
+            entry["reason"] = expiry.reason
+        entries.append(entry)
+    return entries
+
+
+def _role_doc(name: str, permissions: list[str], users: list[Any]) -> dict[str, Any]:
     doc: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "Role", "name": name}
     if permissions:
         doc["permissions"] = permissions
@@ -129,13 +157,14 @@ def _role_doc(name: str, permissions: list[str], users: list[str]) -> dict[str, 
     return doc
 
 
-def project_doc(project: ProjectState) -> dict[str, Any]:
-    """A Project document for one live project: only non-empty fields, lists sorted."""
+def project_doc(project: ProjectState, timed: Timed | None = None) -> dict[str, Any]:
+    """A Project document for one live project: only non-empty fields, lists sorted;
+    members ``timed`` holds keep their end date."""
     doc: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "Project", "name": project.name}
     if project.description:
         doc["description"] = project.description
     members = {
-        key: sorted(values)
+        key: _entries(project.name, values, timed, "project", key)
         for key, values in (("users", project.users), ("groups", project.groups))
         if values
     }
@@ -151,15 +180,16 @@ def project_doc(project: ProjectState) -> dict[str, Any]:
     return doc
 
 
-def layout(snapshot: Snapshot) -> list[FileSpec]:
-    """Every file of the imported directory: company, roles, one file per project."""
+def layout(snapshot: Snapshot, timed: Timed | None = None) -> list[FileSpec]:
+    """Every file of the imported directory: company, roles, one file per project;
+    memberships and holdings ``timed`` holds keep their end date."""
     files = [company_file(snapshot)]
-    roles = roles_file(snapshot)
+    roles = roles_file(snapshot, timed)
     if roles.documents:
         files.append(roles)
     if (snapshot.security_type or "advanced") == "advanced":
         slugs = project_slugs(list(snapshot.projects))
         for name, project in sorted(snapshot.projects.items()):
             path = PurePosixPath("projects") / f"{slugs[name]}.yaml"
-            files.append(FileSpec(path, (project_doc(project),)))
+            files.append(FileSpec(path, (project_doc(project, timed),)))
     return files

@@ -1,9 +1,10 @@
 """YAML text for the importer's documents: block style, conservative quoting.
 
-The documents are small trees: mappings with string keys, lists of strings, strings and
-booleans. ruamel's round-trip emitter needed ~2 ms a file (2.3 s of a 1,000-project
-import); writing this one shape directly takes a few microseconds, in the layout people
-write by hand (lists indented under their key, ``- item``).
+The documents are small trees: mappings with string keys, lists of strings (or of flat
+mappings: time-limited members), strings, dates and booleans. ruamel's round-trip
+emitter needed ~2 ms a file (2.3 s of a 1,000-project import); writing this one shape
+directly takes a few microseconds, in the layout people write by hand (lists indented
+under their key, ``- item``).
 
 A string is written plain only when no YAML reader can take it for anything else: it
 starts with a letter, holds only letters, digits, spaces and ``_.@()/+-``, and is not a
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Final
 
 _PLAIN: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.@()/+ -]*")
@@ -58,12 +60,26 @@ def _mapping(
                 lines.append(f"{head} []")
                 continue
             lines.append(head)
-            lines.extend(f"{indent}  - {_value(item)}" for item in value)
+            for item in value:
+                lines.extend(_item(item, indent + "  "))
         else:
             lines.append(f"{head} {_value(value)}")
 
 
+def _item(item: object, indent: str) -> list[str]:
+    """A list entry: a scalar, or a flat mapping (a time-limited member) whose first key
+    sits on the dash line."""
+    if not isinstance(item, Mapping):
+        return [f"{indent}- {_value(item)}"]
+    return [
+        f"{indent}{'- ' if index == 0 else '  '}{scalar(str(key))}: {_value(value)}"
+        for index, (key, value) in enumerate(item.items())
+    ]
+
+
 def _value(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 from reconciler.config.loader import load_texts
 from reconciler.errors import ConfigError, ReconcilerError, UsageError
 from reconciler.fsutil import write_text_atomic
-from reconciler.importer.documents import FileSpec, layout
+from reconciler.importer.documents import FileSpec, Timed, layout
 from reconciler.importer.emit import emit
 from reconciler.importer.expressible import unwritable
 from reconciler.state.snapshot import Snapshot
@@ -50,7 +50,7 @@ def _prepare(out_dir: Path, force: bool) -> list[Path]:
     return _existing_yaml(out_dir)
 
 
-def _rendered(snapshot: Snapshot, out_dir: Path) -> dict[str, str]:
+def _rendered(snapshot: Snapshot, out_dir: Path, timed: Timed | None) -> dict[str, str]:
     """Every file's text (relative path -> text), checked as ``validate`` checks a
     directory; ``ReconcilerError`` naming what no file can hold (nothing is written)."""
     problems = unwritable(snapshot)
@@ -60,7 +60,7 @@ def _rendered(snapshot: Snapshot, out_dir: Path) -> dict[str, str]:
             f"import wrote nothing: live holds values no file can hold:{lines}\n"
             "change them live, then import again"
         )
-    rendered = {spec.path.as_posix(): render_file(spec) for spec in layout(snapshot)}
+    rendered = {spec.path.as_posix(): render_file(spec) for spec in layout(snapshot, timed)}
     try:
         load_texts(out_dir, rendered)
     except ConfigError as exc:
@@ -71,15 +71,18 @@ def _rendered(snapshot: Snapshot, out_dir: Path) -> dict[str, str]:
     return rendered
 
 
-def write_projects_dir(snapshot: Snapshot, out_dir: Path, *, force: bool = False) -> list[Path]:
+def write_projects_dir(
+    snapshot: Snapshot, out_dir: Path, *, force: bool = False, timed: Timed | None = None
+) -> list[Path]:
     """Write a complete config directory for ``snapshot`` into ``out_dir``.
 
     Refuses a non-empty ``out_dir`` unless ``force``, which replaces every
-    ``*.yaml``/``*.yml`` file under it so no stale document survives. Every file is
-    rendered first and written atomically; a stale file is removed only once the new
-    files are all written. Returns the files written, in order.
+    ``*.yaml``/``*.yml`` file under it so no stale document survives; memberships and
+    holdings ``timed`` holds (the end dates of the files replaced) keep their end date.
+    Every file is rendered first and written atomically; a stale file is removed only
+    once the new files are all written. Returns the files written, in order.
     """
-    rendered = _rendered(snapshot, out_dir)
+    rendered = _rendered(snapshot, out_dir, timed)
     texts = {out_dir.joinpath(*PurePosixPath(rel).parts): text for rel, text in rendered.items()}
     try:
         stale = _prepare(out_dir, force)

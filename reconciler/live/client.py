@@ -17,12 +17,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Sequence
-from types import TracebackType
 
 import httpx
 
 from reconciler.capabilities import FULL, Capabilities
 from reconciler.live import api_models as api
+from reconciler.live.base import HttpLive
 from reconciler.live.changelog import read_changelog
 from reconciler.live.doctor_v1 import diagnose
 from reconciler.live.probe import Check
@@ -36,7 +36,7 @@ from reconciler.plan.changes import Change
 from reconciler.state.snapshot import Snapshot
 
 
-class ApiClient:
+class ApiClient(HttpLive):
     """A ``LiveSystem`` speaking the projects API v1 at ``base_url`` (``.../api/v1``).
 
     ``transport`` replaces the network (``httpx.ASGITransport`` for the in-process
@@ -56,32 +56,11 @@ class ApiClient:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.settings = settings or ClientSettings()
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=self.settings.httpx_timeout(),
-            follow_redirects=False,
-        )
+        super().__init__(base_url, settings, transport)
         self._session = Session(self._http, token, self.settings, sleep=sleep, rng=rng)
         self._maps: IdMaps | None = None
         self._maps_lock = asyncio.Lock()
         self._writer = Writer(self._session, self._current_maps, self._forget_maps)
-
-    def __repr__(self) -> str:
-        return f"ApiClient({self.base_url!r})"
-
-    async def __aenter__(self) -> ApiClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def whoami(self) -> Identity:
         me = await self._session.call("GET", "/whoami", api.WhoAmI)
@@ -104,9 +83,6 @@ class ApiClient:
     async def diagnose(self) -> list[Check]:
         """Read every list once and say what answers as expected (``doctor``)."""
         return await diagnose(self._session)
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def _current_maps(self) -> IdMaps:
         """The maps of the last read; read the company first when there is none."""

@@ -152,10 +152,13 @@ class RoleHolderAdd(Change):
 
 @dataclass(frozen=True, slots=True)
 class RoleHolderRemove(Change):
+    """A user stops holding a role; ``reason`` is set when the holding expired."""
+
     type: ClassVar[str] = "role_holder_remove"
     action: ClassVar[str] = "remove"
     role: str
     user: str
+    reason: str = ""
 
     @property
     def phase(self) -> Phase:

@@ -83,6 +83,8 @@ class Plan:
     #: projects whose deletion ``--allow-delete`` acknowledged (sorted)
     allow_delete: tuple[str, ...] = ()
     unplaced: tuple[Unplaced, ...] = ()
+    #: the UTC day the plan was made for (``--now``, else the clock): expiries use it
+    as_of: str | None = None
 
     @property
     def applicable(self) -> bool:
@@ -99,7 +101,8 @@ class Plan:
 
     def body(self) -> dict[str, Any]:
         """Everything that defines the plan, in a canonical JSON-ready form
-        (``allow_delete`` only when the plan was made with ``--allow-delete``)."""
+        (``allow_delete`` only when the plan was made with ``--allow-delete``, ``as_of``
+        only when the plan knows its day)."""
         body: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "changes": [c.to_dict() for c in self.changes],
@@ -118,6 +121,8 @@ class Plan:
         }
         if self.allow_delete:
             body["allow_delete"] = list(self.allow_delete)
+        if self.as_of is not None:
+            body["as_of"] = self.as_of
         return body
 
     def checksum(self) -> str:

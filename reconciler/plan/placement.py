@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from reconciler.kinds import ADMIN_ROLE
 from reconciler.plan.access import VIEW_ALL
 from reconciler.plan.changes import Change, MemberRemove, MemberType
+from reconciler.plan.expiry import expiry_reason
 from reconciler.plan.model import Unplaced, Violation
 from reconciler.plan.settings import PlanSettings, PolicySpec
 from reconciler.state.snapshot import Snapshot
@@ -120,8 +121,10 @@ def member_reason(
     """Why ``member`` leaves declared ``project`` (its list does not hold it), and what
     the user still sees afterwards."""
     key = "users" if member_type == "user" else "groups"
-    why = f"not in members.{key} of project {project}"
-    why += _at(settings, ("project", project, key, member))
+    why = expiry_reason(("project", project, key, member), settings)
+    if why is None:
+        why = f"not in members.{key} of project {project}"
+        why += _at(settings, ("project", project, key, member))
     return why + (_still_sees(target, member) if member_type == "user" else "")
 
 

@@ -34,6 +34,7 @@ from reconciler.plan.changes import (
     RoleUpdate,
     SecurityTypeChange,
 )
+from reconciler.plan.expiry import as_of, expiry_notes, expiry_reason, without_expired
 from reconciler.plan.model import Plan, Violation
 from reconciler.plan.placement import (
     member_reason,
@@ -43,7 +44,7 @@ from reconciler.plan.placement import (
     unnamed_note,
     unplaced,
 )
-from reconciler.plan.references import unknown_references
+from reconciler.plan.references import offboard_note, unknown_references
 from reconciler.plan.safety import check
 from reconciler.plan.settings import PlanSettings
 from reconciler.plan.target import (
@@ -62,6 +63,7 @@ _EMPTY = ProjectState(name="")
 def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None) -> Plan:
     """The changes that take ``live`` to ``desired``, checked and explained (pure)."""
     settings = settings or PlanSettings()
+    declared, desired = desired, without_expired(desired, settings)
     working, via = expand_groups(desired, live, settings)
     resolution = resolve(working, live, settings)
     changes = tuple(sorted(diff(live, resolution, settings, via), key=Change.sort_key))
@@ -78,7 +80,7 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
     return Plan(
         changes=changes,
         live_fingerprint=live.fingerprint(),
-        desired_fingerprint=desired.fingerprint(),
+        desired_fingerprint=declared.fingerprint(),
         violations=tuple(sorted(set(violations), key=_violation_order)),
         access_impact=access_impact(resolution.base, resolution.target),
         unmanaged_projects=resolution.unmanaged_projects,
@@ -87,9 +89,12 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
             *_notes(live, resolution, settings),
             *unnamed_note(desired, changes, nobody),
             *capability_notes(desired, settings, via),
+            *expiry_notes(live, settings),
+            *offboard_note(desired, live),
         ),
         unplaced=unplaced(resolution.base, nobody),
         allow_delete=tuple(sorted(settings.allow_delete)),
+        as_of=as_of(settings),
     )
 
 
@@ -116,7 +121,7 @@ def diff(
     base, target = resolution.base, resolution.target
     if live.security_type != target.security_type and target.security_type is not None:
         yield SecurityTypeChange(before=str(live.security_type), after=target.security_type)
-    yield from _role_changes(base, target)
+    yield from _role_changes(base, target, settings)
     if target.security_type == "simple":
         return
     for old, new in resolution.renames.items():
@@ -126,7 +131,7 @@ def diff(
     yield from _object_changes(base, target, settings)
 
 
-def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
+def _role_changes(base: Snapshot, target: Snapshot, settings: PlanSettings) -> Iterator[Change]:
     for name, role in target.roles.items():
         live = base.roles.get(name)
         if live is None:
@@ -137,7 +142,8 @@ def _role_changes(base: Snapshot, target: Snapshot) -> Iterator[Change]:
         for user in role.users - held:
             yield RoleHolderAdd(role=name, user=user)
         for user in held - role.users:
-            yield RoleHolderRemove(role=name, user=user)
+            reason = expiry_reason(("role", name, "users", user), settings) or ""
+            yield RoleHolderRemove(role=name, user=user, reason=reason)
     for name in base.roles.keys() - target.roles.keys():
         yield RoleDelete(role=name)
 

@@ -15,6 +15,9 @@ from reconciler.plan.model import Violation
 from reconciler.plan.settings import Key, PlanSettings
 from reconciler.state.snapshot import Snapshot
 
+#: Logins named in the offboarding note before "and more".
+MAX_LISTED = 20
+
 
 class _Names:
     """Live names of one sort, with a case-insensitive lookup built on first use."""
@@ -66,10 +69,38 @@ def _holders(
             yield _unknown("user", user, ("role", name, "users", user), users, settings)
 
 
+def gone_users(desired: Snapshot, live: Snapshot) -> list[str]:
+    """Logins the files give access to that the platform does not know (deactivated,
+    deleted, or mistyped), sorted."""
+    named = {u for p in desired.projects.values() for u in p.users}
+    named |= {u for r in desired.roles.values() for u in r.users}
+    return sorted(named - live.users)
+
+
+def offboard_note(desired: Snapshot, live: Snapshot) -> list[str]:
+    """The note naming every such login, with the command that takes them out."""
+    gone = gone_users(desired, live)
+    if not gone:
+        return []
+    shown = " ".join(gone[:MAX_LISTED]) + (" ..." if len(gone) > MAX_LISTED else "")
+    noun = (
+        "1 user in the files no longer exists"
+        if len(gone) == 1
+        else (f"{len(gone)} users in the files no longer exist")
+    )
+    return [
+        f"{noun} on the platform: {', '.join(gone[:MAX_LISTED])}"
+        f"{' and more' if len(gone) > MAX_LISTED else ''}; if they left (deactivated), "
+        f"`reconciler offboard {shown}` removes them from every project and role in the files"
+    ]
+
+
 def _unknown(sort: str, name: str, key: Key, names: _Names, settings: PlanSettings) -> Violation:
     label = {"user": "user", "group": "group"}.get(sort, f"{sort} object")
     close = names.suggest(name)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    if sort == "user":
+        hint += f"; if they left, `reconciler offboard {name}` removes them from the files"
     where = f"project {key[1]!r}" if key[0] == "project" else f"role {key[1]!r}"
     return Violation(
         "unknown_reference",

@@ -3,8 +3,9 @@
 - ``mass_remove`` / ``mass_delete``: the plan removes more than
   ``max_remove_share`` of the live memberships (user and group entries of projects,
   including those of deleted projects; a member removed here and added elsewhere in the
-  same plan is relocated, not counted) or deletes more than ``max_delete_share`` of the
-  live projects. Checked only when live holds at least ``min_existing`` of them. With
+  same plan is relocated, not counted; a removal whose only reason is an expiry is not
+  counted either) or deletes more than ``max_delete_share`` of the live projects.
+  Checked only when live holds at least ``min_existing`` of them. With
   ``allow_mass_change`` the finding stays in the plan, not blocking.
 - Deletions (``reconciler.plan.deletes``): ``protected_project`` (protected in the files
   or in the last applied configuration), ``unverified_delete``, ``probable_rename``,
@@ -27,6 +28,7 @@ from reconciler.kinds import ADMIN_ROLE, SINGLE_PROJECT_KINDS
 from reconciler.plan.access import sees_everything
 from reconciler.plan.changes import Change, MemberAdd, MemberRemove
 from reconciler.plan.deletes import check_deletes, deleted_projects, switched_off
+from reconciler.plan.expiry import is_expiry
 from reconciler.plan.model import Violation
 from reconciler.plan.settings import PlanSettings, PolicySpec
 from reconciler.plan.target import Resolution
@@ -87,7 +89,11 @@ def _removed_memberships(changes: Sequence[Change]) -> int:
     usual first plan, which takes people out of Default into their client's project)."""
     added = {(c.member_type, c.member) for c in changes if isinstance(c, MemberAdd)}
     return sum(
-        1 for c in changes if isinstance(c, MemberRemove) and (c.member_type, c.member) not in added
+        1
+        for c in changes
+        if isinstance(c, MemberRemove)
+        and (c.member_type, c.member) not in added
+        and not is_expiry(c.reason)
     )
 
 

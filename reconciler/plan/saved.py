@@ -191,6 +191,7 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
         unmanaged_roles=tuple(map(str, data["unmanaged"]["roles"])),
         notes=tuple(map(str, data["notes"])),
         allow_delete=tuple(map(str, data.get("allow_delete", ()))),
+        as_of=None if data.get("as_of") is None else str(data["as_of"]),
         unplaced=tuple(
             Unplaced(str(u["user"]), tuple(map(str, u["leaves"]))) for u in data["unplaced"]
         ),

@@ -22,12 +22,17 @@ file:line while the planner stays pure. Key shapes (tuples of strings):
     ("policy", name, "max_view_all_users")  ("policy", name, "require_placement")
 
 A lookup that knows no position for a key answers ``None``.
+
+``expiries`` maps the keys of time-limited entries (users and groups of a project,
+holders of a role) to their end date; ``today`` is the UTC date the plan is made for,
+which the edges read from the clock (or ``--now``): the planner never does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from reconciler.capabilities import FULL, Capabilities
 from reconciler.errors import Position
@@ -51,6 +56,15 @@ class PolicySpec:
     isolate: tuple[str, ...] = ()
     max_view_all_users: int | None = None
     require_placement: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """When a time-limited entry ends (``until``: from that UTC day on) and why it was
+    granted."""
+
+    until: date
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +118,6 @@ class PlanSettings:
     allow_delete: frozenset[str] = frozenset()
     #: what the target promises (group members, versions, ...): from the live client
     capabilities: Capabilities = FULL
+    #: time-limited entries by key (see the module docstring), and the day planned for
+    expiries: Mapping[Key, Expiry] = field(default_factory=dict)
+    today: date | None = None

@@ -135,7 +135,7 @@ def _holder_add(c: RoleHolderAdd) -> Line:
 
 @describes(RoleHolderRemove)
 def _holder_remove(c: RoleHolderRemove) -> Line:
-    return Line("-", f"role {clean(c.role)}: holder {clean(c.user)}")
+    return Line("-", f"role {clean(c.role)}: holder {clean(c.user)}", clean(c.reason))
 
 
 @describes(ProjectCreate)

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reconciler.config.models import Company, Policy, Project, Role
+from reconciler.config.models import Company, Policy, Project, Review, Role, TimedGroup, TimedUser
 from reconciler.errors import ConfigError, Position, Problem
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
-from reconciler.plan.settings import Key, Locate, PlanSettings, PolicySpec, no_position
+from reconciler.plan.settings import Expiry, Key, Locate, PlanSettings, PolicySpec, no_position
 from reconciler.state.snapshot import ObjectRef, ProjectState, RoleState, Snapshot
 
-AnyDocument = Company | Project | Role | Policy
+AnyDocument = Company | Project | Role | Policy | Review
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +58,30 @@ def normalize(documents: Sequence[AnyDocument], locate: Locate = no_position) ->
             for p in sorted(policies, key=lambda p: p.name)
         ),
         locate=locate,
+        expiries=expiries(projects, roles),
     )
     return Desired(snapshot, settings)
+
+
+def expiries(projects: Sequence[Project], roles: Sequence[Role]) -> dict[Key, Expiry]:
+    """Every time-limited entry, by the key ``PlanSettings.locate`` takes."""
+    found: dict[Key, Expiry] = {}
+    for project in projects:
+        for entry in project.members.users:
+            if isinstance(entry, TimedUser):
+                key = ("project", project.name, "users", entry.login)
+                found[key] = Expiry(entry.until, entry.reason)
+        for group in project.members.groups:
+            if isinstance(group, TimedGroup):
+                key = ("project", project.name, "groups", group.name)
+                found[key] = Expiry(group.until, group.reason)
+    for role in roles:
+        for holder in role.users:
+            if isinstance(holder, TimedUser):
+                found[("role", role.name, "users", holder.login)] = Expiry(
+                    holder.until, holder.reason
+                )
+    return found
 
 
 def project_objects(project: Project) -> frozenset[ObjectRef]:
@@ -74,8 +96,8 @@ def _snapshot(company: Company | None, projects: list[Project], roles: list[Role
         p.name: ProjectState(
             name=p.name,
             description=p.description,
-            users=frozenset(p.members.users),
-            groups=frozenset(p.members.groups),
+            users=frozenset(p.members.logins),
+            groups=frozenset(p.members.group_names),
             objects=project_objects(p),
         )
         for p in projects
@@ -84,7 +106,7 @@ def _snapshot(company: Company | None, projects: list[Project], roles: list[Role
         r.name: RoleState(
             name=r.name,
             permissions=frozenset(r.permissions),
-            users=frozenset(r.users),
+            users=frozenset(r.logins),
             builtin=r.name == ADMIN_ROLE,
         )
         for r in roles

@@ -105,6 +105,6 @@ def test_hostile_names_through_the_installed_command(user_repo: UserShell) -> No
         "projects.d/bad\\udcff\\udc9b.yaml: error: no documents: the file is empty or holds "
         "only comments",
         "projects.d/evil\\nname\\x1b[2J.yaml:2:1: error: unknown kind 'Pro\\x1b]0;x\\x07ject'; "
-        "expected one of Company, Project, Role, Policy; did you mean 'Project'?",
+        "expected one of Company, Project, Role, Policy, Review; did you mean 'Project'?",
     ]
     assert not any(CONTROL.search(line) for line in done.stderr.splitlines())

@@ -264,13 +264,23 @@ def test_unknown_references_name_the_place_and_close_live_names() -> None:
             "project 'A': queues object 'Bank inbound' does not exist on the platform; "
             "did you mean 'Bank Inbound'?",
         ),
-        (None, "role 'Admin': user 'zed' does not exist on the platform"),
+        (
+            None,
+            "role 'Admin': user 'zed' does not exist on the platform; "
+            "if they left, `reconciler offboard zed` removes them from the files",
+        ),
         (
             "projects.d/a.yaml:7:9",
-            "project 'A': user 'anna.k' does not exist on the platform; did you mean 'Anna.K'?",
+            "project 'A': user 'anna.k' does not exist on the platform; did you mean 'Anna.K'?; "
+            "if they left, `reconciler offboard anna.k` removes them from the files",
         ),
     ]
     assert not result.applicable
+    assert (
+        "2 users in the files no longer exist on the platform: anna.k, zed; if they left "
+        "(deactivated), `reconciler offboard anna.k zed` removes them from every project and "
+        "role in the files"
+    ) in result.notes
 
 
 def test_switching_to_advanced_plans_from_the_default_the_platform_creates() -> None:

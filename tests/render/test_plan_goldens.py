@@ -27,8 +27,12 @@ Golden = Callable[[str, str], None]
 GITHUB_COMMENT_LIMIT = 65_536
 
 
+#: The day the example is planned for: a plan records it (``as_of``, in its checksum).
+AS_OF = "2026-12-01"
+
+
 def _plan(user_repo: UserShell, *args: str) -> str:
-    done = user_repo.run("plan", *args)
+    done = user_repo.run("plan", "--now", AS_OF, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Sequence
-from types import TracebackType
 
 import httpx
 
 from reconciler.capabilities import Capabilities
 from reconciler.kinds import OBJECT_KINDS, PERMISSIONS
+from reconciler.live.base import HttpLive
 from reconciler.live.okitoki import models as m
 from reconciler.live.okitoki import routes as r
 from reconciler.live.okitoki.doctor import diagnose
@@ -38,7 +38,7 @@ WEBAPP_CAPABILITIES = Capabilities(
 )
 
 
-class WebAppClient:
+class WebAppClient(HttpLive):
     """A ``LiveSystem`` speaking the web app's ``/a/`` routes at ``base_url``."""
 
     capabilities = WEBAPP_CAPABILITIES
@@ -53,14 +53,7 @@ class WebAppClient:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.settings = settings or ClientSettings()
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=self.settings.httpx_timeout(),
-            follow_redirects=False,
-        )
+        super().__init__(base_url, settings, transport)
         self.session = WebSession(
             self._http, Credentials.parse(token), settings=self.settings, sleep=sleep, rng=rng
         )
@@ -68,20 +61,6 @@ class WebAppClient:
         self._state: WebState | None = None
         self._state_lock = asyncio.Lock()
         self._writer = WebWriter(self.session, self._current_state)
-
-    def __repr__(self) -> str:
-        return f"WebAppClient({self.base_url!r})"
-
-    async def __aenter__(self) -> WebAppClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def whoami(self) -> Identity:
         me = await self._reader.current_user()
@@ -111,9 +90,6 @@ class WebAppClient:
     async def diagnose(self) -> list[Check]:
         """Read every route once and say what answers as expected (``doctor``)."""
         return await diagnose(self.session)
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     async def _current_state(self) -> WebState:
         async with self._state_lock:
