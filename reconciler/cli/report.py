@@ -26,7 +26,7 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.output import fail
 from reconciler.cli.report_isolation import isolation_command
-from reconciler.cli.report_state import read_states
+from reconciler.cli.report_state import in_state, read_states
 from reconciler.engine.session import (
     PlanOptions,
     load_desired,
@@ -101,18 +101,18 @@ def access_command(
     try:
         snapshot = run_async(_snapshot(options, state))
         if chosen is not None:
-            chosen.check(snapshot.projects)
+            chosen.check(snapshot.projects, in_state(state))
         note = expiry_note(options, required=state == "desired")
         if login is not None:
             data = user_report(snapshot, login, note)
         else:
-            data = object_report(snapshot, parse_object(snapshot, str(object_ref)), note)
+            data = object_report(snapshot, parse_object(snapshot, str(object_ref)), note, chosen)
 
     except ReconcilerError as exc:
         fail(exc)
     data = {"state": state, **data}
-    if chosen is not None:
-        data = narrow_access(data, chosen)
+    if chosen is not None and login is not None:
+        data = narrow_user(data, chosen)
     if output_format == "json":
         click.echo(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False))
     else:
@@ -128,7 +128,7 @@ def _draw(options: PlanOptions, state: str, output_format: str, chosen: Selectio
     try:
         states = run_async(read_states(options, state, need_files=True))
         if chosen is not None:
-            chosen.check(states.shown.projects)
+            chosen.check(states.shown.projects, in_state(state))
     except ReconcilerError as exc:
         fail(exc)
     policies = states.desired.settings.policies if states.desired is not None else ()
@@ -136,16 +136,13 @@ def _draw(options: PlanOptions, state: str, output_format: str, chosen: Selectio
     click.echo(to_mermaid(graph) if output_format == "mermaid" else to_dot(graph), nl=False)
 
 
-def narrow_access(data: dict[str, Any], chosen: Selection) -> dict[str, Any]:
-    """A ``--user`` or ``--object`` answer with only the selected projects' part, the
-    rest counted in ``not_shown``."""
-    if "objects" in data:
-        objects = [o for o in data["objects"] if any(map(chosen.matches, o["projects"]))]
-        projects = {p: how for p, how in data["projects"].items() if chosen.matches(p)}
-        hidden = len(data["objects"]) - len(objects)
-        return {**data, "objects": objects, "projects": projects, "not_shown": hidden}
-    holders = [p for p in data["projects"] if chosen.matches(p)]
-    return {**data, "projects": holders, "not_shown": len(data["projects"]) - len(holders)}
+def narrow_user(data: dict[str, Any], chosen: Selection) -> dict[str, Any]:
+    """A ``--user`` answer with only the selected projects' part, the objects of the
+    others counted in ``not_shown``."""
+    objects = [o for o in data["objects"] if any(map(chosen.matches, o["projects"]))]
+    projects = {p: how for p, how in data["projects"].items() if chosen.matches(p)}
+    hidden = len(data["objects"]) - len(objects)
+    return {**data, "objects": objects, "projects": projects, "not_shown": hidden}
 
 
 #: ``(project, user, how) -> how`` with anything to add (when the access expires).
@@ -257,19 +254,28 @@ def user_report(snapshot: Snapshot, login: str, note: Note | None = None) -> dic
     }
 
 
-def object_report(snapshot: Snapshot, ref: ObjectRef, note: Note | None = None) -> dict[str, Any]:
-    """Who sees ``ref``, each with every reason."""
+def object_report(
+    snapshot: Snapshot, ref: ObjectRef, note: Note | None = None, chosen: Selection | None = None
+) -> dict[str, Any]:
+    """Who sees ``ref``, each with every reason. With ``chosen``, only the reasons through
+    the selected projects (and who sees everything); the users left without one are
+    counted in ``not_shown``."""
     grants = _grants(snapshot, note)
     holders = sorted(name for name, p in snapshot.projects.items() if ref in p.objects)
-    users = []
+    through = holders if chosen is None else [p for p in holders if chosen.matches(p)]
+    users, hidden = [], 0
     for user in who_can_see(snapshot, *ref):
         because = list(grants.everything.get(user, []))
-        for project in holders:
+        for project in through:
             because += [
                 f"project {project} {how}" for how in grants.projects.get(user, {}).get(project, [])
             ]
-        users.append({"user": user, "because": because})
-    return {"object": {"kind": ref[0], "name": ref[1]}, "projects": holders, "users": users}
+        if because:
+            users.append({"user": user, "because": because})
+        else:
+            hidden += 1
+    data = {"object": {"kind": ref[0], "name": ref[1]}, "projects": holders, "users": users}
+    return data if chosen is None else {**data, "not_shown": hidden}
 
 
 def _kind_order(item: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
@@ -280,8 +286,13 @@ def _kind_order(item: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
 def _text(data: dict[str, Any]) -> str:
     lines = _user_text(data) if "user" in data else _object_text(data)
     if "not_shown" in data:
-        noun = "object" if "user" in data else "project"
-        lines.append(f"({data['not_shown']} {noun}(s) of other projects not shown: --project)")
+        count = data["not_shown"]
+        rest = (
+            f"{count} object{'s' * (count != 1)} of other projects"
+            if "user" in data
+            else f"{count} user{'s' * (count != 1)} who see it through other projects"
+        )
+        lines.append(f"(--project: {rest} not shown)")
     return "\n".join(lines) + "\n"
 
 
@@ -290,7 +301,10 @@ def _user_text(data: dict[str, Any]) -> list[str]:
     if data["sees_everything"]:
         reasons = ", ".join(clean(r) for r in data["because"])
         return [f"{user} sees everything ({data['state']} state): {reasons}."]
-    lines = [f"{user} sees {len(data['objects'])} objects ({data['state']} state)."]
+    shown = len(data["objects"])
+    lines = [f"{user} sees {shown + data.get('not_shown', 0)} objects ({data['state']} state)."]
+    if "not_shown" in data:
+        lines[0] = f"{lines[0][:-1]}, {shown} in the projects shown."
     if data["projects"]:
         lines.append("Projects:")
         for project, how in data["projects"].items():
@@ -309,7 +323,8 @@ def _object_text(data: dict[str, Any]) -> list[str]:
     obj = data["object"]
     label = f"{clean(obj['kind'])}/{clean(obj['name'])}"
     where = ", ".join(clean(p) for p in data["projects"]) or "no project"
-    lines = [f"{len(data['users'])} users see {label} ({data['state']} state; in {where}):"]
+    seen_by = len(data["users"]) + data.get("not_shown", 0)
+    lines = [f"{seen_by} users see {label} ({data['state']} state; in {where}):"]
     for item in data["users"]:
         lines.append(f"  {clean(item['user'])}: {'; '.join(clean(b) for b in item['because'])}")
     return lines

@@ -18,7 +18,7 @@ from reconciler.cli.options import (
     target_options,
 )
 from reconciler.cli.output import fail
-from reconciler.cli.report_state import read_states
+from reconciler.cli.report_state import in_state, read_states
 from reconciler.engine.session import PlanOptions, run_async
 from reconciler.errors import ReconcilerError
 from reconciler.plan.saved import redact_target
@@ -88,7 +88,7 @@ async def _report(options: PlanOptions, state: str, patterns: tuple[str, ...]) -
     desired_fingerprint = snapshot.fingerprint() if state == "desired" else None
     chosen = selection(patterns)
     if chosen is not None:
-        chosen.check(snapshot.projects)
+        chosen.check(snapshot.projects, in_state(state))
     git = locate(options.config_dir).metadata(dirty=True)
     stamp = Stamp(
         target=redact_target(options.target),

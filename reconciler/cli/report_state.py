@@ -39,3 +39,10 @@ async def read_states(options: PlanOptions, state: str, *, need_files: bool) -> 
     settings = plan_settings(desired, options, identity)
     shown = resolve(without_expired(desired.snapshot, settings), live, settings).target
     return States(shown, live, desired)
+
+
+def in_state(state: str) -> str:
+    """What a ``--project`` pattern of a report is matched against, for its error."""
+    if state == "live":
+        return " in the live state (declared ones: --state desired)"
+    return " in the desired state"

@@ -42,8 +42,9 @@ class Selection:
         either name). Company-wide changes touch none."""
         return any(self.matches(name) for name in touched(change))
 
-    def check(self, known: Iterable[str]) -> None:
-        """``UsageError`` for a pattern that matches none of ``known``."""
+    def check(self, known: Iterable[str], where: str = ", live or declared") -> None:
+        """``UsageError`` for a pattern that matches none of ``known`` (the projects
+        ``where`` says: ``, live or declared``, `` in the live state``...)."""
         names = sorted(set(known))
         for pattern in self.patterns:
             regex = re.compile(translate(pattern))
@@ -51,7 +52,7 @@ class Selection:
                 close = difflib.get_close_matches(pattern, names, n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(printable(c) for c in close)}?" if close else ""
                 raise UsageError(
-                    f"--project {printable(pattern)!r} matches no project, live or declared{hint}"
+                    f"--project {printable(pattern)!r} matches no project{where}{hint}"
                 )
 
 

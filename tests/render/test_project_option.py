@@ -1,5 +1,5 @@
-"""``--project NAME`` on ``plan`` and ``drift``, typed as a user types it: some projects
-shown, the rest counted; a typo is an error, never an empty view."""
+"""``--project NAME`` on ``plan``, ``drift`` and ``report``, typed as a user types it:
+some projects shown, the rest counted; a typo is an error, never an empty view."""
 
 from __future__ import annotations
 
@@ -87,3 +87,53 @@ def test_drift_in_other_projects_only_still_exits_2(user_repo: UserShell) -> Non
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stdout.startswith("No drift in the projects shown.\n")
     assert "1 difference(s) elsewhere not shown" in done.stdout
+
+
+def test_report_access_for_a_user_narrows_and_counts(user_repo: UserShell) -> None:
+    args = ("report", "access", "--user", "fit.nina", "--state", "desired", "--project")
+    done = user_repo.run(*args, "Quick*")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("fit.nina sees 12 objects (desired state), 12 in the projects")
+    assert "  QuickDelivery (directly, via group night-shift)\n" in done.stdout
+    assert done.stdout.endswith("(--project: 0 objects of other projects not shown)\n")
+    elsewhere = user_repo.run(*args, "Fit*").stdout
+    assert elsewhere.splitlines() == [
+        "fit.nina sees 12 objects (desired state), 0 in the projects shown.",
+        "(--project: 12 objects of other projects not shown)",
+    ]
+
+
+def test_report_access_on_live_names_the_state_a_pattern_missed(user_repo: UserShell) -> None:
+    """Bank Collections is declared, not yet applied: live has no such project."""
+    done = user_repo.run("report", "access", "--user", "bank.anna", "--project", "Bank*")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "error: --project 'Bank*' matches no project in the live state " in done.stderr
+    assert "(declared ones: --state desired)" in done.stderr
+    isolation = user_repo.run("report", "isolation", "--project", "Bank*")
+    assert isolation.returncode == 2
+    assert "matches no project in the live state" in isolation.stderr
+
+
+def test_report_access_for_an_object_keeps_where_it_is(user_repo: UserShell) -> None:
+    """Narrowed away from the object's project, the answer still says where the object
+    is, keeps who sees everything, and counts the members it leaves out."""
+    args = ("report", "access", "--object", "queues/Bank Collections Inbound")
+    done = user_repo.run(*args, "--state", "desired", "--project", "QuickDelivery")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "12 users see queues/Bank Collections Inbound (desired state; in Bank Collections):"
+    )
+    assert [line.split(":")[0].strip() for line in lines[1:-1]] == [
+        "olga.admin",
+        "qa.lead",
+        "reconciler",
+    ]
+    assert lines[-1] == "(--project: 9 users who see it through other projects not shown)"
+    data = json.loads(
+        user_repo.run(*args, "--state", "desired", "--project", "Bank*", "--format", "json").stdout
+    )
+    assert data["projects"] == ["Bank Collections"]
+    assert len(data["users"]) == 12
+    assert data["not_shown"] == 0
