@@ -94,6 +94,27 @@ def test_before_apply_the_files_say_what_will_hold(user_repo: UserShell) -> None
     assert user_repo.run("report", "isolation", "--project", "Nope").returncode == 2
 
 
+def test_desired_leaves_out_access_expired_by_then(user_repo: UserShell) -> None:
+    """trainee.zoe covers in Bank Collections until the end of 2026: the desired state
+    lists her while the cover lasts, and not after (as apply would make it, as of --now)."""
+    cover = '    - {login: trainee.zoe, until: 2026-12-31, reason: "holiday cover"}\n'
+    path = "projects.d/projects/bank-collections.yaml"
+    user_repo.edit(path, lambda t: t.replace("    - bank.hana\n", "    - bank.hana\n" + cover))
+    user_repo.edit(
+        "projects.d/projects/default.yaml",
+        lambda t: t.replace("    - trainee.zoe   # trainees answer the front desk", "    #"),
+    )
+    user_repo.commit_all("Holiday cover")
+    args = ("report", "isolation", "--state", "desired", "--project", "Bank*", "--now")
+    during = user_repo.run(*args, "2026-12-15")
+    assert during.returncode == 0, during.stderr
+    assert "    trainee.zoe: member\n" in during.stdout
+    after = user_repo.run(*args, "2027-01-01")
+    assert after.returncode == 0, after.stderr
+    assert "trainee.zoe" not in after.stdout
+    assert "seen by 9 member(s)" in after.stdout
+
+
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
     if chromium() is None:
