@@ -42,7 +42,7 @@ restore() {
       remote_git fetch --quiet "$remote" "+refs/heads/$branch:$tracking"
       mkdir -p "$(dirname "$log")"
       git show "$tracking:audit.jsonl" >"$log"
-      reconciler audit verify --log "$log"
+      reconciler audit verify --audit-log "$log"
       ;;
     2) echo "No $branch branch on $remote yet: this apply starts the audit trail." ;;
     *) echo "cannot reach $remote (git ls-remote exit $status)" >&2; exit "$status" ;;

@@ -1,3 +1,3 @@
 """reconciler: declarative config-as-code for call-center projects (who sees what)."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -162,6 +162,12 @@ class ApplyError(ReconcilerError):
     pass
 
 
+class ApprovalRequiredError(ApplyError):
+    """``apply --hold-sensitive`` met changes that need an approval; nothing applied."""
+
+    exit_code = 3
+
+
 class AuditError(ReconcilerError):
     pass
 

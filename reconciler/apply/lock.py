@@ -1,11 +1,11 @@
 """One apply at a time per target on this machine: an advisory lock file.
 
 The projects API has no lock of its own, so ``reconciler apply`` takes an exclusive
-``flock`` on ``.reconciler/locks/apply-<hash>.lock`` in the working directory, keyed by
-the target as recorded (no secrets), once the files are loaded and before it reads the
-target, and holds it until the last audit record is written. The file says who holds it
-(pid, host, since); the kernel releases the lock when the process ends, however it ends,
-so a stale file never blocks anyone.
+lock (``reconciler.filelock``) on ``.reconciler/locks/apply-<hash>.lock`` in the working
+directory, keyed by the target as recorded (no secrets), once the files are loaded and
+before it reads the target, and holds it until the last audit record is written. The
+file says who holds it (pid, host, since); the kernel releases the lock when the process
+ends, however it ends, so a stale file never blocks anyone.
 
 Two machines (two CI runners) do not share the file: the CI concurrency group of
 ``.github/workflows/apply.yml`` keeps their applies apart, and the change log's run ids
@@ -14,8 +14,6 @@ tell them apart when they overlap anyway.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -71,13 +69,12 @@ def apply_lock(
 
 
 def _try_lock(fd: int) -> bool:
+    from reconciler.filelock import try_lock  # noqa: PLC0415 -- fcntl: only when locking
+
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return try_lock(fd)
     except OSError as exc:
-        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-            return False
         raise ApplyError(f"cannot take the apply lock: {exc.strerror}") from exc
-    return True
 
 
 def _write_holder(fd: int, target_label: str) -> None:
@@ -88,12 +85,14 @@ def _write_holder(fd: int, target_label: str) -> None:
         "target": target_label,
     }
     os.ftruncate(fd, 0)
-    os.pwrite(fd, (json.dumps(holder, sort_keys=True) + "\n").encode(), 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, (json.dumps(holder, sort_keys=True) + "\n").encode())
 
 
 def _held_message(target_label: str, path: Path, fd: int, wait: float) -> str:
     try:
-        holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        os.lseek(fd, 0, os.SEEK_SET)
+        holder = json.loads(os.read(fd, 4096) or b"{}")
         who = f"pid {holder['pid']} on {holder['host']} since {holder['since']}"
     except (ValueError, KeyError, TypeError, OSError):
         who = "a process that has not yet said who it is"

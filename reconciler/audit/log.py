@@ -11,7 +11,8 @@ the next record's ``prev_hash`` (or ``seq``). Removing records *at the end* leav
 valid shorter chain: anchor the last hash elsewhere (``verify`` prints it; ``apply
 --git-notes`` stores it in the commit's note) to detect that too.
 
-Appends take an exclusive ``fcntl.flock`` on the file, so two applies never interleave;
+Appends take an exclusive lock on the file (``reconciler.filelock``: ``flock``, or
+``msvcrt.locking`` on Windows), so two applies never interleave;
 the line and its newline go out in one ``os.write``, then the file is fsynced (and its
 directory, when the file is new). A crash mid-write leaves a torn last line (no newline,
 or not JSON): ``verify`` reports it, ``append`` refuses to write after it, and
@@ -20,9 +21,9 @@ or not JSON): ``verify`` reports it, ``append`` refuses to write after it, and
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from reconciler.errors import AuditError
 DEFAULT_LOG_PATH: Final = Path(".reconciler/audit.jsonl")
 CHAIN_KEYS: Final = ("seq", "prev_hash", "hash")
 _CHUNK: Final = 64 * 1024
+#: Windows opens files in text mode (newline translation) unless told otherwise.
+_BINARY: Final = getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,8 @@ class RepairResult:
 
 
 def _fsync_dir(directory: Path) -> None:
+    if sys.platform == "win32":  # a directory cannot be opened there (NTFS journals it)
+        return
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -86,7 +91,8 @@ def _last_line(fd: int, size: int) -> bytes:
     while pos > 0:
         step = min(chunk, pos)
         pos -= step
-        buf = os.pread(fd, step, pos) + buf
+        os.lseek(fd, pos, os.SEEK_SET)
+        buf = os.read(fd, step) + buf
         cut = buf.rfind(b"\n", 0, len(buf) - 1)
         if cut >= 0:
             return buf[cut + 1 :]
@@ -103,11 +109,13 @@ class AuditLog:
     @contextmanager
     def _locked(self, flags: int) -> Iterator[int]:
         try:
-            fd = os.open(self.path, flags, 0o644)
+            fd = os.open(self.path, flags | _BINARY, 0o644)
         except OSError as exc:
             raise AuditError(f"cannot open audit log {self.path}: {exc.strerror}") from exc
+        from reconciler.filelock import lock  # noqa: PLC0415 -- fcntl: only when writing
+
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            lock(fd)
             yield fd
         finally:
             os.close(fd)  # closing releases the lock

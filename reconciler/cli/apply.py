@@ -15,6 +15,7 @@ import click
 
 from reconciler.apply.executor import ApplyResult, ChangeOutcome, Progress, Status, Stop
 from reconciler.apply.lock import apply_lock
+from reconciler.apply.reviewed import ReviewedPlanStaleError, choose_plan
 from reconciler.apply.run import Applied, Provenance, apply_plan, note_on_commit, provenance
 from reconciler.audit import AuditLog
 from reconciler.audit.history import applied_already
@@ -22,17 +23,23 @@ from reconciler.cli.options import (
     allow_delete_option,
     audit_log_option,
     config_dir_option,
+    no_cache_option,
+    no_color_option,
     now_option,
     target_options,
+    threshold_options,
 )
 from reconciler.cli.output import fail, use_color
-from reconciler.engine.session import PlanOptions, Session, open_session
-from reconciler.errors import ApplyError, ReconcilerError, UsageError
+from reconciler.engine.session import Planned, PlanOptions, Session, open_session
+from reconciler.errors import ApplyError, ApprovalRequiredError, ReconcilerError, UsageError
+from reconciler.fsutil import write_text_atomic
 from reconciler.live.permissions import check_permissions
 from reconciler.plan.model import Plan
-from reconciler.plan.saved import SavedPlan, load_saved_plan, redact_target, verify_saved_plan
+from reconciler.plan.saved import SavedPlan, load_saved_plan, redact_target
+from reconciler.plan.sensitive import sensitive_changes
 from reconciler.render import render
 from reconciler.render.describe import clean, describe
+from reconciler.render.difference import render_difference_markdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,12 @@ class ApplyOptions:
     concurrency: int
     git_notes: bool
     color: bool
+    #: a saved plan made stale: apply the plan made now when it only drops reviewed changes
+    replan_if_subset: bool = False
+    #: a saved plan made stale: write the difference here, as markdown
+    stale_report: Path | None = None
+    #: stop before changes that need an approval (exit 3)
+    hold_sensitive: bool = False
 
 
 #: Not-started (or applied-by-other) changes listed one by one; the rest are counted.
@@ -87,11 +100,31 @@ LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_star
     help="Seconds to wait while another apply against the same target (started from this "
     "directory) holds the lock; 0 refuses at once.",
 )
-@click.option("--allow-mass-change", is_flag=True, help="Accept a plan over the thresholds.")
+@click.option(
+    "--replan-if-subset",
+    is_flag=True,
+    help="With PLAN_FILE: when it is stale, apply the plan made now if it only drops "
+    "changes of the saved one (nothing unreviewed); else refuse, showing the difference.",
+)
+@click.option(
+    "--stale-report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="With PLAN_FILE: when it is stale, also write the difference from the plan made "
+    "now to this file, as markdown (for a pull-request comment).",
+)
+@click.option(
+    "--hold-sensitive",
+    is_flag=True,
+    help="Stop before applying a plan that deletes projects, widens access to an "
+    "isolation policy's projects or grants Admin or view_all: list them, exit 3, nothing "
+    "applied (CI then applies in an environment that needs an approval).",
+)
+@threshold_options
 @allow_delete_option
+@no_color_option
+@no_cache_option
 @now_option
-@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR).")
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def apply_command(
     *,
     plan_file: Path | None,
@@ -104,7 +137,12 @@ def apply_command(
     concurrency: int,
     git_notes: bool,
     lock_timeout: float,
+    replan_if_subset: bool,
+    stale_report: Path | None,
+    hold_sensitive: bool,
     allow_mass_change: bool,
+    max_remove_share: float | None,
+    max_delete_share: float | None,
     allow_delete: tuple[str, ...],
     now: datetime | None,
     no_color: bool,
@@ -113,9 +151,11 @@ def apply_command(
     """Apply the plan to the live target and record it in the audit log.
 
     Without PLAN_FILE: plan, show the plan, ask for `yes` on a terminal (or take
-    --auto-approve), then apply. With PLAN_FILE (from `reconciler plan --out`): apply
-    exactly that reviewed plan; refused when the file was altered, the files under
-    --config-dir changed, or the live target changed since it was made.
+    --auto-approve), then apply. With PLAN_FILE (from `reconciler plan --out`): plan
+    again and apply exactly that reviewed plan; refused, showing the difference field
+    by field, when the file was altered, the target, the files under --config-dir or the
+    live target changed since it was made, or the plan made now holds other changes
+    (--replan-if-subset applies the plan made now when it only drops reviewed changes).
 
     Changes run phase by phase in the plan's order; every write carries the version it
     was planned against, so a concurrent edit fails as a conflict instead of being
@@ -134,18 +174,32 @@ def apply_command(
         token_file=token_file,
         use_cache=not no_cache,
         allow_mass_change=allow_mass_change,
+        max_remove_share=max_remove_share,
+        max_delete_share=max_delete_share,
         audit_log=audit_log,
         allow_delete=frozenset(allow_delete),
         now=now,
     )
-    how = ApplyOptions(auto_approve, audit_log, concurrency, git_notes, use_color(no_color))
+    how = ApplyOptions(
+        auto_approve,
+        audit_log,
+        concurrency,
+        git_notes,
+        use_color(no_color),
+        replan_if_subset=replan_if_subset,
+        stale_report=stale_report,
+        hold_sensitive=hold_sensitive,
+    )
     try:
         origin = provenance(config_dir, allow_dirty=allow_dirty)
         saved = load_saved_plan(plan_file) if plan_file is not None else None
         lock = apply_lock(redact_target(target), wait=lock_timeout)
         code = asyncio.run(_apply(options, how, origin, saved, lock))
+    except ReviewedPlanStaleError as exc:
+        _stale(exc, how.stale_report)
     except ReconcilerError as exc:
-        fail(exc, exit_code=exc.exit_code if isinstance(exc, UsageError) else 1)
+        kept = isinstance(exc, UsageError | ApprovalRequiredError)
+        fail(exc, exit_code=exc.exit_code if kept else 1)
     raise SystemExit(code)
 
 
@@ -157,12 +211,14 @@ async def _apply(
     lock: AbstractContextManager[object],
 ) -> int:
     async with open_session(options, guard=lock) as session:
-        plan = _chosen_plan(session, saved, options.target)
+        plan = _chosen_plan(session, saved, options.target, how.replan_if_subset)
         click.echo(render(plan, "text", color=how.color), nl=False, color=how.color)
         if not plan.applicable:
             raise ApplyError(
                 "the plan is not applicable (see the violations above); nothing applied"
             )
+        if how.hold_sensitive:
+            _hold(plan, session.planned)
         commit = None if origin.git.dirty else origin.git.commit
         if plan.empty and applied_already(how.audit_log, session.planned.target_label, commit):
             return 0  # a re-run of the last apply: nothing new to record
@@ -223,19 +279,38 @@ def _stopped_by_signals(stop: Stop) -> Iterator[list[signal.Signals]]:
             loop.remove_signal_handler(sig)
 
 
-def _chosen_plan(session: Session, saved: SavedPlan | None, target: str) -> Plan:
+def _chosen_plan(
+    session: Session, saved: SavedPlan | None, target: str, replan_if_subset: bool
+) -> Plan:
     if saved is None:
         return session.planned.plan
-    verify_saved_plan(
-        saved,
-        live_fingerprint=session.planned.live.fingerprint(),
-        files_digest=session.planned.files_digest,
-        target_label=target,
+    plan, note = choose_plan(
+        saved, session.planned, target=target, replan_if_subset=replan_if_subset
     )
+    if note:
+        click.echo(f"note: {clean(note)}", err=True)
     for violation in session.planned.plan.violations:  # what the history says now
         if violation.blocking and violation.code == "protected_project":
             raise ApplyError(f"refusing the saved plan: {violation.message}; nothing applied")
-    return saved.plan
+    return plan
+
+
+def _hold(plan: Plan, planned: Planned) -> None:
+    found = sensitive_changes(plan, planned.desired.snapshot, planned.live, planned.settings)
+    if found:
+        listed = "".join(f"\n  {item.code}: {item.message}" for item in found)
+        raise ApprovalRequiredError(
+            f"the plan needs an approval before apply (--hold-sensitive):{listed}\nnothing applied"
+        )
+
+
+def _stale(exc: ReviewedPlanStaleError, report: Path | None) -> None:
+    if report is not None:
+        try:
+            write_text_atomic(report, render_difference_markdown(exc.difference, exc.reasons))
+        except OSError as error:
+            click.echo(f"warning: cannot write {report}: {error.strerror}", err=True)
+    fail(exc, exit_code=1)
 
 
 def _confirm() -> None:

@@ -25,7 +25,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def log_option(f: F) -> F:
+    """``--audit-log``, as on ``plan`` and ``apply`` (``--log`` is its old name, kept)."""
     return click.option(
+        "--audit-log",
         "--log",
         "log_path",
         type=click.Path(path_type=Path, dir_okay=False),

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler.capabilities import Capabilities
-from reconciler.cli.options import format_option, target_options
+from reconciler.cli.options import format_option, no_color_option, target_options
 from reconciler.cli.output import fail
 from reconciler.engine.session import run_async
 from reconciler.engine.targets import open_target, resolve_token
@@ -143,7 +143,10 @@ def render_json(found: Diagnosis) -> str:
 @click.command("doctor")
 @target_options
 @format_option("text", "json")
-def doctor_command(*, target: str, token_file: Path | None, output_format: str) -> None:
+@no_color_option
+def doctor_command(
+    *, target: str, token_file: Path | None, output_format: str, no_color: bool
+) -> None:
     """Check a target before planning against it: read only, nothing is written.
 
     Signs in, reads each route of the target's API once, validates every answer, and
@@ -151,6 +154,7 @@ def doctor_command(*, target: str, token_file: Path | None, output_format: str) 
     secrets removed), and what the target guarantees. Exit 0 only when plan and apply
     can work; 1 otherwise. Paste its output into a bug report.
     """
+    del no_color  # this output has no colour; the option is accepted as everywhere
     try:
         found = run_async(_diagnose(target, token_file))
     except ReconcilerError as exc:

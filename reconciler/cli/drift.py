@@ -10,6 +10,8 @@ import click
 from reconciler.cli.options import (
     config_dir_option,
     format_option,
+    no_cache_option,
+    no_color_option,
     now_option,
     project_option,
     since_option,
@@ -50,6 +52,8 @@ from reconciler.render.selection import selection
 )
 @since_option
 @project_option
+@no_color_option
+@no_cache_option
 @now_option
 def drift_command(
     *,
@@ -61,6 +65,8 @@ def drift_command(
     adopt_live: bool,
     since: str | None,
     projects: tuple[str, ...],
+    no_color: bool,
+    no_cache: bool,
     now: datetime | None,
 ) -> None:
     """Compare the live target with projects.d/ and report what differs.
@@ -73,7 +79,14 @@ def drift_command(
     --project narrows the report shown; the exit code, --notify and --adopt cover all.
     """
     chosen = selection(projects)
-    options = PlanOptions(config_dir=config_dir, target=target, token_file=token_file, now=now)
+    del no_color  # this output has no colour; the option is accepted as everywhere
+    options = PlanOptions(
+        config_dir=config_dir,
+        target=target,
+        token_file=token_file,
+        use_cache=not no_cache,
+        now=now,
+    )
     try:
         detected = detect(options, since=since, notice=stderr_notice)
         if chosen is not None:

@@ -33,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "plan_command",
         "Show what apply would change on the target.",
     ),
+    "show": (
+        "reconciler.cli.show",
+        "show_command",
+        "Show a saved plan (text, JSON, markdown, GitHub annotations).",
+    ),
     "report": (
         "reconciler.cli.report",
         "report_group",
@@ -72,6 +77,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "reconciler.cli.doctor",
         "doctor_command",
         "Check a target's API, read only (run it first on a real account).",
+    ),
+    "version": (
+        "reconciler.cli.version",
+        "version_command",
+        "Show the version (--format json for tools).",
     ),
     "sandbox": (
         "reconciler.cli.sandbox",

@@ -217,3 +217,49 @@ def project_option(f: F) -> F:
         "the others hold is counted, never hidden silently. A NAME matching no project is "
         "an error.",
     )(f)
+
+
+def no_color_option(f: F) -> F:
+    """``--no-color``, on every command that renders (NO_COLOR is honoured too)."""
+    return click.option(
+        "--no-color",
+        is_flag=True,
+        help="Never colour the output (also: NO_COLOR). Colour is used on a terminal only.",
+    )(f)
+
+
+def no_cache_option(f: F) -> F:
+    """``--no-cache``, on every command that reads the config."""
+    return click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Parse every file again, reading and writing no parse cache (also: "
+        "RECONCILER_NO_CACHE=1). The cache lives in .reconciler/cache/ of the current "
+        "directory when the config directory is inside it, else at the root of the git "
+        "repository holding it, else nowhere.",
+    )(f)
+
+
+_SHARE = click.FloatRange(0.0, 1.0)
+
+
+def threshold_options(f: F) -> F:
+    """``--allow-mass-change``, ``--max-remove-share``, ``--max-delete-share``: the same
+    on ``plan`` and ``apply``, so an apply refuses exactly what its plan refused."""
+    f = click.option(
+        "--max-delete-share",
+        type=_SHARE,
+        default=None,
+        help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
+    )(f)
+    f = click.option(
+        "--max-remove-share",
+        type=_SHARE,
+        default=None,
+        help="Largest share (0-1) of live memberships a plan may remove [default: 0.25].",
+    )(f)
+    return click.option(
+        "--allow-mass-change",
+        is_flag=True,
+        help="Accept a plan over the removal/deletion thresholds.",
+    )(f)

@@ -13,9 +13,12 @@ from reconciler.cli.options import (
     audit_log_option,
     config_dir_option,
     format_option,
+    no_cache_option,
+    no_color_option,
     now_option,
     project_option,
     target_options,
+    threshold_options,
 )
 from reconciler.cli.output import fail, use_color
 from reconciler.engine.session import Planned, PlanOptions, run_plan
@@ -23,12 +26,12 @@ from reconciler.errors import ReconcilerError
 from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
+from reconciler.plan.sensitive import Sensitive, sensitive_changes
 from reconciler.render import render
+from reconciler.render.describe import clean
 from reconciler.render.markdown import FULL_BUDGET, render_markdown
 from reconciler.render.selection import selection
 from reconciler.render.view import RenderContext
-
-_SHARE = click.FloatRange(0.0, 1.0)
 
 
 @click.command("plan")
@@ -46,23 +49,7 @@ _SHARE = click.FloatRange(0.0, 1.0)
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error or unsafe plan.",
 )
-@click.option(
-    "--allow-mass-change",
-    is_flag=True,
-    help="Accept a plan over the removal/deletion thresholds.",
-)
-@click.option(
-    "--max-remove-share",
-    type=_SHARE,
-    default=None,
-    help="Largest share (0-1) of live memberships a plan may remove [default: 0.25].",
-)
-@click.option(
-    "--max-delete-share",
-    type=_SHARE,
-    default=None,
-    help="Largest share (0-1) of live projects a plan may delete [default: 0.25].",
-)
+@threshold_options
 @allow_delete_option
 @audit_log_option
 @project_option
@@ -74,9 +61,9 @@ _SHARE = click.FloatRange(0.0, 1.0)
     "a GitHub job summary's size), for CI: the --format markdown comment keeps under "
     "GitHub's 65,536-character limit and shows counts only when the plan does not fit.",
 )
+@no_color_option
+@no_cache_option
 @now_option
-@click.option("--no-color", is_flag=True, help="Never colour the text output (also: NO_COLOR).")
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
 def plan_command(
     *,
     config_dir: Path,
@@ -126,8 +113,11 @@ def plan_command(
         planned = run_plan(options)
         if chosen is not None:
             chosen.check([*planned.live.projects, *planned.desired.snapshot.projects])
+        sensitive = sensitive_changes(
+            planned.plan, planned.desired.snapshot, planned.live, planned.settings
+        )
         if out is not None:
-            _save(out, planned, config_dir)
+            _save(out, planned, config_dir, sensitive)
     except ReconcilerError as exc:
         fail(exc)
     color = output_format == "text" and use_color(no_color)
@@ -142,6 +132,8 @@ def plan_command(
         check_permissions(planned.identity, planned.plan.changes, need_write=True)
     except MissingPermissionError as exc:  # fine for a review; `apply` will refuse
         click.echo(f"note: {exc.detail}; a token that may write is needed to apply it", err=True)
+    for item in sensitive:
+        click.echo(f"note: needs an approval ({item.code}): {clean(item.message)}", err=True)
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 
@@ -152,13 +144,14 @@ def _in_a_directory(out: Path | None) -> Path | None:
     return out
 
 
-def _save(out: Path, planned: Planned, config_dir: Path) -> None:
+def _save(out: Path, planned: Planned, config_dir: Path, sensitive: tuple[Sensitive, ...]) -> None:
     save_plan(
         out,
         planned.plan,
         files_digest=planned.files_digest,
         git_commit=_clean_commit(config_dir),
         target_label=planned.target_label,
+        sensitive=sensitive,
     )
     click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
 

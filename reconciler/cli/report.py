@@ -20,6 +20,7 @@ import click
 from reconciler.cli.options import (
     config_dir_option,
     format_option,
+    no_cache_option,
     now_option,
     project_option,
     target_options,
@@ -62,7 +63,7 @@ def report_group() -> None:
 @project_option
 @config_dir_option
 @target_options
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@no_cache_option
 @now_option
 def access_command(
     *,

@@ -13,6 +13,7 @@ from reconciler.audit.git import locate
 from reconciler.cli.options import (
     config_dir_option,
     format_option,
+    no_cache_option,
     now_option,
     project_option,
     target_options,
@@ -45,7 +46,7 @@ from reconciler.report.isolation_render import RENDERERS
 )
 @config_dir_option
 @target_options
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@no_cache_option
 @now_option
 def isolation_command(
     *,

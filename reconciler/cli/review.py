@@ -13,6 +13,8 @@ from reconciler.cli.options import (
     audit_log_option,
     config_dir_option,
     format_option,
+    no_cache_option,
+    no_color_option,
     now_option,
     target_options,
 )
@@ -34,6 +36,8 @@ from reconciler.state.snapshot import Snapshot
 @target_options
 @audit_log_option
 @now_option
+@no_color_option
+@no_cache_option
 def review_command(
     *,
     project: str | None,
@@ -43,6 +47,8 @@ def review_command(
     token_file: Path | None,
     audit_log: Path,
     now: datetime | None,
+    no_color: bool,
+    no_cache: bool,
 ) -> None:
     """For every membership and role holding: since when it exists, which commit and
     pull request granted it, who wrote and who merged that commit, when it expires, and
@@ -54,7 +60,14 @@ def review_command(
     in the files records a review: the next review shows it as "last reviewed" and
     marks what was granted since. HTML prints one project per page.
     """
-    options = PlanOptions(config_dir=config_dir, target=target, token_file=token_file, now=now)
+    del no_color  # this output has no colour; the option is accepted as everywhere
+    options = PlanOptions(
+        config_dir=config_dir,
+        target=target,
+        token_file=token_file,
+        now=now,
+        use_cache=not no_cache,
+    )
     try:
         sources = _sources(options, audit_log)
         if project is not None:
@@ -66,7 +79,7 @@ def review_command(
 
 
 def _sources(options: PlanOptions, audit_log: Path) -> Sources:
-    loaded, desired = load_desired(options.config_dir)
+    loaded, desired = load_desired(options.config_dir, use_cache=options.use_cache)
     live, entries, has_log = run_async(_read_live(options))
     notes: list[str] = []
     if not has_log:

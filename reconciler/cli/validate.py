@@ -8,12 +8,19 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option, now_option
+from reconciler.cli.options import (
+    config_dir_option,
+    format_option,
+    no_cache_option,
+    no_color_option,
+    now_option,
+)
 from reconciler.config.entries import expiry_warnings
 from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
 from reconciler.errors import ConfigError, UsageError, printable
 from reconciler.fsutil import write_text_atomic
+from reconciler.render.github import problem_annotations
 
 DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 
@@ -21,19 +28,16 @@ DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 @click.command("validate")
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
 @config_dir_option
-@format_option("text", "json")
-@click.option(
-    "--no-cache",
-    is_flag=True,
-    help="Parse every file again (also: RECONCILER_NO_CACHE=1). The cache lives in "
-    ".reconciler/cache/ in the current directory when the config directory is inside it, "
-    "else at the root of the git repository holding it, else nowhere.",
-)
+@format_option("text", "json", "github")
+@no_color_option
+@no_cache_option
 @now_option
 def validate_command(
+    *,
     directory: Path | None,
     config_dir: Path,
     output_format: str,
+    no_color: bool,
     no_cache: bool,
     now: datetime | None,
 ) -> None:
@@ -41,9 +45,12 @@ def validate_command(
 
     Prints one `path:line:col: error: message` line per problem, control characters in
     names and paths escaped (or a JSON list with --format json, holding the real
-    strings). Exit 0 when valid, 1 when not, 2 on a usage error. Time-limited access
-    whose `until` has come (this UTC day, or --now's) is a warning: still valid.
+    strings; or GitHub Actions annotations with --format github, paths relative to the
+    git repository holding the files). Exit 0 when valid, 1 when not, 2 on a usage error.
+    Time-limited access whose `until` has come (this UTC day, or --now's) is a warning:
+    still valid.
     """
+    del no_color  # this output has no colour; the option is accepted as everywhere
     target = directory if directory is not None else config_dir
     try:
         loaded = load_config(target, use_cache=not no_cache)
@@ -52,6 +59,8 @@ def validate_command(
     except ConfigError as exc:
         if output_format == "json":
             click.echo(json.dumps([p.to_dict() for p in exc.problems], indent=2))
+        elif output_format == "github":
+            click.echo(problem_annotations(exc.problems), nl=False)
         else:
             for problem in exc.problems:
                 click.echo(str(problem))
@@ -69,6 +78,9 @@ def validate_command(
         summary += f" ({len(warnings)} warning{'s' * (len(warnings) != 1)})"
     if output_format == "json":
         click.echo(json.dumps([p.to_dict() for p in warnings], indent=2) if warnings else "[]")
+        click.echo(summary, err=True)
+    elif output_format == "github":
+        click.echo(problem_annotations(warnings), nl=False)
         click.echo(summary, err=True)
     else:
         for warning in warnings:

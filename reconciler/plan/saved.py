@@ -8,8 +8,9 @@ A saved plan binds the reviewed plan to what it was made from::
       "files_digest": "sha256:...",      # the desired files (projects.d/) it was planned from
       "git_commit": "0a1b..." | null,    # the commit checked out then
       "target": "https://host/api/v1",   # the live system, credentials stripped
-      "created_by": "reconciler 0.1.0",
+      "created_by": "reconciler 1.0.0",
       "created_at": "2024-05-01T12:00:00Z",
+      "sensitive": [{"code": ..., "message": ...}],   # changes that need an approval
       "checksum": "sha256:..."           # over every other key, canonical JSON
     }
 
@@ -34,6 +35,7 @@ from reconciler.errors import Position, StalePlanError, UsageError
 from reconciler.fsutil import write_text_atomic
 from reconciler.plan.changes import change_from_dict
 from reconciler.plan.model import FORMAT_VERSION, AccessDelta, Plan, Sight, Unplaced, Violation
+from reconciler.plan.sensitive import Sensitive
 
 SAVED_FORMAT_VERSION = 1
 _RERUN = "run `reconciler plan --out FILE` again"
@@ -50,6 +52,7 @@ class SavedPlan:
     created_by: str
     created_at: str
     checksum: str
+    sensitive: tuple[Sensitive, ...] = ()
 
 
 def file_checksum(data: dict[str, Any]) -> str:
@@ -75,6 +78,7 @@ def save_plan(
     files_digest: str,
     git_commit: str | None,
     target_label: str,
+    sensitive: tuple[Sensitive, ...] = (),
     now: datetime | None = None,
 ) -> str:
     """Write ``plan`` to ``path`` atomically; returns the file's checksum."""
@@ -86,6 +90,7 @@ def save_plan(
         "target": redact_target(target_label),
         "created_by": f"reconciler {__version__}",
         "created_at": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sensitive": [item.to_dict() for item in sensitive],
     }
     checksum = file_checksum(body)
     text = json.dumps({**body, "checksum": checksum}, sort_keys=True, indent=2) + "\n"
@@ -159,6 +164,9 @@ def _rebuild(data: dict[str, Any], checksum: str) -> SavedPlan:
         created_by=str(data["created_by"]),
         created_at=str(data["created_at"]),
         checksum=checksum,
+        sensitive=tuple(
+            Sensitive(str(i["code"]), str(i["message"])) for i in data.get("sensitive", ())
+        ),
     )
 
 
@@ -217,6 +225,24 @@ def verify_saved_plan(
     target_label: str | None = None,
 ) -> None:
     """Raise ``StalePlanError`` naming everything that changed since the plan was made."""
+    reasons = staleness(
+        saved,
+        live_fingerprint=live_fingerprint,
+        files_digest=files_digest,
+        target_label=target_label,
+    )
+    if reasons:
+        raise StalePlanError(f"saved plan is stale: {'; '.join(reasons)}; {_RERUN}")
+
+
+def staleness(
+    saved: SavedPlan,
+    *,
+    live_fingerprint: str,
+    files_digest: str,
+    target_label: str | None = None,
+) -> list[str]:
+    """What changed since ``saved`` was made: the target (when given), live, the files."""
     reasons: list[str] = []
     if target_label is not None and redact_target(target_label) != saved.target:
         reasons.append(f"it was made for target {saved.target}, not {redact_target(target_label)}")
@@ -230,8 +256,7 @@ def verify_saved_plan(
             f"the desired files changed since the plan was made (files "
             f"{_short(saved.files_digest)}, now {_short(files_digest)})"
         )
-    if reasons:
-        raise StalePlanError(f"saved plan is stale: {'; '.join(reasons)}; {_RERUN}")
+    return reasons
 
 
 def _short(digest: str) -> str:

@@ -91,7 +91,11 @@ def test_on_the_date_plan_apply_and_drift_remove_the_access(timed: UserShell) ->
     }
     assert data["changes"] == [removal]
     assert data["as_of"] == "2026-12-31"
-    applied = timed.run("apply", "plan.json")
+    early = timed.run("apply", "plan.json", "--now", "2026-12-30")
+    assert early.returncode == 1
+    assert "the plan was made as of 2026-12-31, it is 2026-12-30 now" in early.stderr
+    assert "(reviewed, no longer planned)" in early.stderr
+    applied = timed.run("apply", "plan.json", "--now", "2026-12-31")
     assert applied.returncode == 0, applied.stderr
     started = [e.data for e in AuditLog(timed.path(".reconciler/audit.jsonl")).entries()][-2]
     assert started["type"] == "apply_started"

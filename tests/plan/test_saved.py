@@ -89,6 +89,7 @@ def test_file_has_the_documented_top_level_keys(tmp_path: Path) -> None:
         "target",
         "created_by",
         "created_at",
+        "sensitive",
         "checksum",
     }
     assert data["plan"]["checksum"] == _plan().checksum()

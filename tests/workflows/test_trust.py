@@ -9,6 +9,7 @@ each kind of hole in a copy of plan.yml and check that a rule names it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,8 +25,10 @@ from workflow_helpers import (
     commands,
     events,
     has_secret,
+    held_to_main,
     inside,
     load,
+    load_action,
     option_value,
     trusted_paths,
 )
@@ -39,9 +42,16 @@ Workflow = dict[str, Any]
 Rule = Callable[[str, Workflow], Iterator[str]]
 
 
+#: The only remote actions a workflow may run (GitHub's own; pinned by major version).
+REMOTE = ("actions/checkout@", "actions/upload-artifact@", "actions/download-artifact@")
+#: The reusable workflow a job may call, handing it the repository's secrets: a file of
+#: this repository at the same commit, so as trusted as the caller.
+CALLABLE = "./.github/workflows/reconciler-apply.yml"
+
+
 def _steps(name: str, workflow: Workflow) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
     for job_id, job in workflow["jobs"].items():
-        for step in job["steps"]:
+        for step in job.get("steps", []):
             label = step.get("name") or step.get("uses") or step.get("run")
             yield f"{name}: job {job_id}: step {label}", job, step
 
@@ -54,8 +64,12 @@ def no_job_wide_secret(name: str, workflow: Workflow) -> Iterator[str]:
     if has_secret(workflow.get("env")):
         yield f"{name}: secrets in the workflow's env"
     for job_id, job in workflow["jobs"].items():
-        if has_secret(job.get("env")) or job.get("secrets") is not None:
+        if has_secret(job.get("env")):
             yield f"{name}: job {job_id}: secrets for the whole job"
+        if job.get("secrets") is not None and (
+            job.get("uses") != CALLABLE or job.get("secrets") != "inherit"
+        ):
+            yield f"{name}: job {job_id}: secrets handed to {job.get('uses')}"
 
 
 def no_secret_where_the_pull_request_defines_the_workflow(
@@ -73,8 +87,11 @@ def secret_steps_run_only_trusted_code(name: str, workflow: Workflow) -> Iterato
         if not (has_secret(step.get("env")) or has_secret(step.get("with"))):
             continue
         trusted, data = trusted_paths(workflow, job), _data_paths(workflow, job)
-        if str(step.get("uses", "")).startswith(("./", "docker://")):
-            yield f"{where}: runs a local action"
+        uses = str(step.get("uses", ""))
+        if uses.startswith("./") and not any(inside(uses, t) for t in trusted):
+            yield f"{where}: runs the local action {uses}"
+        elif uses and not uses.startswith(("./", *REMOTE)):
+            yield f"{where}: hands a secret to {uses}"
         folder = str(step.get("working-directory", "."))
         if any(inside(folder, d) for d in data):
             yield f"{where}: runs in {folder}"
@@ -115,14 +132,25 @@ def pull_request_is_only_data(name: str, workflow: Workflow) -> Iterator[str]:
         if any(c.persist_credentials or c.path == "." for c in found):
             yield f"{name}: job {job_id}: a checkout keeps credentials or fills the workspace"
     for where, job, step in _steps(name, workflow):
-        for data in _data_paths(workflow, job):
-            yield from _reads_of(where, step, data)
+        trusted = trusted_paths(workflow, job)
+        for found in checkouts(job):
+            if found.path not in trusted:
+                # the audit trail is read as the audit log, the pull request as config
+                role = "audit-log" if found.ref == AUDIT_BRANCH else "config-dir"
+                yield from _reads_of(where, step, found.path, role)
 
 
-def _reads_of(where: str, step: dict[str, Any], data: str) -> Iterator[str]:
-    """What ``step`` executes or loads from the checkout at ``data``."""
-    if str(step.get("uses", "")).startswith("./"):
-        yield f"{where}: uses a local action"
+def _reads_of(where: str, step: dict[str, Any], data: str, role: str) -> Iterator[str]:
+    """What ``step`` executes or loads from the checkout at ``data``, which the action
+    may read only as its input ``role``."""
+    uses = str(step.get("uses", ""))
+    if inside(uses, data):
+        yield f"{where}: uses an action from {data}"
+    if uses.startswith("actions/checkout@"):
+        return  # it writes there
+    for key, value in (step.get("with") or {}).items():
+        if inside(str(value), data) and key != role:
+            yield f"{where}: hands {data} to the action as {key}"
     if inside(str(step.get("working-directory", ".")), data):
         yield f"{where}: runs inside {data}"
     script = str(step.get("run", ""))
@@ -155,12 +183,12 @@ def forks_get_no_secret(name: str, workflow: Workflow) -> Iterator[str]:
 def token_workflows_run_only_on_main(name: str, workflow: Workflow) -> Iterator[str]:
     if events(workflow) & PR_EVENTS or not has_secret(workflow):
         return
-    if not events(workflow) <= {"push", "schedule", "workflow_dispatch"}:
+    if not events(workflow) <= {"push", "schedule", "workflow_dispatch", "workflow_call"}:
         yield f"{name}: runs on {sorted(events(workflow))}"
     if "push" in events(workflow) and workflow["on"]["push"].get("branches") != ["main"]:
         yield f"{name}: runs on pushes to other branches"
     for job_id, job in workflow["jobs"].items():
-        if job.get("if") != "github.ref == 'refs/heads/main'":
+        if not held_to_main(job):
             yield f"{name}: job {job_id} may run on another branch (workflow_dispatch)"
         if any(c.persist_credentials for c in checkouts(job)):
             yield f"{name}: job {job_id}: checkout leaves the GitHub token in .git/config"
@@ -211,35 +239,23 @@ def _problems(text: str) -> list[str]:
 
 
 PLAN = (WORKFLOWS / "plan.yml").read_text(encoding="utf-8")
-INSTALL = "        working-directory: tool\n        run: python -m pip install --quiet .\n"
-PLAN_RUN = "reconciler plan --config-dir pr/projects.d"
+PLAN_STEP = "        uses: ./tool\n        with:\n          command: plan\n"
 
 HOLES = {
-    "installs the pull request": (INSTALL, INSTALL.replace("tool", "pr"), "installs pr/."),
-    "pip -r from the pull request": (
-        "pip install --quiet .\n",
-        "pip install --quiet -r ../pr/requirements.txt .\n",
-        "pip install ['-r']",
+    "the action of the pull request": (
+        PLAN_STEP,
+        PLAN_STEP.replace("./tool", "./pr"),
+        "uses an action from pr",
     ),
-    "runs a script of the pull request": (
-        "          reconciler plan --config-dir",
-        "          bash pr/plan.sh\n          reconciler plan --config-dir",
-        "runs pr/plan.sh",
+    "an audit log from the pull request": (
+        "audit-log: audit/audit.jsonl",
+        "audit-log: pr/audit.jsonl",
+        "hands pr to the action as audit-log",
     ),
-    "plans in the pull request's folder": (
-        "        id: plan\n",
-        "        id: plan\n        working-directory: pr\n",
-        "runs inside pr",
-    ),
-    "the matcher of the pull request": (
-        "::add-matcher::tool/",
-        "::add-matcher::pr/",
-        "problem matcher from pr",
-    ),
-    "a token file from the pull request": (
-        PLAN_RUN,
-        f"{PLAN_RUN} --token-file pr/token",
-        "hands ['pr/projects.d', 'pr/token']",
+    "the secrets to another action": (
+        PLAN_STEP,
+        PLAN_STEP.replace("./tool", "someone/else@v1"),
+        "hands a secret to someone/else@v1",
     ),
     "the pull request's workflow file": (
         "  pull_request_target:\n",
@@ -249,7 +265,7 @@ HOLES = {
     "the tool from the head": (
         "ref: ${{ github.event.pull_request.base.sha }}\n          path: tool",
         "ref: ${{ github.event.pull_request.head.sha }}\n          path: tool",
-        "installs tool/.",
+        "runs the local action ./tool",
     ),
     "secrets for the whole job": (
         "    needs: validate\n",
@@ -257,8 +273,8 @@ HOLES = {
         "secrets for the whole job",
     ),
     "secrets for forks": (f"    if: {SAME_REPO}\n", "", "runs for forks"),
-    "workflow commands on": ('          echo "::stop-commands::$resume"\n', "", "commands on"),
     "credentials kept": ("persist-credentials: false", "persist-credentials: true", "keeps cred"),
+    "the parse cache of the pull request": ('  RECONCILER_NO_CACHE: "1"', "  X: y", "parse cache"),
 }
 
 
@@ -290,3 +306,62 @@ def test_the_shell_reader_sees_every_command() -> None:
     ]
     with pytest.raises(ValueError, match="cannot read"):
         commands("echo `id`")
+
+
+# The action (action.yml), which every workflow runs: what holds inside it.
+
+ACTION_FILE = load_action()
+ACTION_STEPS: list[dict[str, Any]] = ACTION_FILE["runs"]["steps"]
+#: Inputs that carry a secret.
+SECRET_INPUTS = re.compile(r"\$\{\{\s*inputs\.(target|token|notify-url)\s*\}\}")
+#: Remote actions the action itself uses.
+ACTION_REMOTE = ("actions/setup-python@", "actions/github-script@", "actions/download-artifact@")
+
+
+def test_the_action_is_composite_and_runs_only_actions_of_github() -> None:
+    assert ACTION_FILE["runs"]["using"] == "composite"
+    for step in ACTION_STEPS:
+        uses = str(step.get("uses", ""))
+        assert not uses or uses.startswith(ACTION_REMOTE), uses
+
+
+def test_the_action_hands_secrets_only_to_the_reconciler_step() -> None:
+    holders = [s.get("id") for s in ACTION_STEPS if SECRET_INPUTS.search(str(s))]
+    assert holders == ["run"]
+    run = next(s for s in ACTION_STEPS if s.get("id") == "run")
+    assert all(SECRET_INPUTS.fullmatch(str(run["env"][k])) for k in (
+        "RECONCILER_TARGET", "RECONCILER_TOKEN", "RECONCILER_NOTIFY_URL"))  # fmt: skip
+    assert not SECRET_INPUTS.search(str(run.get("run")))
+    assert commands(run["run"]) == [["bash", "$GITHUB_ACTION_PATH/.github/reconciler-action.sh"]]
+
+
+def test_the_action_pastes_no_expression_into_a_script() -> None:
+    for step in ACTION_STEPS:
+        assert "${{" not in str(step.get("run", "")), step.get("name")
+        script = str((step.get("with") or {}).get("script", ""))
+        assert "${{" not in script, step.get("name")
+
+
+def test_the_action_installs_only_itself_and_the_locked_dependencies() -> None:
+    installs = [
+        words
+        for step in ACTION_STEPS
+        for words in commands(str(step.get("run", "")))
+        if "pip" in words
+    ]
+    locked = ["-r", "$GITHUB_ACTION_PATH/requirements.lock"]
+    assert len(installs) == 2, installs
+    assert "--require-hashes" in installs[0] and installs[0][-2:] == locked
+    assert installs[1][-2:] == ["--no-deps", "$GITHUB_ACTION_PATH"]
+
+
+def test_the_action_runs_only_its_own_scripts() -> None:
+    for step in ACTION_STEPS:
+        for words in commands(str(step.get("run", ""))):
+            if words[0] == "bash":
+                assert words[1].startswith("$GITHUB_ACTION_PATH/"), words
+            else:
+                assert words[0] in {"python", "reconciler"}, words
+        script = str((step.get("with") or {}).get("script", ""))
+        for required in re.findall(r"require\(([^)]*)\)", script):
+            assert required == "`${process.env.ACTION_PATH}/.github/reconciler-comment.js`"

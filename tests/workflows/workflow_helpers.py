@@ -21,15 +21,18 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
+ACTION = ROOT / "action.yml"
 
 BASE_SHA = "${{ github.event.pull_request.base.sha }}"
 HEAD_SHA = "${{ github.event.pull_request.head.sha }}"
-#: The audit trail's branch: written only by apply.yml on main, read by plan.yml as data.
-AUDIT_BRANCH = "reconciler-audit"
+#: The audit trail's branch (one per account, named by the matrix): written only by
+#: apply.yml on main, read by plan.yml as data.
+AUDIT_BRANCH = "${{ matrix.audit-branch }}"
+ON_MAIN = "github.ref == 'refs/heads/main'"
 SAME_REPO = "github.event.pull_request.head.repo.full_name == github.repository"
 PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
-#: What puts a credential in reach of a step.
-SECRET = re.compile(r"\$\{\{\s*(secrets\.|github\.token)")
+#: What puts a credential in reach of a step (``secrets[matrix.token]`` included).
+SECRET = re.compile(r"\$\{\{\s*(secrets\s*[.\[]|github\.token|inputs\.(target|token|notify-url)\b)")
 
 _SEPARATORS = frozenset({";", ";;", "&", "&&", "|", "||", "(", ")", "!"})
 _KEYWORDS = frozenset(
@@ -46,8 +49,14 @@ def load(name: str, text: str | None = None) -> dict[str, Any]:
     return data
 
 
+def load_action() -> dict[str, Any]:
+    data = YAML(typ="safe").load(ACTION.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
 def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
-    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
 
 
 def events(workflow: dict[str, Any]) -> set[str]:
@@ -78,9 +87,15 @@ class Checkout:
 def checkouts(job: dict[str, Any]) -> list[Checkout]:
     return [
         Checkout.of(s)
-        for s in job["steps"]
+        for s in job.get("steps", [])
         if str(s.get("uses", "")).startswith("actions/checkout@")
     ]
+
+
+def held_to_main(job: dict[str, Any]) -> bool:
+    """Whether the job runs only on main: its ``if`` is that test, alone or and-ed first."""
+    condition = str(job.get("if", ""))
+    return condition == ON_MAIN or condition.startswith(f"{ON_MAIN} && ")
 
 
 def trusted_paths(workflow: dict[str, Any], job: dict[str, Any]) -> set[str]:
@@ -91,7 +106,7 @@ def trusted_paths(workflow: dict[str, Any], job: dict[str, Any]) -> set[str]:
     """
     if events(workflow) & PR_EVENTS:
         return {c.path for c in checkouts(job) if c.ref == BASE_SHA}
-    if job.get("if") == "github.ref == 'refs/heads/main'":
+    if held_to_main(job):
         return {c.path for c in checkouts(job) if c.ref is None}
     return set()
 
