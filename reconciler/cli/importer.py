@@ -61,7 +61,8 @@ def import_command(*, out_dir: Path, target: str, token_file: Path | None, force
     )
     if kept.files:
         click.echo(
-            f"Kept {len(kept.files)} files import cannot write (Policy, Review): "
+            f"Kept {len(kept.files)} file{'s' if len(kept.files) > 1 else ''} import cannot "
+            "write (Policy, Review): "
             + ", ".join(printable(str(out_dir / p)) for p in sorted(kept.files)),
             err=True,
         )

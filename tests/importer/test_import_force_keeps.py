@@ -32,7 +32,7 @@ def test_a_reimport_keeps_policies_and_reviews_and_their_guard(user_repo: UserSh
     assert done.returncode == 0, done.stderr
     assert user_repo.read(POLICIES) == policies
     assert user_repo.read("projects.d/reviews.yaml") == review
-    assert "Kept 2 files import cannot write" in done.stderr
+    assert "Kept 2 files import cannot write (Policy, Review)" in done.stderr
     assert "policies.yaml" in done.stderr
     assert user_repo.run("validate").returncode == 0
     # the guard still holds: a bank agent added to FitLife is refused
