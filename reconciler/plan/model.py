@@ -126,10 +126,14 @@ class Plan:
         return body
 
     def checksum(self) -> str:
-        blob = json.dumps(self.body(), sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+        return _checksum(self.body())
 
     def to_data(self) -> dict[str, Any]:
         data = self.body()
-        data["checksum"] = self.checksum()
+        data["checksum"] = _checksum(data)  # the body is made once, not twice
         return data
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
