@@ -219,6 +219,17 @@ def project_option(f: F) -> F:
     )(f)
 
 
+def state_option(f: F) -> F:
+    """``--state live|desired``: which company a report reads."""
+    return click.option(
+        "--state",
+        type=click.Choice(["live", "desired"]),
+        default="live",
+        show_default=True,
+        help="live: the platform now; desired: after apply (files merged over live).",
+    )(f)
+
+
 def no_color_option(f: F) -> F:
     """``--no-color``, on every command that renders (NO_COLOR is honoured too)."""
     return click.option(

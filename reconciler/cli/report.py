@@ -23,6 +23,7 @@ from reconciler.cli.options import (
     no_cache_option,
     now_option,
     project_option,
+    state_option,
     target_options,
 )
 from reconciler.cli.output import fail
@@ -52,13 +53,7 @@ def report_group() -> None:
 @report_group.command("access")
 @click.option("--user", "login", metavar="LOGIN", help="What can this user see?")
 @click.option("--object", "object_ref", metavar="KIND/NAME", help="Who can see this object?")
-@click.option(
-    "--state",
-    type=click.Choice(["live", "desired"]),
-    default="live",
-    show_default=True,
-    help="live: the platform now; desired: after apply (files merged over live).",
-)
+@state_option
 @format_option("text", "json", "mermaid", "dot")
 @project_option
 @config_dir_option

@@ -16,6 +16,7 @@ from reconciler.cli.options import (
     no_cache_option,
     now_option,
     project_option,
+    state_option,
     target_options,
 )
 from reconciler.cli.output import fail
@@ -30,13 +31,7 @@ from reconciler.report.isolation_render import RENDERERS
 
 
 @click.command("isolation")
-@click.option(
-    "--state",
-    type=click.Choice(["live", "desired"]),
-    default="live",
-    show_default=True,
-    help="live: the platform now; desired: after apply (files merged over live).",
-)
+@state_option
 @format_option("text", "markdown", "json", "html")
 @project_option
 @click.option(
