@@ -16,7 +16,8 @@ set -uo pipefail
 out="${RUNNER_TEMP:-/tmp}/reconciler-$ACCOUNT"
 mkdir -p "$out"
 report="$out/report.md"
-rm -f "$report" # a report of an earlier step is not this one's
+summary="$out/summary.md" # what the job summary shows, when not the report itself
+rm -f "$report" "$summary" # a report of an earlier step is not this one's
 status=0
 
 case "$FORMAT" in
@@ -37,8 +38,11 @@ annotate_errors() {
 
 plan_command() {
   local saved="${PLAN_FILE:-$out/plan.json}"
+  local full=()
+  # markdown: the comment keeps to GitHub's limit; the whole plan goes to the job summary
+  if [ "$FORMAT" = markdown ]; then full=(--markdown-full "$summary"); fi
   commands_off
-  reconciler plan --config-dir "$CONFIG_DIR" --audit-log "$AUDIT_LOG" --format "$FORMAT" --out "$saved" >"$report" 2>"$out/stderr" || status=$?
+  reconciler plan --config-dir "$CONFIG_DIR" --audit-log "$AUDIT_LOG" --format "$FORMAT" --out "$saved" "${full[@]}" >"$report" 2>"$out/stderr" || status=$?
   cat "$out/stderr"
   commands_on
   annotate_errors "$out/stderr"
@@ -112,7 +116,7 @@ esac
 echo "exit_code=$status" >>"$GITHUB_OUTPUT"
 if [ -s "$report" ]; then
   echo "report=$report" >>"$GITHUB_OUTPUT"
-  cat "$report" >>"$GITHUB_STEP_SUMMARY"
+  if [ -s "$summary" ]; then cat "$summary" >>"$GITHUB_STEP_SUMMARY"; else cat "$report" >>"$GITHUB_STEP_SUMMARY"; fi
 fi
 
 case "$COMMAND:$status" in

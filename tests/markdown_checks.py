@@ -3,7 +3,8 @@
 ``shape`` parses with markdown-it (CommonMark, GFM tables and strikethrough, raw HTML
 allowed as GitHub allows it) and answers the HTML tags, the text a reader sees outside
 code (HTML text included, entities decoded) and the cells per row of each table; a link
-or an image in the rendering is an error. ``LINKABLE`` is what GitHub would turn into a
+or an image in the rendering is an error, but for the plan's own table of contents (in-page
+links ``#rc-N``). ``LINKABLE`` is what GitHub would turn into a
 mention, an issue or commit link or a URL in such text.
 """
 
@@ -45,6 +46,11 @@ class _Html(HTMLParser):
         self.tags.append("!--")
 
 
+def _in_page(token: Token) -> bool:
+    """A link of the plan's own table of contents (``#rc-N``): it leads nowhere else."""
+    return re.fullmatch(r"#rc-\d+", str(token.attrs.get("href", ""))) is not None
+
+
 def shape(markdown: str) -> tuple[list[str], list[str], list[list[int]]]:
     """(HTML tags, texts a reader sees outside code, cells per row of each table)."""
     tokens = PARSER.parse(markdown)
@@ -56,7 +62,7 @@ def shape(markdown: str) -> tuple[list[str], list[str], list[list[int]]]:
             raw.feed(token.content)
         elif token.type == "text":
             texts.append(token.content)
-        elif token.type in ("link_open", "image"):
+        elif token.type == "image" or (token.type == "link_open" and not _in_page(token)):
             raise AssertionError(f"a link in the rendering: {token}")
         elif token.type == "table_open":
             tables.append([])

@@ -13,6 +13,7 @@ from reconciler.cli.options import (
     no_cache_option,
     no_color_option,
     now_option,
+    project_option,
     since_option,
     target_options,
 )
@@ -21,10 +22,12 @@ from reconciler.drift.adopt import AdoptResult
 from reconciler.drift.detect import Detected, adopt_and_check, detect
 from reconciler.drift.notify import NotifyError, notify
 from reconciler.drift.render import RENDERERS
+from reconciler.drift.report import narrowed
 from reconciler.engine.session import PlanOptions, stderr_notice
 from reconciler.errors import ReconcilerError
 from reconciler.plan.saved import redact_target
 from reconciler.render.describe import clean
+from reconciler.render.selection import selection
 
 
 @click.command("drift")
@@ -48,6 +51,7 @@ from reconciler.render.describe import clean
     "the result validates; lists the files changed and the live facts left out on stderr.",
 )
 @since_option
+@project_option
 @no_color_option
 @no_cache_option
 @now_option
@@ -60,6 +64,7 @@ def drift_command(
     notify_url: str | None,
     adopt_live: bool,
     since: str | None,
+    projects: tuple[str, ...],
     no_color: bool,
     no_cache: bool,
     now: datetime | None,
@@ -71,7 +76,9 @@ def drift_command(
     write carried a commit) or a person did it by hand. Exit 0 in sync, 2 drift found,
     1 error. With --adopt, the files are rewritten to declare what live holds (review
     them and open a pull request); the exit code still says drift was found.
+    --project narrows the report shown; the exit code, --notify and --adopt cover all.
     """
+    chosen = selection(projects)
     del no_color  # this output has no colour; the option is accepted as everywhere
     options = PlanOptions(
         config_dir=config_dir,
@@ -82,10 +89,13 @@ def drift_command(
     )
     try:
         detected = detect(options, since=since, notice=stderr_notice)
+        if chosen is not None:
+            live, desired = detected.planned.live, detected.planned.desired.snapshot
+            chosen.check([*live.projects, *desired.projects])
     except ReconcilerError as exc:
         fail(exc)
     report = detected.report
-    click.echo(RENDERERS[output_format](report), nl=False)
+    click.echo(RENDERERS[output_format](narrowed(report, chosen)), nl=False)
     if notify_url and report.drifted:
         _notify(notify_url, detected, target)
     if adopt_live:

@@ -8,13 +8,11 @@ import click
 
 from reconciler.cli.options import target_options
 from reconciler.cli.output import fail
-from reconciler.config.loader import discover_files, load_config
 from reconciler.config.yamlread import require_libyaml
 from reconciler.engine.session import open_client, run_async, stderr_notice
 from reconciler.errors import ReconcilerError, printable
 from reconciler.importer import placed_overlaps, write_projects_dir
-from reconciler.plan.settings import Expiry, Key
-from reconciler.state.normalize import expiries
+from reconciler.importer.kept import Kept, kept_from
 from reconciler.state.snapshot import Snapshot
 
 
@@ -22,24 +20,6 @@ async def _fetch(target: str, token_file: Path | None) -> Snapshot:
     async with open_client(target, token_file, notice=stderr_notice) as opened:
         client, _identity = opened
         return await client.fetch_snapshot()
-
-
-def kept_end_dates(out_dir: Path) -> dict[Key, Expiry]:
-    """The time-limited entries of the files ``--force`` replaces, so a re-import never
-    turns access that ends into access that stays (a note when they cannot be read)."""
-    if not out_dir.is_dir() or not discover_files(out_dir):
-        return {}
-    try:
-        loaded = load_config(out_dir, use_cache=False)
-    except ReconcilerError as exc:
-        click.echo(
-            f"warning: the files in {out_dir} do not load ({printable(str(exc))}): any "
-            "until dates in them are not kept; check the imported files for access that "
-            "should end",
-            err=True,
-        )
-        return {}
-    return expiries(loaded.projects, loaded.roles)
 
 
 @click.command("import")
@@ -54,8 +34,9 @@ def kept_end_dates(out_dir: Path) -> dict[Key, Expiry]:
 @click.option(
     "--force",
     is_flag=True,
-    help="Write into a non-empty directory, replacing every *.yaml/*.yml file in it "
-    "(members and role holders with an until date there keep it).",
+    help="Write into a non-empty directory, replacing every *.yaml/*.yml file in it; "
+    "files holding only Policy and Review documents (live has none) are kept, and members "
+    "and role holders with an until date keep it.",
 )
 def import_command(*, out_dir: Path, target: str, token_file: Path | None, force: bool) -> None:
     """Read the live company and write a complete projects.d/ for it.
@@ -68,9 +49,9 @@ def import_command(*, out_dir: Path, target: str, token_file: Path | None, force
     """
     try:
         require_libyaml()  # the files are checked as validate checks them before writing
-        timed = kept_end_dates(out_dir) if force else {}
+        kept = kept_from(out_dir) if force else Kept()
         snapshot = run_async(_fetch(target, token_file))
-        written = write_projects_dir(snapshot, out_dir, force=force, timed=timed)
+        written = write_projects_dir(snapshot, out_dir, force=force, kept=kept)
     except ReconcilerError as exc:
         fail(exc)
     click.echo(
@@ -78,6 +59,13 @@ def import_command(*, out_dir: Path, target: str, token_file: Path | None, force
         f"{len(snapshot.roles)} roles.",
         err=True,
     )
+    if kept.files:
+        click.echo(
+            f"Kept {len(kept.files)} file{'s' if len(kept.files) > 1 else ''} import cannot "
+            "write (Policy, Review): "
+            + ", ".join(printable(str(out_dir / p)) for p in sorted(kept.files)),
+            err=True,
+        )
     if placed_overlaps(snapshot):
         click.echo(
             "Note: some members of Default are also in other projects; company.yaml keeps "

@@ -206,6 +206,30 @@ def allow_delete_option(f: F) -> F:
     )(f)
 
 
+def project_option(f: F) -> F:
+    """``--project NAME``: narrow what a command shows to some projects (globs)."""
+    return click.option(
+        "--project",
+        "projects",
+        metavar="NAME",
+        multiple=True,
+        help="Show only projects matching NAME (a glob such as 'Bank*'; repeatable); what "
+        "the others hold is counted, never hidden silently. A NAME matching no project is "
+        "an error.",
+    )(f)
+
+
+def state_option(f: F) -> F:
+    """``--state live|desired``: which company a report reads."""
+    return click.option(
+        "--state",
+        type=click.Choice(["live", "desired"]),
+        default="live",
+        show_default=True,
+        help="live: the platform now; desired: after apply (files merged over live).",
+    )(f)
+
+
 def no_color_option(f: F) -> F:
     """``--no-color``, on every command that renders (NO_COLOR is honoured too)."""
     return click.option(

@@ -16,6 +16,7 @@ from reconciler.cli.options import (
     no_cache_option,
     no_color_option,
     now_option,
+    project_option,
     target_options,
     threshold_options,
 )
@@ -28,6 +29,9 @@ from reconciler.plan.saved import save_plan
 from reconciler.plan.sensitive import Sensitive, sensitive_changes
 from reconciler.render import render
 from reconciler.render.describe import clean
+from reconciler.render.markdown import FULL_BUDGET, render_markdown
+from reconciler.render.selection import selection
+from reconciler.render.view import RenderContext
 
 
 @click.command("plan")
@@ -48,6 +52,15 @@ from reconciler.render.describe import clean
 @threshold_options
 @allow_delete_option
 @audit_log_option
+@project_option
+@click.option(
+    "--markdown-full",
+    type=click.Path(path_type=Path, dir_okay=False),
+    callback=lambda _ctx, _param, value: _in_a_directory(value),
+    help="Also write the plan as markdown to FILE with room for every change (up to 1 MB, "
+    "a GitHub job summary's size), for CI: the --format markdown comment keeps under "
+    "GitHub's 65,536-character limit and shows counts only when the plan does not fit.",
+)
 @no_color_option
 @no_cache_option
 @now_option
@@ -64,6 +77,8 @@ def plan_command(
     max_delete_share: float | None,
     allow_delete: tuple[str, ...],
     audit_log: Path,
+    projects: tuple[str, ...],
+    markdown_full: Path | None,
     now: datetime | None,
     no_color: bool,
     no_cache: bool,
@@ -73,8 +88,15 @@ def plan_command(
     The plan lists changes in the order apply makes them, who gains or loses sight of
     which objects, unmanaged projects and roles, and every violated safety check. A plan
     that fails a check is still shown, marked NOT APPLICABLE, and the command exits 1.
-    Progress goes to stderr, the rendering to stdout.
+    Progress goes to stderr, the rendering to stdout. --project narrows what is shown
+    (text and markdown), never what is planned or checked.
     """
+    chosen = selection(projects)
+    if chosen is not None and (output_format == "json" or out is not None):
+        raise click.UsageError(
+            "--project narrows what is shown, but the JSON plan and --out are the whole, "
+            "checksummed plan: use --format text or markdown, without --out"
+        )
     options = PlanOptions(
         config_dir=config_dir,
         target=target,
@@ -89,6 +111,8 @@ def plan_command(
     )
     try:
         planned = run_plan(options)
+        if chosen is not None:
+            chosen.check([*planned.live.projects, *planned.desired.snapshot.projects])
         sensitive = sensitive_changes(
             planned.plan, planned.desired.snapshot, planned.live, planned.settings
         )
@@ -97,8 +121,12 @@ def plan_command(
     except ReconcilerError as exc:
         fail(exc)
     color = output_format == "text" and use_color(no_color)
+    context = RenderContext(groups=planned.live.groups, selection=chosen)
     with paused_gc():  # else the collection the plan's making put off would come here
-        text = render(planned.plan, output_format, color=color)
+        text = render(planned.plan, output_format, color=color, context=context)
+        if markdown_full is not None:
+            full = render_markdown(planned.plan, budget=FULL_BUDGET, context=context)
+            markdown_full.write_text(full, encoding="utf-8")
     click.echo(text, nl=False, color=color)
     try:
         check_permissions(planned.identity, planned.plan.changes, need_write=True)

@@ -17,22 +17,31 @@ from typing import Any
 
 import click
 
-from reconciler.cli.options import config_dir_option, format_option, now_option, target_options
+from reconciler.cli.options import (
+    config_dir_option,
+    format_option,
+    no_cache_option,
+    now_option,
+    project_option,
+    state_option,
+    target_options,
+)
 from reconciler.cli.output import fail
+from reconciler.cli.report_isolation import isolation_command
+from reconciler.cli.report_state import in_state, read_states
 from reconciler.engine.session import (
     PlanOptions,
     load_desired,
-    open_client,
-    plan_settings,
     run_async,
     today,
 )
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
-from reconciler.plan.expiry import expiry_label, without_expired
-from reconciler.plan.planner import resolve
+from reconciler.plan.expiry import expiry_label
 from reconciler.render.describe import clean
+from reconciler.render.selection import Selection, selection
+from reconciler.report.company_graph import company_graph, to_dot, to_mermaid
 from reconciler.state.snapshot import ObjectRef, Snapshot
 
 
@@ -44,17 +53,12 @@ def report_group() -> None:
 @report_group.command("access")
 @click.option("--user", "login", metavar="LOGIN", help="What can this user see?")
 @click.option("--object", "object_ref", metavar="KIND/NAME", help="Who can see this object?")
-@click.option(
-    "--state",
-    type=click.Choice(["live", "desired"]),
-    default="live",
-    show_default=True,
-    help="live: the platform now; desired: after apply (files merged over live).",
-)
-@format_option("text", "json")
+@state_option
+@format_option("text", "json", "mermaid", "dot")
+@project_option
 @config_dir_option
 @target_options
-@click.option("--no-cache", is_flag=True, help="Re-parse every file, ignoring the parse cache.")
+@no_cache_option
 @now_option
 def access_command(
     *,
@@ -62,6 +66,7 @@ def access_command(
     object_ref: str | None,
     state: str,
     output_format: str,
+    projects: tuple[str, ...],
     config_dir: Path,
     target: str,
     token_file: Path | None,
@@ -70,24 +75,40 @@ def access_command(
 ) -> None:
     """What can --user LOGIN see (objects by kind and project), or who can see
     --object KIND/NAME (users, and why: Admin, view_all, or a project directly or
-    through a group). Exactly one of --user and --object. Membership the files grant
-    until a date says when it expires (as of --now, else today)."""
-    if (login is None) == (object_ref is None):
+    through a group). Exactly one of --user and --object, in text or json. Membership the
+    files grant until a date says when it expires (as of --now, else today).
+
+    --format mermaid or dot draws the whole company instead: projects with their
+    objects by kind, groups, users (a count per project when there are more than 40),
+    who sees everything, and each Policy's isolated projects. --project narrows what is
+    shown (the rest of a --user answer is counted)."""
+    picture = output_format in ("mermaid", "dot")
+    if picture and (login is not None or object_ref is not None):
+        raise click.UsageError("--format mermaid and dot draw the company: no --user or --object")
+    if not picture and (login is None) == (object_ref is None):
         raise click.UsageError("give exactly one of --user LOGIN and --object KIND/NAME")
     options = PlanOptions(
         config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache, now=now
     )
+    chosen = selection(projects)
+    if picture:
+        _draw(options, state, output_format, chosen)
+        return
     try:
         snapshot = run_async(_snapshot(options, state))
+        if chosen is not None:
+            chosen.check(snapshot.projects, in_state(state))
         note = expiry_note(options, required=state == "desired")
         if login is not None:
             data = user_report(snapshot, login, note)
         else:
-            data = object_report(snapshot, parse_object(snapshot, str(object_ref)), note)
+            data = object_report(snapshot, parse_object(snapshot, str(object_ref)), note, chosen)
 
     except ReconcilerError as exc:
         fail(exc)
     data = {"state": state, **data}
+    if chosen is not None and login is not None:
+        data = narrow_user(data, chosen)
     if output_format == "json":
         click.echo(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False))
     else:
@@ -95,15 +116,29 @@ def access_command(
 
 
 async def _snapshot(options: PlanOptions, state: str) -> Snapshot:
-    desired = None
-    if state == "desired":
-        _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
-    async with open_client(options.target, options.token_file) as (client, identity):
-        live = await client.fetch_snapshot()
-    if desired is None:
-        return live
-    settings = plan_settings(desired, options, identity)
-    return resolve(without_expired(desired.snapshot, settings), live, settings).target
+    return (await read_states(options, state, need_files=False)).shown
+
+
+def _draw(options: PlanOptions, state: str, output_format: str, chosen: Selection | None) -> None:
+    """The company as mermaid or dot; the policies come from the files."""
+    try:
+        states = run_async(read_states(options, state, need_files=True))
+        if chosen is not None:
+            chosen.check(states.shown.projects, in_state(state))
+    except ReconcilerError as exc:
+        fail(exc)
+    policies = states.desired.settings.policies if states.desired is not None else ()
+    graph = company_graph(states.shown, policies, chosen)
+    click.echo(to_mermaid(graph) if output_format == "mermaid" else to_dot(graph), nl=False)
+
+
+def narrow_user(data: dict[str, Any], chosen: Selection) -> dict[str, Any]:
+    """A ``--user`` answer with only the selected projects' part, the objects of the
+    others counted in ``not_shown``."""
+    objects = [o for o in data["objects"] if any(map(chosen.matches, o["projects"]))]
+    projects = {p: how for p, how in data["projects"].items() if chosen.matches(p)}
+    hidden = len(data["objects"]) - len(objects)
+    return {**data, "objects": objects, "projects": projects, "not_shown": hidden}
 
 
 #: ``(project, user, how) -> how`` with anything to add (when the access expires).
@@ -215,19 +250,28 @@ def user_report(snapshot: Snapshot, login: str, note: Note | None = None) -> dic
     }
 
 
-def object_report(snapshot: Snapshot, ref: ObjectRef, note: Note | None = None) -> dict[str, Any]:
-    """Who sees ``ref``, each with every reason."""
+def object_report(
+    snapshot: Snapshot, ref: ObjectRef, note: Note | None = None, chosen: Selection | None = None
+) -> dict[str, Any]:
+    """Who sees ``ref``, each with every reason. With ``chosen``, only the reasons through
+    the selected projects (and who sees everything); the users left without one are
+    counted in ``not_shown``."""
     grants = _grants(snapshot, note)
     holders = sorted(name for name, p in snapshot.projects.items() if ref in p.objects)
-    users = []
+    through = holders if chosen is None else [p for p in holders if chosen.matches(p)]
+    users, hidden = [], 0
     for user in who_can_see(snapshot, *ref):
         because = list(grants.everything.get(user, []))
-        for project in holders:
+        for project in through:
             because += [
                 f"project {project} {how}" for how in grants.projects.get(user, {}).get(project, [])
             ]
-        users.append({"user": user, "because": because})
-    return {"object": {"kind": ref[0], "name": ref[1]}, "projects": holders, "users": users}
+        if because:
+            users.append({"user": user, "because": because})
+        else:
+            hidden += 1
+    data = {"object": {"kind": ref[0], "name": ref[1]}, "projects": holders, "users": users}
+    return data if chosen is None else {**data, "not_shown": hidden}
 
 
 def _kind_order(item: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
@@ -236,7 +280,16 @@ def _kind_order(item: tuple[tuple[str, str], list[str]]) -> tuple[int, str]:
 
 
 def _text(data: dict[str, Any]) -> str:
-    return "\n".join(_user_text(data) if "user" in data else _object_text(data)) + "\n"
+    lines = _user_text(data) if "user" in data else _object_text(data)
+    if "not_shown" in data:
+        count = data["not_shown"]
+        rest = (
+            f"{count} object{'s' * (count != 1)} of other projects"
+            if "user" in data
+            else f"{count} user{'s' * (count != 1)} who see it through other projects"
+        )
+        lines.append(f"(--project: {rest} not shown)")
+    return "\n".join(lines) + "\n"
 
 
 def _user_text(data: dict[str, Any]) -> list[str]:
@@ -244,7 +297,10 @@ def _user_text(data: dict[str, Any]) -> list[str]:
     if data["sees_everything"]:
         reasons = ", ".join(clean(r) for r in data["because"])
         return [f"{user} sees everything ({data['state']} state): {reasons}."]
-    lines = [f"{user} sees {len(data['objects'])} objects ({data['state']} state)."]
+    shown = len(data["objects"])
+    lines = [f"{user} sees {shown + data.get('not_shown', 0)} objects ({data['state']} state)."]
+    if "not_shown" in data:
+        lines[0] = f"{lines[0][:-1]}, {shown} in the projects shown."
     if data["projects"]:
         lines.append("Projects:")
         for project, how in data["projects"].items():
@@ -263,7 +319,11 @@ def _object_text(data: dict[str, Any]) -> list[str]:
     obj = data["object"]
     label = f"{clean(obj['kind'])}/{clean(obj['name'])}"
     where = ", ".join(clean(p) for p in data["projects"]) or "no project"
-    lines = [f"{len(data['users'])} users see {label} ({data['state']} state; in {where}):"]
+    seen_by = len(data["users"]) + data.get("not_shown", 0)
+    lines = [f"{seen_by} users see {label} ({data['state']} state; in {where}):"]
     for item in data["users"]:
         lines.append(f"  {clean(item['user'])}: {'; '.join(clean(b) for b in item['because'])}")
     return lines
+
+
+report_group.add_command(isolation_command)

@@ -46,10 +46,25 @@ def _grouped(report: DriftReport) -> Iterator[tuple[str, list[DriftItem]]]:
         yield heading, list(items)
 
 
+def narrowed_line(report: DriftReport) -> str:
+    """What ``--project`` left out, or "" when nothing was narrowed."""
+    if not report.selection:
+        return ""
+    patterns = ", ".join(repr(clean(p)) for p in report.selection)
+    return (
+        f"Shown: projects matching {patterns} (--project); {report.hidden} difference(s) "
+        "elsewhere not shown. The exit code covers every difference."
+    )
+
+
 def render_text(report: DriftReport) -> str:
     lines: list[str] = []
     if not report.drifted:
-        lines.append("No drift: live matches the files.")
+        lines.append(
+            "No drift in the projects shown."
+            if report.selection
+            else "No drift: live matches the files."
+        )
     else:
         counts = ", ".join(f"{n} {c}" for c, n in report.summary().items())
         lines.append(f"Drift: {len(report.items)} difference(s) ({counts}).")
@@ -60,6 +75,8 @@ def render_text(report: DriftReport) -> str:
                     f"  {clean(item.subject)}: live {clean(item.live)}, files {clean(item.files)}"
                 )
                 lines.append(f"    changed {who(item.attribution)}")
+    if report.selection:
+        lines += ["", narrowed_line(report)]
     lines += _unmanaged_text(report)
     return "\n".join(lines) + "\n"
 
@@ -114,6 +131,8 @@ def _md_row(item: DriftItem) -> str:
 def render_markdown(report: DriftReport) -> str:
     if not report.drifted:
         lines = ["## Drift: none", "", "Live matches the files."]
+        if report.selection:
+            lines = ["## Drift: none in the projects shown"]
     else:
         lines = [
             f"## Drift: {len(report.items)} difference(s) between live and the files",
@@ -131,6 +150,8 @@ def render_markdown(report: DriftReport) -> str:
             "Revert: `reconciler apply`. Keep the live values: `reconciler drift --adopt`, "
             "then open a pull request with the changed files.",
         ]
+    if report.selection:
+        lines += ["", md(narrowed_line(report))]
     extra = _unmanaged_text(report)
     lines += [f"- {md(line)}" if line else "" for line in extra]
     return "\n".join(lines) + "\n"

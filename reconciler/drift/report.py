@@ -38,6 +38,7 @@ from reconciler.plan.changes import (
 )
 from reconciler.plan.expiry import is_expiry
 from reconciler.plan.model import Plan
+from reconciler.render.selection import Selection
 
 Category = Literal["company", "role", "project", "member", "object"]
 
@@ -109,6 +110,9 @@ class DriftReport:
     hand_renames: tuple[tuple[str, str], ...] = field(default=())
     #: False when the target keeps no change log: who changed anything is unknown
     attributed: bool = True
+    #: ``--project``: the patterns shown, and the differences elsewhere left out
+    selection: tuple[str, ...] = ()
+    hidden: int = 0
 
     @property
     def drifted(self) -> bool:
@@ -116,7 +120,8 @@ class DriftReport:
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.drifted else 0
+        """2 when anything drifted, shown or not (``--project`` narrows only the view)."""
+        return 2 if self.drifted or self.hidden else 0
 
     def summary(self) -> dict[str, int]:
         counts = {c: sum(1 for i in self.items if i.category == c) for c in CATEGORIES}
@@ -133,6 +138,11 @@ class DriftReport:
             },
             "hand_renames": [{"from": old, "to": new} for old, new in self.hand_renames],
             "attributed": self.attributed,
+            **(
+                {"selection": {"projects": list(self.selection), "hidden": self.hidden}}
+                if self.selection
+                else {}
+            ),
         }
 
 
@@ -284,4 +294,20 @@ def build_report(
         unmanaged_roles=tuple(sorted(plan.unmanaged_roles)),
         hand_renames=tuple(sorted((hand_renames or {}).items())),
         attributed=attributed,
+    )
+
+
+def narrowed(report: DriftReport, chosen: Selection | None) -> DriftReport:
+    """``report`` with only the items of projects ``chosen`` matches (company-wide items
+    and the others counted in ``hidden``); unmanaged projects narrowed alike."""
+    if chosen is None:
+        return report
+    items = tuple(i for i in report.items if i.project is not None and chosen.matches(i.project))
+    return replace(
+        report,
+        items=items,
+        unmanaged_projects=tuple(p for p in report.unmanaged_projects if chosen.matches(p)),
+        hand_renames=tuple(r for r in report.hand_renames if any(map(chosen.matches, r))),
+        selection=chosen.patterns,
+        hidden=len(report.items) - len(items),
     )

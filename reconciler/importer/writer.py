@@ -7,9 +7,10 @@ from pathlib import Path, PurePosixPath
 from reconciler.config.loader import load_texts
 from reconciler.errors import ConfigError, ReconcilerError, UsageError
 from reconciler.fsutil import write_text_atomic
-from reconciler.importer.documents import FileSpec, Timed, layout
+from reconciler.importer.documents import FileSpec, layout
 from reconciler.importer.emit import emit
 from reconciler.importer.expressible import unwritable
+from reconciler.importer.kept import Kept
 from reconciler.state.snapshot import Snapshot
 
 #: Where the JSON Schema of the documents lives, relative to the repository root.
@@ -50,9 +51,10 @@ def _prepare(out_dir: Path, force: bool) -> list[Path]:
     return _existing_yaml(out_dir)
 
 
-def _rendered(snapshot: Snapshot, out_dir: Path, timed: Timed | None) -> dict[str, str]:
+def _rendered(snapshot: Snapshot, out_dir: Path, kept: Kept) -> dict[str, str]:
     """Every file's text (relative path -> text), checked as ``validate`` checks a
-    directory; ``ReconcilerError`` naming what no file can hold (nothing is written)."""
+    directory, alone and beside the ``kept`` files; ``ReconcilerError`` naming what no
+    file can hold (nothing is written)."""
     problems = unwritable(snapshot)
     if problems:
         lines = "".join(f"\n  {p}" for p in problems)
@@ -60,7 +62,7 @@ def _rendered(snapshot: Snapshot, out_dir: Path, timed: Timed | None) -> dict[st
             f"import wrote nothing: live holds values no file can hold:{lines}\n"
             "change them live, then import again"
         )
-    rendered = {spec.path.as_posix(): render_file(spec) for spec in layout(snapshot, timed)}
+    rendered = {spec.path.as_posix(): render_file(spec) for spec in layout(snapshot, kept.timed)}
     try:
         load_texts(out_dir, rendered)
     except ConfigError as exc:
@@ -68,21 +70,37 @@ def _rendered(snapshot: Snapshot, out_dir: Path, timed: Timed | None) -> dict[st
             f"import wrote nothing: the files it would write do not validate ({exc}); "
             "please report this as a bug"
         ) from exc
+    clash = sorted(set(rendered) & set(kept.files))
+    if clash:
+        raise UsageError(
+            f"{out_dir / clash[0]} holds only Policy or Review documents at a "
+            "path import writes: rename it, then import again"
+        )
+    try:
+        load_texts(out_dir, {**rendered, **kept.files})
+    except ConfigError as exc:
+        raise UsageError(
+            f"import wrote nothing: the kept Policy and Review files do not validate beside "
+            f"the imported files (a project or role they name is gone or renamed live):\n{exc}"
+            "\nedit them, then import again"
+        ) from exc
     return rendered
 
 
 def write_projects_dir(
-    snapshot: Snapshot, out_dir: Path, *, force: bool = False, timed: Timed | None = None
+    snapshot: Snapshot, out_dir: Path, *, force: bool = False, kept: Kept | None = None
 ) -> list[Path]:
     """Write a complete config directory for ``snapshot`` into ``out_dir``.
 
     Refuses a non-empty ``out_dir`` unless ``force``, which replaces every
-    ``*.yaml``/``*.yml`` file under it so no stale document survives; memberships and
-    holdings ``timed`` holds (the end dates of the files replaced) keep their end date.
+    ``*.yaml``/``*.yml`` file under it so no stale document survives, but the ``kept``
+    files (Policy and Review documents); memberships and holdings with an end date in
+    ``kept`` keep it.
     Every file is rendered first and written atomically; a stale file is removed only
     once the new files are all written. Returns the files written, in order.
     """
-    rendered = _rendered(snapshot, out_dir, timed)
+    kept = kept or Kept()
+    rendered = _rendered(snapshot, out_dir, kept)
     texts = {out_dir.joinpath(*PurePosixPath(rel).parts): text for rel, text in rendered.items()}
     try:
         stale = _prepare(out_dir, force)
@@ -90,7 +108,7 @@ def write_projects_dir(
             target.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(target, text)
         for path in stale:
-            if path not in texts:
+            if path not in texts and path.relative_to(out_dir).as_posix() not in kept.files:
                 path.unlink()
     except OSError as exc:
         raise ReconcilerError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc

@@ -57,27 +57,29 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": self.type, "action": self.action}
-        data.update(_values(self))
+        data.update(field_values(self))
         return data
 
     def __lt__(self, other: Change) -> bool:
         return self.sort_key() < other.sort_key()
 
 
-def astuple_str(change: Change) -> tuple[str, ...]:
-    return tuple(str(v) for v in _values(change).values())
+_FIELD_NAMES: dict[type[Change], tuple[str, ...]] = {}
 
 
-def _values(change: Change) -> dict[str, Any]:
-    """``dataclasses.asdict`` for changes, whose fields hold only strings and tuples of
-    strings: the same dict without its deep copy (a tenth of the time)."""
-    names = _FIELD_NAMES.get(type(change))
+def field_values(change: Change) -> dict[str, Any]:
+    """The change's fields by name, as ``dataclasses.asdict`` gives them for these flat
+    values (strings, tuples of strings), without its deep copy: a 100,000-change plan
+    converts in a tenth of the time."""
+    cls = type(change)
+    names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[type(change)] = tuple(f.name for f in fields(change))
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
     return {name: getattr(change, name) for name in names}
 
 
-_FIELD_NAMES: dict[type[Change], tuple[str, ...]] = {}
+def astuple_str(change: Change) -> tuple[str, ...]:
+    return tuple(str(v) for v in field_values(change).values())
 
 
 @dataclass(frozen=True, slots=True)

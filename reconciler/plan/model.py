@@ -132,12 +132,16 @@ class Plan:
         return self._checksum or self._remember(self.body())
 
     def _remember(self, body: dict[str, Any]) -> str:
-        blob = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        digest = "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+        digest = _checksum(body)
         object.__setattr__(self, "_checksum", digest)
         return digest
 
     def to_data(self) -> dict[str, Any]:
         data = self.body()
-        data["checksum"] = self._checksum or self._remember(data)
+        data["checksum"] = self._checksum or self._remember(data)  # the body is made once
         return data
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    blob = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from reconciler.errors import printable
 from reconciler.plan.changes import (
@@ -22,7 +22,6 @@ from reconciler.plan.changes import (
     ObjectAdd,
     ObjectMove,
     ObjectRemove,
-    Phase,
     ProjectCreate,
     ProjectDelete,
     ProjectRename,
@@ -56,16 +55,6 @@ ACTION_ORDER: Final[tuple[str, ...]] = (
     "rename",
     "delete",
 )
-
-PHASE_TITLES: Final[dict[Phase, str]] = {
-    Phase.SECURITY_ON: "security type",
-    Phase.ROLES_GRANT: "roles and role holders granted",
-    Phase.PROJECTS: "projects created and edited",
-    Phase.GRANT: "members and objects added, objects moved",
-    Phase.REVOKE: "members and objects removed",
-    Phase.TEARDOWN: "projects deleted, role holders and roles removed",
-    Phase.SECURITY_OFF: "security type",
-}
 
 #: The heading for changes that touch no single project (security type, roles).
 COMPANY_SCOPE: Final = "company-wide"
@@ -195,40 +184,6 @@ def _object_move(c: ObjectMove) -> Line:
     return Line(">", f"{clean(c.kind)}/{clean(c.object)}: {clean(c.source)} -> {clean(c.target)}")
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    """The changes of one phase that touch one project (``scope``), or none (``None``)."""
-
-    phase: Phase
-    scope: str | None
-    changes: tuple[Change, ...]
-
-    @property
-    def heading(self) -> str:
-        return COMPANY_SCOPE if self.scope is None else f"project {clean(self.scope)}"
-
-
-def change_order(change: Change) -> tuple[Any, ...]:
-    """The changes' total order as a sort key (computed once per change, unlike ``<``)."""
-    return change.sort_key()
-
-
-_order = change_order
-
-
-def grouped(plan: Plan) -> list[Group]:
-    """The plan's changes by phase, then by project (company-wide changes first)."""
-    buckets: dict[tuple[int, int, str], list[Change]] = {}
-    for change in sorted(plan.changes, key=_order):
-        scope = change.scope
-        key = (int(change.phase), 0 if scope is None else 1, scope or "")
-        buckets.setdefault(key, []).append(change)
-    return [
-        Group(Phase(phase), scope if rank else None, tuple(changes))
-        for (phase, rank, scope), changes in sorted(buckets.items())
-    ]
-
-
 def ordered_counts(changes: Iterable[Change]) -> list[tuple[str, int]]:
     """``(action, count)`` pairs in ``ACTION_ORDER``, unknown actions last."""
     counts = Counter(change.action for change in changes)
@@ -239,7 +194,7 @@ def ordered_counts(changes: Iterable[Change]) -> list[tuple[str, int]]:
 
 def count_phrase(changes: Iterable[Change]) -> str:
     """``3 to create, 12 to add, 2 to move`` (empty for no changes)."""
-    return ", ".join(f"{n} to {action}" for action, n in ordered_counts(changes))
+    return ", ".join(f"{n:,} to {action}" for action, n in ordered_counts(changes))
 
 
 def summary_phrase(plan: Plan) -> str:
@@ -249,7 +204,7 @@ def summary_phrase(plan: Plan) -> str:
 
 def users_see(count: int) -> str:
     """``1 user sees`` or ``3 users see``: the access impact's headline subject."""
-    return "1 user sees" if count == 1 else f"{count} users see"
+    return "1 user sees" if count == 1 else f"{count:,} users see"
 
 
 def sight_label(sight: Sight) -> str:

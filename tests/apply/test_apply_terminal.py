@@ -61,7 +61,7 @@ def at_terminal(repo: Path, args: list[str], answer: bytes | None) -> tuple[int,
 def test_yes_applies_with_a_progress_bar_and_restores_the_cursor(config_repo: Path) -> None:
     code, screen = at_terminal(config_repo, ["apply"], b"yes\n")
     assert code == 0, screen
-    assert "Phase 3: members and objects added, objects moved" in screen  # the plan first
+    assert "Changes by project (in each, the order apply makes them):" in screen  # the plan first
     assert "Applying  [" in screen and "100%" in screen
     assert "[1/" not in screen  # no plain progress lines at a terminal
     assert "Apply complete: 125 change(s) applied" in screen

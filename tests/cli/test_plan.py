@@ -74,11 +74,13 @@ def test_text_plan_moves_objects_out_of_default(
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "\x1b[" not in out  # not a terminal: no colour
-    assert "    + project Bank Collections" in out
-    assert "    > queues/Bank Collections Inbound: Default -> Bank Collections\n" in out
-    assert "    > call_scripts/Bank IVR: Default -> Bank Collections\n" in out
-    assert "    - group bank-collectors\n        reason: " in out
-    assert out.index("Phase 2:") < out.index("Phase 3:") < out.index("Phase 4:")
+    assert "  + project Bank Collections" in out
+    assert "  > queues/Bank Collections Inbound: Default -> Bank Collections\n" in out
+    assert "  > call_scripts/Bank IVR: Default -> Bank Collections\n" in out
+    assert "  - group bank-collectors\n      reason: " in out
+    # in each project's section, the order apply makes them: create, add and move, remove
+    bank = out[out.index("project Bank Collections:") :]
+    assert bank.index("  + project Bank Collections") < bank.index("  > queues/")
     assert "Plan: 1 to create," in out
     assert "Planning 2 documents" in result.stderr
     assert_clean(result, sandbox_db[1])
@@ -164,7 +166,7 @@ def test_exit_codes(
     assert result.exit_code == code, result.output
     if len(files) == 1:
         assert result.stdout.endswith("\n\nNo changes.\n")
-        assert "Phase" not in result.stdout
+        assert "Changes by project" not in result.stdout
 
 
 @pytest.mark.parametrize("detailed", [False, True])
@@ -176,7 +178,7 @@ def test_unsafe_plan_is_rendered_and_exits_1(
     result = plan(sandbox_db, config, *args)
     assert result.exit_code == 1, result.output
     assert result.stdout.startswith("!! NOT APPLICABLE: 1 blocking violation")
-    assert "    > call_scripts/Bank IVR: Default -> Bank Collections\n" in result.stdout
+    assert "  > call_scripts/Bank IVR: Default -> Bank Collections\n" in result.stdout
     assert "removes 31 of 34 live memberships" in result.stdout  # 3 relocated to Bank
     allowed = plan(sandbox_db, config, *args, "--allow-mass-change")
     assert allowed.exit_code == (2 if detailed else 0), allowed.output

@@ -21,7 +21,8 @@ ZERO_WIDTH = "\u200b"
 
 def _inert(markdown: str) -> None:
     tags, texts, tables = shape(markdown)
-    assert set(tags) <= {"details", "/details", "summary", "/summary", "b", "/b", "sub", "/sub"}
+    allowed = {"details", "/details", "summary", "/summary", "b", "/b", "sub", "/sub", "a", "/a"}
+    assert set(tags) <= allowed  # <a name="rc-N"> anchors the plan's table of contents
     assert tags.count("b") == tags.count("/b") and tags.count("b") <= 5
     assert all(len(set(rows)) == 1 for rows in tables), tables
     assert not [t for t in texts if LINKABLE.search(t)], markdown

@@ -119,9 +119,7 @@ def test_a_role_holding_expires_too(timed: UserShell) -> None:
         }
     ]
     text = timed.run("plan", "--now", "2027-01-15").stdout
-    assert (
-        f"- role Supervisor: holder qa.lead\n        reason: expired on 2027-01-15 ({at})" in text
-    )
+    assert f"- role Supervisor: holder qa.lead\n      reason: expired on 2027-01-15 ({at})" in text
 
 
 def test_validate_warns_at_an_expired_entry_and_stays_valid(timed: UserShell) -> None:

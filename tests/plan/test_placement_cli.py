@@ -45,14 +45,15 @@ def applied(user_repo: UserShell) -> UserShell:
 
 def test_every_removal_in_the_first_plan_says_why(user_repo: UserShell) -> None:
     text = plan(user_repo).stdout
-    for admin in ("olga.admin", "reconciler"):
-        assert f"    - user {admin}\n        reason: {ADMIN_REASON}\n" in text
+    # alike removals fold into one line, with every name and the one reason
+    assert f"  - 2 users: olga.admin, reconciler\n      reason: {ADMIN_REASON}\n" in text
     assert (
-        "    - contact_fields/Contract Number\n        reason: not in objects.contact_fields "
+        "  - 4 contact_fields: Contract Number, Debt Amount, Membership Tier, Order Number\n"
+        "      reason: not in objects.contact_fields "
         "of project Default (projects.d/projects/default.yaml:28)\n"
     ) in text
     markdown = plan(user_repo, "--format", "markdown").stdout
-    assert f"- user olga.admin   (reason: {ADMIN_REASON})\n" in markdown
+    assert f"- 2 users: olga.admin, reconciler\n    reason: {ADMIN_REASON}\n" in markdown
     removals = [c for c in plan_json(user_repo)["changes"] if c["action"] == "remove"]
     assert removals
     assert [c for c in removals if not c["reason"]] == []
@@ -65,7 +66,7 @@ def test_a_user_removed_from_their_only_project_is_listed_everywhere(applied: Us
     applied.commit_all("sv.bank leaves the bank line")
     text = plan(applied).stdout
     assert (
-        "    - user sv.bank\n        reason: not in members.users of project Bank Collections "
+        "  - user sv.bank\n      reason: not in members.users of project Bank Collections "
         "(projects.d/projects/bank-collections.yaml:13)\n"
     ) in text
     headline = "Left in no project (1 user, not Admin, no view_all: nothing visible after apply)"
@@ -93,8 +94,8 @@ def test_users_no_file_names_are_a_note_with_their_logins(applied: UserShell) ->
     assert f"Notes:\n  - {note}\n" in done.stdout
     assert "  new.agent1: leaves Default\n  new.agent2: leaves Default\n" in done.stdout
     assert (
-        "    - user new.agent1\n        reason: not in members.users of project Default "
-        "(projects.d/projects/default.yaml:12)\n"
+        "  - 2 users: new.agent1, new.agent2\n      reason: not in members.users of project "
+        "Default (projects.d/projects/default.yaml:12)\n"
     ) in done.stdout
     assert f"- {note.replace('_', chr(92) + '_')}\n" in plan(applied, "--format", "markdown").stdout
     data = plan_json(applied)

@@ -1,12 +1,14 @@
 """Golden-file support and hand-made plans for the rendering tests.
 
-Golden files live in ``tests/render/golden/`` and are compared whole. Refresh them on
+Golden files live in ``tests/render/golden/`` and are compared whole (a ``.gz`` one,
+the JSON of the 1,000-project plan, once decompressed). Refresh them on
 purpose with ``pytest tests/render --update-golden`` (or ``UPDATE_GOLDEN=1``), then
 review the diff like any other change.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -43,12 +45,15 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
 
     def check(name: str, actual: str) -> None:
         path = GOLDEN / name
+        zipped = name.endswith(".gz")
         if update:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8", newline="")
+            data = actual.encode("utf-8")
+            path.write_bytes(gzip.compress(data, mtime=0) if zipped else data)
             return
         assert path.exists(), f"missing golden file {name}: run with --update-golden"
-        assert actual == path.read_text(encoding="utf-8"), f"rendering differs from {name}"
+        stored = gzip.decompress(path.read_bytes()) if zipped else path.read_bytes()
+        assert actual == stored.decode("utf-8"), f"rendering differs from {name}"
 
     return check
 

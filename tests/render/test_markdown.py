@@ -53,7 +53,8 @@ def test_full_rendering_has_one_details_per_project(realistic_plan: Plan) -> Non
         "<b>Default</b>: 2 to remove",
         "<b>FitLife</b>: 1 to create, 2 to add, 1 to move",
         "<b>QuickDelivery</b>: 2 to remove, 1 to update, 1 to rename",
-        "2 users see different objects",
+        "bank.anna: loses 3 objects in Default",
+        "sv.bank: gains 1 object in Bank Collections; loses 4 objects in Default",
     ]
     assert '<code class="language-diff">' in html
 
@@ -63,12 +64,14 @@ def test_large_plan_is_summarised_under_githubs_limit() -> None:
     out = render_markdown(plan)
     assert len(out) <= BUDGET < GITHUB_LIMIT
     assert "too large for one comment" in out
-    assert "**Plan: 3000 to create, 6000 to add.**" in out
-    assert re.search(r"\.\.\. and \d+ more projects\.", out)
+    assert "**Plan: 9,000 changes in 3,000 projects: 3,000 to create, 6,000 to add.**" in out
+    assert re.search(r"\.\.\. and [\d,]+ more sections\.", out)
     assert "<details>" not in out
     html = to_html(out)
     rows = re.findall(r"<tr>\n<td>Project \d{5}</td>\n<td[^>]*>1</td>\n<td[^>]*>2</td>", html)
-    shown = int(re.search(r"\.\.\. and (\d+) more projects", out).group(1))  # type: ignore[union-attr]
+    more = re.search(r"\.\.\. and ([\d,]+) more sections", out)
+    assert more is not None
+    shown = int(more.group(1).replace(",", ""))
     assert len(rows) + shown == 3_000
     assert len(rows) > 100
 
@@ -95,13 +98,15 @@ def test_user_names_cannot_inject_html_or_break_tables(name: str) -> None:
         unmanaged_projects=(name,),
         notes=(name,),
     )
-    for out in (render_markdown(plan), render_markdown(plan, budget=1_500)):
+    full, summary = render_markdown(plan), render_markdown(plan, budget=900)
+    assert "too large" in summary
+    for out in (full, summary):
         html = to_html(out)
         assert "<img" not in html
         assert "<a href" not in html and "<strong>bold" not in html
         assert html.count("<details>") == html.count("</details>")
-        # the name survives as text
-        assert escape_html(name) in html
+    # the name survives as text
+    assert escape_html(name) in to_html(full)
 
 
 def test_summarised_table_rows_keep_their_columns() -> None:

@@ -143,8 +143,11 @@ def test_plan_plans_the_pull_request_and_runs_none_of_its_code(runner: Runner) -
     assert outputs["sensitive"] == "true"  # QA Lead's view_all, lists across clients
     report = Path(outputs["report"]).read_text(encoding="utf-8")
     assert report.startswith("## Reconciler plan: :white_check_mark: applicable")
-    assert runner.summary.read_text(encoding="utf-8") == report
-    assert "Phase 3: members and objects added" in log  # the plan, as text, in the log
+    # the job summary is the --markdown-full plan (the same as the comment when it fits)
+    full = runner.temp / f"reconciler-{ACTION['inputs']['account']['default']}" / "summary.md"
+    assert runner.summary.read_text(encoding="utf-8") == full.read_text(encoding="utf-8")
+    assert full.read_text(encoding="utf-8") == report
+    assert "Changes by project (in each, the order apply makes them):" in log  # the text plan
     annotations = [line for line in log.splitlines() if line.startswith("::warning ")]
     assert any("grants_view_all::needs an approval" in line for line in annotations)
     assert (runner.workspace / "plan.json").is_file()
