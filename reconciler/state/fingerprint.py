@@ -6,8 +6,6 @@ later, and a plan's checksum covers them. This module writes the same bytes with
 building the whole dict first: every list is sorted and encoded once, the names of long
 lists that need no escaping (printable ASCII without ``"`` and ``\\``: nearly every
 name) are joined rather than encoded one by one, and the bytes go to the hash in pieces.
-``fingerprints`` of several snapshots encode each distinct set once (the desired state and
-live agree on most projects; ``state.snapshot.shared`` makes them the same objects).
 """
 
 from __future__ import annotations
@@ -15,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reconciler.state.snapshot import ObjectRef, ProjectState, Snapshot
+    from reconciler.state.snapshot import ObjectRef, Snapshot
 
 _SEPARATORS = (",", ":")
 #: A character ``json.dumps`` (``ensure_ascii``) writes as an escape.
@@ -30,7 +28,11 @@ _PIECE = 1 << 20
 #: Object lists up to this long are sorted as pairs; longer ones, as names per kind.
 _SMALL = 256
 
-Memo = dict[frozenset[str] | frozenset["ObjectRef"], str]
+#: Encodings of the sets of one step of ``fingerprints``, by ``id``: the snapshots hold
+#: them meanwhile, so an ``id`` is not reused.
+Memo = dict[int, str]
+#: What one step writes for one snapshot holding ``key``.
+Encode = Callable[["Snapshot", str, Memo], str]
 
 
 def fingerprint(snapshot: Snapshot) -> str:
@@ -38,56 +40,88 @@ def fingerprint(snapshot: Snapshot) -> str:
 
 
 def fingerprints(*snapshots: Snapshot) -> tuple[str, ...]:
-    """``"sha256:" + hex`` of each snapshot's canonical JSON."""
+    """``"sha256:" + hex`` of each snapshot's canonical JSON.
+
+    The snapshots are written side by side, key by key: a set two of them hold at the
+    same place (the desired state and live agree on most projects, and
+    ``state.snapshot.shared`` makes them one object) is encoded once, and no encoding
+    is kept past its step."""
+    outs = [_Out() for _ in snapshots]
+    pairs = list(zip(snapshots, outs, strict=True))
+    _section(pairs, '{"groups":{', lambda s: s.groups, _group)
+    _value(pairs, '},"objects":', lambda s, memo: _refs(s.objects, memo))
+    _section(pairs, ',"projects":{', lambda s: s.projects, _project)
+    _section(pairs, '},"roles":{', lambda s: s.roles, _role)
+    _value(pairs, '},"security_type":', lambda s, memo: json.dumps(s.security_type))
+    _value(pairs, ',"users":', lambda s, memo: _names(s.users, memo))
+    _section(pairs, ',"versions":{', lambda s: s.versions, _version)
+    _value(pairs, "}}", lambda s, memo: "")
+    return tuple(out.hexdigest() for out in outs)
+
+
+class _Out:
+    """One snapshot's canonical JSON, going to its hash in pieces."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.pieces: list[str] = []
+        self.size = 0
+        self.first = True
+
+    def put(self, text: str) -> None:
+        self.pieces.append(text)
+        self.size += len(text)
+        if self.size >= _PIECE:
+            self.digest.update("".join(self.pieces).encode())
+            self.pieces, self.size = [], 0
+
+    def item(self, text: str) -> None:
+        """One entry of the current mapping, after a comma unless it is the first."""
+        self.put(text if self.first else "," + text)
+        self.first = False
+
+    def hexdigest(self) -> str:
+        self.digest.update("".join(self.pieces).encode())
+        return "sha256:" + self.digest.hexdigest()
+
+
+def _value(
+    pairs: list[tuple[Snapshot, _Out]], opening: str, encode: Callable[[Snapshot, Memo], str]
+) -> None:
     memo: Memo = {}
-    return tuple(_digest(canonical(snapshot, memo)) for snapshot in snapshots)
+    for snapshot, out in pairs:
+        out.put(opening + encode(snapshot, memo))
 
 
-def _digest(pieces: Iterable[str]) -> str:
-    digest = hashlib.sha256()
-    buffered: list[str] = []
-    size = 0
-    for piece in pieces:
-        buffered.append(piece)
-        size += len(piece)
-        if size >= _PIECE:
-            digest.update("".join(buffered).encode())
-            buffered, size = [], 0
-    digest.update("".join(buffered).encode())
-    return "sha256:" + digest.hexdigest()
+def _section(
+    pairs: list[tuple[Snapshot, _Out]],
+    opening: str,
+    mapping: Callable[[Snapshot], Mapping[str, object]],
+    encode: Encode,
+) -> None:
+    """A mapping of each snapshot, key by key in sorted order."""
+    maps = [mapping(snapshot) for snapshot, _ in pairs]
+    for _, out in pairs:
+        out.put(opening)
+        out.first = True
+    keys = maps[0].keys() if len(maps) == 1 else set().union(*maps)
+    for key in sorted(keys):
+        memo: Memo = {}
+        for (snapshot, out), found in zip(pairs, maps, strict=True):
+            if key in found:
+                out.item(encode(snapshot, key, memo))
 
 
-def canonical(snapshot: Snapshot, memo: Memo | None = None) -> Iterator[str]:
-    """The canonical JSON of ``snapshot``, in pieces (keys in sorted order)."""
-    memo = {} if memo is None else memo
-    yield '{"groups":{'
-    yield from _joined(
-        f"{_string(g)}:{_names(snapshot.groups[g], memo)}" for g in sorted(snapshot.groups)
-    )
-    yield '},"objects":'
-    yield _refs(snapshot.objects, memo)
-    yield ',"projects":{'
-    projects = snapshot.projects
-    yield from _joined(_project(name, projects[name], memo) for name in sorted(projects))
-    yield '},"roles":{'
-    yield from _joined(_role(name, snapshot, memo) for name in sorted(snapshot.roles))
-    yield '},"security_type":'
-    yield json.dumps(snapshot.security_type)
-    yield ',"users":'
-    yield _names(snapshot.users, memo)
-    yield ',"versions":{'
-    versions = snapshot.versions
-    yield ",".join(f"{_string(n)}:{json.dumps(versions[n])}" for n in sorted(versions))
-    yield "}}"
+def _group(snapshot: Snapshot, name: str, memo: Memo) -> str:
+    return f"{_string(name)}:{_names(snapshot.groups[name], memo)}"
 
 
-def _joined(items: Iterable[str]) -> Iterator[str]:
-    """``items`` with commas between them."""
-    for index, item in enumerate(items):
-        yield item if index == 0 else "," + item
+def _version(snapshot: Snapshot, name: str, memo: Memo) -> str:
+    return f"{_string(name)}:{json.dumps(snapshot.versions[name])}"
 
 
-def _project(name: str, p: ProjectState, memo: Memo) -> str:
+def _project(snapshot: Snapshot, name: str, memo: Memo) -> str:
+    p = snapshot.projects[name]
     return (
         f'{_string(name)}:{{"description":{_string(p.description)},'
         f'"groups":{_names(p.groups, memo)},"objects":{_refs(p.objects, memo)},'
@@ -95,7 +129,7 @@ def _project(name: str, p: ProjectState, memo: Memo) -> str:
     )
 
 
-def _role(name: str, snapshot: Snapshot, memo: Memo) -> str:
+def _role(snapshot: Snapshot, name: str, memo: Memo) -> str:
     r = snapshot.roles[name]
     return (
         f'{_string(name)}:{{"builtin":{json.dumps(r.builtin)},'
@@ -110,7 +144,7 @@ def _string(text: str) -> str:
 
 def _names(names: frozenset[str], memo: Memo) -> str:
     """``json.dumps(sorted(names))``, once per distinct set."""
-    found = memo.get(names)
+    found = memo.get(id(names))
     if found is None:
         ordered = sorted(names)
         joined = '","'.join(ordered)
@@ -120,14 +154,14 @@ def _names(names: frozenset[str], memo: Memo) -> str:
             found = f'["{joined}"]'
         else:
             found = json.dumps(ordered, separators=_SEPARATORS)
-        memo[names] = found
+        memo[id(names)] = found
     return found
 
 
 def _refs(refs: frozenset[ObjectRef], memo: Memo) -> str:
     """``json.dumps(sorted(refs))``, once per distinct set: pairs in order of kind, then
     name (a long list sorted as one list of names per kind, faster than as pairs)."""
-    found = memo.get(refs)
+    found = memo.get(id(refs))
     if found is None:
         if not refs:
             found = "[]"
@@ -143,7 +177,7 @@ def _refs(refs: frozenset[ObjectRef], memo: Memo) -> str:
             for kind, name in refs:
                 by_kind.setdefault(kind, []).append(name)
             found = "[" + ",".join(_kind_refs(k, by_kind[k]) for k in sorted(by_kind)) + "]"
-        memo[refs] = found
+        memo[id(refs)] = found
     return found
 
 
