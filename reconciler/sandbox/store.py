@@ -263,16 +263,9 @@ def select_page(
     return rest[: window.limit], len(every), len(rest) > window.limit
 
 
-def page_body(
-    items: list[dict[str, Any]], total: int, window: Window, more: bool
-) -> dict[str, Any]:
-    """A list answer; ``next_offset`` counts from ``after``, like ``offset``."""
-    following = window.offset + len(items) if more else None
-    return {"items": items, "total": total, "next_offset": following}
-
-
 def page_json(items: list[str], total: int, window: Window, more: bool) -> str:
-    """``page_body`` as JSON text, from items already JSON (``json_rows``)."""
+    """A list answer as JSON text, from items already JSON (``json_rows``);
+    ``next_offset`` counts from ``after``, like ``offset``."""
     following = "null" if not more else str(window.offset + len(items))
     return f'{{"items":[{",".join(items)}],"total":{total},"next_offset":{following}}}'
 
