@@ -70,6 +70,14 @@ def provenance(
             "(recorded in the audit log)"
         )
     if git.dirty and not allow_dirty:
+        _elsewhere, outside = checkout.linked()
+        if outside:
+            more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+            raise ApplyError(
+                f"refusing to apply: {config_dir / outside[0]}{more} is read through a "
+                "symlink out of the repository, so no commit describes what it holds; move "
+                "it into the repository, or pass --allow-dirty (recorded in the audit log)"
+            )
         raise ApplyError(
             f"refusing to apply: {config_dir} has uncommitted changes, so no commit describes "
             "what would be applied; commit them, or pass --allow-dirty (recorded in the audit log)"

@@ -23,7 +23,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from reconciler.config.discover import SUFFIXES
+from reconciler.config.discover import SUFFIXES, discover
+from reconciler.config.loader import MAX_FILES
 
 GIT_TIMEOUT_SECONDS = 10.0
 
@@ -154,12 +155,35 @@ class Checkout:
         assert self.root is not None
         return self.directory.relative_to(self.root).as_posix() or "."
 
+    def linked(self) -> tuple[list[str], list[str]]:
+        """Where the files the loader reads through a symlink really are: repository
+        paths outside the directory (git must be asked about them too), and the files
+        (relative to the directory) that lead out of the repository, which no commit
+        holds."""
+        assert self.root is not None
+        elsewhere: list[str] = []
+        outside: list[str] = []
+        for relative in discover(str(self.directory), MAX_FILES).files:
+            real = (self.directory / relative).resolve()
+            if real.is_relative_to(self.directory):
+                continue
+            if real.is_relative_to(self.root):
+                elsewhere.append(real.relative_to(self.root).as_posix())
+            else:
+                outside.append(relative)
+        return elsewhere, outside
+
     def is_dirty(self) -> bool | None:
-        """Whether anything under the directory differs from HEAD: modified, staged,
-        deleted, untracked, or an ignored file the loader would read (a non-hidden
-        ``*.yaml``/``*.yml``). None when unknown (no working tree, git failing)."""
+        """Whether anything the loader reads under the directory differs from HEAD:
+        modified, staged, deleted, untracked, or an ignored file the loader would read
+        (a non-hidden ``*.yaml``/``*.yml``), also behind a symlink to elsewhere in the
+        repository; a file behind a symlink out of the repository counts as dirty. None
+        when unknown (no working tree, git failing)."""
         if self.root is None:
             return None
+        elsewhere, outside = self.linked()
+        if outside:
+            return True
         done = _run_git(
             self.root,
             "status",
@@ -169,15 +193,20 @@ class Checkout:
             "--ignored=traditional",
             "--",
             self.pathspec,
+            *elsewhere,
         )
         if done is None or done.returncode != 0:
             return None
-        return any(self._counts(entry) for entry in done.stdout.split("\0") if entry)
+        entries = [entry for entry in done.stdout.split("\0") if entry]
+        return any(self._counts(entry, frozenset(elsewhere)) for entry in entries)
 
-    def _counts(self, entry: str) -> bool:
+    def _counts(self, entry: str, elsewhere: frozenset[str]) -> bool:
         if not entry.startswith("!! "):
             return True  # a change, or the source path of a rename: either way dirty
-        inside = PurePosixPath(entry[3:]).relative_to(PurePosixPath(self.pathspec))
+        path = PurePosixPath(entry[3:])
+        if not path.is_relative_to(self.pathspec):
+            return path.as_posix() in elsewhere  # a file read through a symlink, ignored
+        inside = path.relative_to(PurePosixPath(self.pathspec))
         read = inside.name.endswith(SUFFIXES)
         return read and not any(part.startswith(".") for part in inside.parts)
 
