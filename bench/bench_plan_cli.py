@@ -162,12 +162,17 @@ class Edits:
     remove: dict[str, list[str]] = field(default_factory=dict)
 
 
-def choose_edits(company: Company, rnd: random.Random) -> tuple[Edits, Edits, int]:
+def choose_edits(
+    company: Company,
+    rnd: random.Random,
+    moves: int = USER_MOVES,
+    schedule_changes: int = SCHEDULE_CHANGES,
+) -> tuple[Edits, Edits, int]:
     """User moves and schedule additions/removals; answers them and the entries changed."""
     users, schedules = Edits(), Edits()
     names = sorted(company.users)
     moved: set[str] = set()
-    for _ in range(USER_MOVES):
+    for _ in range(moves):
         a, b = rnd.sample(names, 2)
         candidates = [u for u in company.users[a] if u not in moved]
         if len(candidates) < 2:
@@ -177,7 +182,7 @@ def choose_edits(company: Company, rnd: random.Random) -> tuple[Edits, Edits, in
         users.remove.setdefault(a, []).append(user)
         users.add.setdefault(b, []).append(user)
     pool = [f"Schedules {n:05d}" for n in range(POOLS["schedules"])]
-    for _ in range(SCHEDULE_CHANGES):
+    for _ in range(schedule_changes):
         name = rnd.choice(names)
         kept = sorted(set(company.schedules[name]) - set(schedules.remove.get(name, [])))
         current = set(kept) | set(schedules.add.get(name, []))

@@ -112,8 +112,8 @@ def entry_name(entry: object) -> str:
 
 
 def names(entries: Sequence[object]) -> list[str]:
-    """The names of ``entries``, in order."""
-    return [entry_name(e) for e in entries]
+    """The names of ``entries``, in order (a plain name is its own: most entries are)."""
+    return [e if e.__class__ is str else entry_name(e) for e in entries]
 
 
 class _Doc(_Strict):

@@ -41,7 +41,7 @@ from reconciler.plan.planner import plan as make_plan
 from reconciler.plan.saved import redact_target
 from reconciler.plan.settings import Key, Locate, PlanSettings
 from reconciler.state.normalize import Desired, normalize
-from reconciler.state.snapshot import Snapshot
+from reconciler.state.snapshot import Snapshot, shared
 
 Notice = Callable[[str], None]
 T = TypeVar("T")
@@ -195,7 +195,9 @@ async def open_session(
             client, identity = await stack.enter_async_context(
                 open_client(options.target, options.token_file, notice=notice)
             )
-            live = await client.fetch_snapshot()
+            # what the files and live agree on is held once (see ``shared``)
+            live = await client.fetch_snapshot(like=desired.snapshot)
+            desired = replace(desired, snapshot=shared(desired.snapshot, live))
             notice(
                 f"Planning {len(loaded.documents)} documents from {options.config_dir} "
                 f"against {label} ({len(live.projects)} live projects, as {identity.login})"

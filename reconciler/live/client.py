@@ -66,8 +66,8 @@ class ApiClient(HttpLive):
         me = await self._session.call("GET", "/whoami", api.WhoAmI)
         return Identity(login=me.login, is_admin=me.is_admin, permissions=frozenset(me.permissions))
 
-    async def fetch_snapshot(self) -> Snapshot:
-        snapshot, self._maps = await Reader(self._session).snapshot()
+    async def fetch_snapshot(self, like: Snapshot | None = None) -> Snapshot:
+        snapshot, self._maps = await Reader(self._session).snapshot(like)
         return snapshot
 
     async def write(self, changes: Sequence[Change], meta: WriteMeta) -> WriteResult:

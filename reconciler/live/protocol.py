@@ -58,8 +58,11 @@ class LiveSystem(Protocol):
         """The token's user and permissions."""
         ...
 
-    async def fetch_snapshot(self) -> Snapshot:
-        """The whole company, in a number of requests independent of the project count."""
+    async def fetch_snapshot(self, like: Snapshot | None = None) -> Snapshot:
+        """The whole company, in a number of requests independent of the project count.
+
+        ``like`` (the desired state) is a hint for memory only: an adapter may answer
+        parts equal to ``like``'s as ``like``'s own objects, held once."""
         ...
 
     async def write(self, changes: Sequence[Change], meta: WriteMeta) -> WriteResult:

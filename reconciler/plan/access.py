@@ -43,22 +43,24 @@ class _Index:
         """Index every user, or (much cheaper for a small change) only ``only``."""
         self.snapshot = snapshot
         self.everything = sees_everything(snapshot)
-        self.user_projects: dict[str, set[str]] = {}
-        self.group_projects: dict[str, set[str]] = {}
-        self.user_groups: dict[str, set[str]] = {}
+        # lists, not sets: each name is listed once (it comes from a set), and a list of
+        # a few names is a third of the size of a set of them (tens of MB at 10,000)
+        self.user_projects: dict[str, list[str]] = {}
+        self.group_projects: dict[str, list[str]] = {}
+        self.user_groups: dict[str, list[str]] = {}
         for name, project in snapshot.projects.items():
             for user in project.users if only is None else project.users & only:
-                self.user_projects.setdefault(user, set()).add(name)
+                self.user_projects.setdefault(user, []).append(name)
             for group in project.groups:
-                self.group_projects.setdefault(group, set()).add(name)
+                self.group_projects.setdefault(group, []).append(name)
         for group, members in snapshot.groups.items():
             for user in members if only is None else members & only:
-                self.user_groups.setdefault(user, set()).add(group)
+                self.user_groups.setdefault(user, []).append(group)
 
     def projects_of(self, user: str) -> set[str]:
         names = set(self.user_projects.get(user, ()))
         for group in self.user_groups.get(user, ()):
-            names |= self.group_projects.get(group, set())
+            names.update(self.group_projects.get(group, ()))
         return names
 
     def objects_of(self, user: str) -> dict[ObjectRef, set[str]]:
@@ -119,10 +121,8 @@ def _changed_objects(live: Snapshot, after: Snapshot) -> dict[str, frozenset[Obj
     changed = {}
     for name, project in after.projects.items():
         old = live.projects.get(name)
-        if old is not None and old.objects is not project.objects:
-            delta = old.objects ^ project.objects
-            if delta:
-                changed[name] = delta
+        if old is not None and old.objects != project.objects:
+            changed[name] = old.objects ^ project.objects
     return changed
 
 
@@ -167,16 +167,21 @@ def _project_delta(
         candidates |= after.projects[name].objects
     for name in was_in & now_in:
         candidates |= changed.get(name, frozenset())
-    gained: list[Sight] = []
-    lost: list[Sight] = []
+    gained: list[tuple[str, str, str]] = []
+    lost: list[tuple[str, str, str]] = []
     for ref in candidates:
         seen_before = [n for n in was_in if ref in before.projects[n].objects]
         seen_after = [n for n in now_in if ref in after.projects[n].objects]
         if seen_after and not seen_before:
-            gained.extend(Sight(ref[0], ref[1], n) for n in seen_after)
+            gained.extend((*ref, n) for n in seen_after)
         elif seen_before and not seen_after:
-            lost.extend(Sight(ref[0], ref[1], n) for n in seen_before)
-    return tuple(sorted(gained)), tuple(sorted(lost))
+            lost.extend((*ref, n) for n in seen_before)
+    # sorted as plain tuples, the order of ``Sight`` (a dataclass compares slower)
+    return _sights_of(gained), _sights_of(lost)
+
+
+def _sights_of(found: list[tuple[str, str, str]]) -> tuple[Sight, ...]:
+    return tuple(Sight(*item) for item in sorted(found))
 
 
 def _sights(seen: Mapping[ObjectRef, Iterable[str]]) -> Iterable[Sight]:
@@ -189,17 +194,21 @@ def _touched_users(live: Snapshot, after: Snapshot) -> set[str]:
     """Users whose visibility may differ: a superset, cheap to compute."""
     touched = set(sees_everything(live) ^ sees_everything(after))
     changed_groups: set[str] = set()
-    for group in live.groups.keys() | after.groups.keys():
-        old, new = live.groups.get(group, frozenset()), after.groups.get(group, frozenset())
-        if old != new:
-            touched |= old ^ new
+    if live.groups is not after.groups:
+        for group in live.groups.keys() | after.groups.keys():
+            old, new = live.groups.get(group, frozenset()), after.groups.get(group, frozenset())
+            if old != new:
+                touched |= old ^ new
     empty = ProjectState(name="")
     for name in live.projects.keys() | after.projects.keys():
         old_p, new_p = live.projects.get(name, empty), after.projects.get(name, empty)
         if old_p is new_p:
             continue
-        touched |= old_p.users ^ new_p.users
-        changed_groups |= old_p.groups ^ new_p.groups
+        # comparing first: equal sets (most projects, most plans) build no new set
+        if old_p.users != new_p.users:
+            touched |= old_p.users ^ new_p.users
+        if old_p.groups != new_p.groups:
+            changed_groups |= old_p.groups ^ new_p.groups
         if old_p.objects != new_p.objects:
             touched |= old_p.users | new_p.users
             changed_groups |= old_p.groups | new_p.groups

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,9 @@ class Plan:
     unplaced: tuple[Unplaced, ...] = ()
     #: the UTC day the plan was made for (``--now``, else the clock): expiries use it
     as_of: str | None = None
+    #: ``checksum()`` once computed: a plan is frozen, and rendering, the audit record
+    #: and every write header ask for it (``dataclasses.replace`` starts it afresh)
+    _checksum: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def applicable(self) -> bool:
@@ -103,11 +107,25 @@ class Plan:
         """Everything that defines the plan, in a canonical JSON-ready form
         (``allow_delete`` only when the plan was made with ``--allow-delete``, ``as_of``
         only when the plan knows its day)."""
+        body = self._body()
+        body["changes"], body["access_impact"] = list(self._changes), list(self._impact)
+        return body
+
+    @property
+    def _changes(self) -> Iterator[dict[str, Any]]:
+        return (c.to_dict() for c in self.changes)
+
+    @property
+    def _impact(self) -> Iterator[dict[str, Any]]:
+        return (d.to_dict() for d in self.access_impact)
+
+    def _body(self) -> dict[str, Any]:
+        """``body()`` with its two long lists as iterators of their items."""
         body: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
-            "changes": [c.to_dict() for c in self.changes],
+            "changes": self._changes,
             "summary": self.summary(),
-            "access_impact": [d.to_dict() for d in self.access_impact],
+            "access_impact": self._impact,
             "violations": [v.to_dict() for v in self.violations],
             "unmanaged": {
                 "projects": list(self.unmanaged_projects),
@@ -126,14 +144,44 @@ class Plan:
         return body
 
     def checksum(self) -> str:
-        return _checksum(self.body())
+        return self._checksum or self._remember(self._body())
+
+    def _remember(self, body: dict[str, Any]) -> str:
+        digest = _checksum(body)
+        object.__setattr__(self, "_checksum", digest)
+        return digest
 
     def to_data(self) -> dict[str, Any]:
         data = self.body()
-        data["checksum"] = _checksum(data)  # the body is made once, not twice
+        data["checksum"] = self._checksum or self._remember(data)  # the body is made once
         return data
 
 
 def _checksum(body: dict[str, Any]) -> str:
-    blob = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+    """SHA-256 of ``json.dumps(body, sort_keys=True, separators=(",", ":"))``, written
+    to the hash in pieces: a list given as an iterator is encoded item by item, so the
+    changes and the access impact of a large plan never exist as one text (at 10,000
+    projects, a 10% change's plan is over 100 MB of JSON)."""
+    digest = hashlib.sha256()
+    pieces: list[str] = ["{"]
+    for index, key in enumerate(sorted(body)):
+        pieces.append(("," if index else "") + _ENCODE(key) + ":")
+        value = body[key]
+        if not isinstance(value, Iterator):
+            pieces.append(_ENCODE(value))
+            continue
+        pieces.append("[")
+        for position, item in enumerate(value):
+            pieces.append(("," if position else "") + _ENCODE(item))
+            if len(pieces) >= _PIECES:
+                digest.update("".join(pieces).encode())
+                pieces.clear()
+        pieces.append("]")
+    pieces.append("}")
+    digest.update("".join(pieces).encode())
+    return "sha256:" + digest.hexdigest()
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+#: Items encoded before they go to the hash.
+_PIECES = 4096

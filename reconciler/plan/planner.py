@@ -55,6 +55,7 @@ from reconciler.plan.target import (
     resolve_target,
     switched,
 )
+from reconciler.state.fingerprint import fingerprints
 from reconciler.state.snapshot import ObjectRef, ProjectState, Snapshot
 
 _EMPTY = ProjectState(name="")
@@ -77,10 +78,11 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
         violations.append(_projects_when_simple(settings))
     nobody = seeing_nothing(resolution.target)
     violations += require_placement(nobody, settings)
+    live_fingerprint, desired_fingerprint = fingerprints(live, declared)
     return Plan(
         changes=changes,
-        live_fingerprint=live.fingerprint(),
-        desired_fingerprint=declared.fingerprint(),
+        live_fingerprint=live_fingerprint,
+        desired_fingerprint=desired_fingerprint,
         violations=tuple(sorted(set(violations), key=_violation_order)),
         access_impact=access_impact(resolution.base, resolution.target),
         unmanaged_projects=resolution.unmanaged_projects,

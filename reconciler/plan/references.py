@@ -47,7 +47,9 @@ def unknown_references(
         for user in sorted(project.users - live.users):
             key: Key = ("project", name, "users", user)
             found.append(_unknown("user", user, key, users, settings))
-        for group in sorted(project.groups - live.groups.keys()):
+        # not ``project.groups - live.groups.keys()``: a set minus a dict view walks
+        # the whole view, every live group for every project
+        for group in sorted(g for g in project.groups if g not in live.groups):
             key = ("project", name, "groups", group)
             found.append(_unknown("group", group, key, groups, settings))
         for kind, obj in sorted(project.objects - live.objects):

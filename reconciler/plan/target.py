@@ -138,7 +138,7 @@ def _projects(
         unmanaged.append(name)
         projects[name] = _undeclared(project, claimed, placed if is_default else None, settings)
     for name, project in declared.items():
-        projects[name] = replace(project, name=name)
+        projects[name] = project if project.name == name else replace(project, name=name)
     return projects, tuple(sorted(unmanaged))
 
 

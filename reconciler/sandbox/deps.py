@@ -1,11 +1,14 @@
-"""Request plumbing shared by the routers: the sandbox, the caller, paging, headers."""
+"""Request plumbing shared by the routers: the sandbox, the caller, paging, headers.
+
+Dependencies are ``async``: FastAPI runs a plain function in a worker thread, a hand-off
+per dependency per request that cost more than the rest of reading a page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Security
+from fastapi import Depends, Header, Query, Request, Response, Security
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
 from reconciler.sandbox.authz import Actor, actor_for_user, load_actor
@@ -13,7 +16,7 @@ from reconciler.sandbox.changelog import ClientMeta, Ctx
 from reconciler.sandbox.faults import FaultInjector
 from reconciler.sandbox.models import MAX_ID, ErrorBody
 from reconciler.sandbox.problems import bad_request, unauthorized
-from reconciler.sandbox.store import Store, hash_token
+from reconciler.sandbox.store import Store, Window, hash_token
 
 MAX_LIMIT = 1000
 
@@ -32,7 +35,11 @@ def get_sandbox(request: Request) -> Sandbox:
     return sandbox
 
 
-SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
+async def _sandbox(request: Request) -> Sandbox:
+    return get_sandbox(request)
+
+
+SandboxDep = Annotated[Sandbox, Depends(_sandbox)]
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API token>")
 _query = APIKeyQuery(
@@ -40,7 +47,7 @@ _query = APIKeyQuery(
 )
 
 
-def _token(
+async def _token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_token: Annotated[str | None, Security(_query)],
 ) -> str | None:
@@ -72,7 +79,7 @@ async def faulted_actor(sandbox: SandboxDep, token: TokenDep, request: Request) 
     return _authenticate(sandbox, token)
 
 
-def plain_actor(sandbox: SandboxDep, token: TokenDep) -> Actor:
+async def plain_actor(sandbox: SandboxDep, token: TokenDep) -> Actor:
     """The caller, never faulted (for the fault settings themselves)."""
     return _authenticate(sandbox, token)
 
@@ -81,7 +88,7 @@ ActorDep = Annotated[Actor, Depends(faulted_actor)]
 UnfaultedActorDep = Annotated[Actor, Depends(plain_actor)]
 
 
-def client_meta(
+async def client_meta(
     commit: Annotated[str | None, Header(alias="X-Reconciler-Commit")] = None,
     plan: Annotated[str | None, Header(alias="X-Reconciler-Plan")] = None,
     actor: Annotated[str | None, Header(alias="X-Reconciler-Actor")] = None,
@@ -90,7 +97,7 @@ def client_meta(
     return ClientMeta(commit, plan, actor, apply).bounded()
 
 
-def write_ctx(actor: ActorDep, meta: Annotated[ClientMeta, Depends(client_meta)]) -> Ctx:
+async def write_ctx(actor: ActorDep, meta: Annotated[ClientMeta, Depends(client_meta)]) -> Ctx:
     return Ctx(actor, meta)
 
 
@@ -102,7 +109,7 @@ def refreshed(ctx: Ctx, conn: Any) -> Ctx:
     return replace(ctx, actor=actor_for_user(conn, ctx.actor.id))
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(alias="If-Match", description="The project version the client last read"),
@@ -126,7 +133,7 @@ class Paging:
     limit: int
 
 
-def paging(
+async def paging(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
 ) -> Paging:
@@ -134,6 +141,33 @@ def paging(
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
+
+
+async def window(
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    after: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=MAX_ID,
+            description="Keyset paging: only items with a greater id (offset counts from "
+            "there); the last id of the previous page reads the next at constant cost",
+        ),
+    ] = 0,
+) -> Window:
+    return Window(offset, limit, after)
+
+
+#: Paging of the lists ordered by id, by offset or by keyset (``after``).
+WindowDep = Annotated[Window, Depends(window)]
+
+
+def json_answer(text: str) -> Response:
+    """An answer already JSON: lists are rendered by SQLite, not validated again and
+    serialized by the response model (which stays the documented shape)."""
+    return Response(content=text, media_type="application/json")
+
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}

@@ -19,7 +19,7 @@ from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.company import require_projects_on
 from reconciler.sandbox.problems import bad_request, conflict, not_found
 from reconciler.sandbox.projects import bump_version
-from reconciler.sandbox.store import grouped, ids_in, page_body, select_page
+from reconciler.sandbox.store import Window, ids_in, json_rows, page_json, select_page
 
 
 def whoami(actor: Actor) -> dict[str, Any]:
@@ -32,18 +32,16 @@ def whoami(actor: Actor) -> dict[str, Any]:
     }
 
 
-def list_users(conn: sqlite3.Connection, actor: Actor, offset: int, limit: int) -> dict[str, Any]:
-    visible = visible_users(conn, actor)
-    ids, total = select_page(
-        conn, "SELECT id FROM users ORDER BY id", (), visible, offset=offset, limit=limit
-    )
-    rows = conn.execute(
-        "SELECT id, login, name FROM users WHERE id IN (SELECT value FROM json_each(?)) "
-        "ORDER BY id",
+def list_users(conn: sqlite3.Connection, actor: Actor, window: Window) -> str:
+    """A page of the users the actor sees, as JSON text."""
+    ids, total, more = select_page(conn, "users", visible_users(conn, actor), window)
+    items = json_rows(
+        conn,
+        "SELECT json_object('id', id, 'login', login, 'name', name) FROM users "
+        "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
         (json_ids(ids),),
     )
-    items = [{"id": r[0], "login": r[1], "name": r[2]} for r in rows]
-    return page_body(items, total, offset)
+    return page_json(items, total, window, more)
 
 
 def create_user(
@@ -67,24 +65,18 @@ def create_user(
     return {"id": uid, "login": login, "name": name, "change_ids": [cid]}
 
 
-def list_groups(conn: sqlite3.Connection, actor: Actor, offset: int, limit: int) -> dict[str, Any]:
-    visible = visible_groups(conn, actor)
-    ids, total = select_page(
-        conn, "SELECT id FROM groups ORDER BY id", (), visible, offset=offset, limit=limit
-    )
-    page = json_ids(ids)
-    members = grouped(
+def list_groups(conn: sqlite3.Connection, actor: Actor, window: Window) -> str:
+    """A page of the groups the actor sees, with their members, as JSON text."""
+    ids, total, more = select_page(conn, "groups", visible_groups(conn, actor), window)
+    items = json_rows(
         conn,
-        "SELECT group_id, user_id FROM group_members "
-        "WHERE group_id IN (SELECT value FROM json_each(?))",
-        page,
+        "SELECT json_object('id', g.id, 'name', g.name, 'user_ids', json(("
+        "SELECT json_group_array(user_id) FROM (SELECT user_id FROM group_members "
+        "WHERE group_id = g.id ORDER BY user_id)))) FROM groups g "
+        "WHERE g.id IN (SELECT value FROM json_each(?)) ORDER BY g.id",
+        (json_ids(ids),),
     )
-    rows = conn.execute(
-        "SELECT id, name FROM groups WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (page,),
-    )
-    items = [{"id": r[0], "name": r[1], "user_ids": members.get(r[0], [])} for r in rows]
-    return page_body(items, total, offset)
+    return page_json(items, total, window, more)
 
 
 def _group(conn: sqlite3.Connection, group_id: int) -> dict[str, Any]:

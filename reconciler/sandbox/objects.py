@@ -3,6 +3,7 @@ rename, delete."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -12,43 +13,29 @@ from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.company import require_projects_on
 from reconciler.sandbox.problems import conflict, not_found
 from reconciler.sandbox.projects import bump_version
-from reconciler.sandbox.store import column, grouped, page_body, select_page
+from reconciler.sandbox.store import Window, column, json_rows, page_json, select_page
 
 
-def _objects(conn: sqlite3.Connection, actor: Actor, ids: list[int]) -> list[dict[str, Any]]:
-    page = json_ids(ids)
-    projects = grouped(
+def _objects(conn: sqlite3.Connection, actor: Actor, ids: list[int]) -> list[str]:
+    """The objects ``ids`` as JSON text, in id order; ``project_ids`` only those of the
+    projects the actor sees."""
+    return json_rows(
         conn,
-        "SELECT object_id, project_id FROM project_objects "
-        "WHERE object_id IN (SELECT value FROM json_each(?))",
-        page,
+        "SELECT json_object('id', o.id, 'kind', o.kind, 'name', o.name, 'project_ids', json(("
+        "SELECT json_group_array(project_id) FROM (SELECT project_id FROM project_objects "
+        "WHERE object_id = o.id AND (?3 OR project_id IN (SELECT value FROM json_each(?2))) "
+        "ORDER BY project_id)))) FROM objects o "
+        "WHERE o.id IN (SELECT value FROM json_each(?1)) ORDER BY o.id",
+        (json_ids(ids), json_ids(actor.member_projects), actor.sees_everything),
     )
-    rows = conn.execute(
-        "SELECT id, kind, name FROM objects WHERE id IN (SELECT value FROM json_each(?)) "
-        "ORDER BY id",
-        (page,),
-    )
-    return [
-        {
-            "id": oid,
-            "kind": kind,
-            "name": name,
-            "project_ids": [p for p in projects.get(oid, []) if actor.sees_project(p)],
-        }
-        for oid, kind, name in rows
-    ]
 
 
-def list_objects(
-    conn: sqlite3.Connection, actor: Actor, kind: str | None, offset: int, limit: int
-) -> dict[str, Any]:
+def list_objects(conn: sqlite3.Connection, actor: Actor, kind: str | None, window: Window) -> str:
+    """A page of the objects the actor sees (of ``kind``, when given), as JSON text."""
+    where = None if kind is None else ("kind = ?", (kind,))
     visible = visible_objects(conn, actor)
-    sql = "SELECT id FROM objects ORDER BY id"
-    params: tuple[Any, ...] = ()
-    if kind is not None:
-        sql, params = "SELECT id FROM objects WHERE kind = ? ORDER BY id", (kind,)
-    ids, total = select_page(conn, sql, params, visible, offset=offset, limit=limit)
-    return page_body(_objects(conn, actor, ids), total, offset)
+    ids, total, more = select_page(conn, "objects", visible, window, where)
+    return page_json(_objects(conn, actor, ids), total, window, more)
 
 
 def object_view(conn: sqlite3.Connection, actor: Actor, object_id: int) -> dict[str, Any]:
@@ -57,7 +44,8 @@ def object_view(conn: sqlite3.Connection, actor: Actor, object_id: int) -> dict[
     found = _objects(conn, actor, [object_id])
     if not found or (visible is not None and object_id not in visible):
         raise not_found("object", object_id)
-    return found[0]
+    view: dict[str, Any] = json.loads(found[0])
+    return view
 
 
 def _name_free(conn: sqlite3.Connection, kind: str, name: str, object_id: int = 0) -> None:

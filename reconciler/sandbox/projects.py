@@ -7,6 +7,7 @@ over a change the client has not seen.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from typing import Any
@@ -22,7 +23,7 @@ from reconciler.sandbox.authz import (
 from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.company import is_advanced, require_projects_on
 from reconciler.sandbox.problems import bad_request, conflict, stale
-from reconciler.sandbox.store import column, grouped, page_body, scalar, select_page
+from reconciler.sandbox.store import Window, column, json_rows, page_json, scalar, select_page
 
 INCLUDES = frozenset({"members", "objects"})
 
@@ -49,82 +50,61 @@ def check_version(row: ProjectRow, expected: int | None) -> None:
         raise stale(row[0], row[3], expected)
 
 
-def _members(conn: sqlite3.Connection, ids: list[int], include: frozenset[str]) -> dict[str, Any]:
-    page = json_ids(ids)
-    found: dict[str, dict[int, list[int]]] = {}
-    if "members" in include:
-        for key, table, col in (
-            ("users", "project_users", "user_id"),
-            ("groups", "project_groups", "group_id"),
-        ):
-            found[key] = grouped(
-                conn,
-                f"SELECT project_id, {col} FROM {table} "  # noqa: S608
-                "WHERE project_id IN (SELECT value FROM json_each(?))",
-                page,
-            )
-    if "objects" in include:
-        found["objects"] = grouped(
-            conn,
-            "SELECT project_id, object_id FROM project_objects "
-            "WHERE project_id IN (SELECT value FROM json_each(?))",
-            page,
-        )
-    return found
+#: The projects ``?1`` as JSON text, one row each in id order. ``?2``: the ids of the
+#: projects the caller belongs to; ``?3``: the caller sees every project in full;
+#: ``?4``, ``?5``: members, objects asked for. Id lists are null where not seen or asked.
+_PROJECTS = """
+WITH mine(id) AS (SELECT value FROM json_each(?2))
+SELECT json_object(
+    'id', p.id, 'name', p.name, 'description', p.description, 'version', p.version,
+    'member', json(CASE WHEN p.id IN mine THEN 'true' ELSE 'false' END),
+    'users', CASE WHEN ?4 AND (?3 OR p.id IN mine) THEN json((
+        SELECT json_group_array(user_id) FROM (SELECT user_id FROM project_users
+        WHERE project_id = p.id ORDER BY user_id))) END,
+    'groups', CASE WHEN ?4 AND (?3 OR p.id IN mine) THEN json((
+        SELECT json_group_array(group_id) FROM (SELECT group_id FROM project_groups
+        WHERE project_id = p.id ORDER BY group_id))) END,
+    'objects', CASE WHEN ?5 AND (?3 OR p.id IN mine) THEN json((
+        SELECT json_group_array(object_id) FROM (SELECT object_id FROM project_objects
+        WHERE project_id = p.id ORDER BY object_id))) END)
+FROM projects p WHERE p.id IN (SELECT value FROM json_each(?1)) ORDER BY p.id
+"""
 
 
 def _render(
-    conn: sqlite3.Connection, actor: Actor, rows: list[ProjectRow], include: frozenset[str]
-) -> list[dict[str, Any]]:
-    full_ids = [r[0] for r in rows if actor.sees_project(r[0])]
-    found = _members(conn, full_ids, include) if include and full_ids else {}
-    items = []
-    for pid, name, description, version in rows:
-        item: dict[str, Any] = {
-            "id": pid,
-            "name": name,
-            "description": description,
-            "version": version,
-            "member": pid in actor.member_projects,
-            "users": None,
-            "groups": None,
-            "objects": None,
-        }
-        if actor.sees_project(pid):
-            for key, by_project in found.items():
-                item[key] = by_project.get(pid, [])
-        items.append(item)
-    return items
-
-
-def _rows(conn: sqlite3.Connection, ids: list[int]) -> list[ProjectRow]:
-    rows = conn.execute(
-        "SELECT id, name, description, version FROM projects "
-        "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (json_ids(ids),),
+    conn: sqlite3.Connection, actor: Actor, ids: list[int], include: frozenset[str]
+) -> list[str]:
+    """The projects ``ids`` as JSON text, in id order: members and objects (as
+    ``include`` asks) where the actor sees the project in full, else null."""
+    params = (
+        json_ids(ids),
+        json_ids(actor.member_projects),
+        actor.sees_everything,
+        "members" in include,
+        "objects" in include,
     )
-    return [(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+    return json_rows(conn, _PROJECTS, params)
 
 
 def list_projects(
-    conn: sqlite3.Connection, actor: Actor, include: frozenset[str], offset: int, limit: int
-) -> dict[str, Any]:
-    """A page of the projects the actor sees (tiles only where they see no more)."""
+    conn: sqlite3.Connection, actor: Actor, include: frozenset[str], window: Window
+) -> str:
+    """A page of the projects the actor sees (tiles only where they see no more), as
+    JSON text."""
     if not is_advanced(conn):
-        return page_body([], 0, offset)
+        return page_json([], 0, window, more=False)
     everything = actor.sees_everything or "project_list" in actor.permissions
     visible = None if everything else set(actor.member_projects)
-    ids, total = select_page(
-        conn, "SELECT id FROM projects ORDER BY id", (), visible, offset=offset, limit=limit
-    )
-    return page_body(_render(conn, actor, _rows(conn, ids), include), total, offset)
+    ids, total, more = select_page(conn, "projects", visible, window)
+    return page_json(_render(conn, actor, ids, include), total, window, more)
 
 
 def get_project(
     conn: sqlite3.Connection, actor: Actor, project_id: int, include: frozenset[str]
 ) -> dict[str, Any]:
-    row = readable_project(conn, actor, project_id)
-    return _render(conn, actor, [row], include)[0]
+    readable_project(conn, actor, project_id)
+    view: dict[str, Any] = json.loads(_render(conn, actor, [project_id], include)[0])
+    return view
 
 
 def project_state(conn: sqlite3.Connection, actor: Actor, project_id: int) -> dict[str, Any]:

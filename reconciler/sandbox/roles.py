@@ -3,6 +3,7 @@ made of the four project permissions. Every write here needs Admin."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -11,7 +12,7 @@ from reconciler.sandbox.authz import Actor, json_ids, require_admin, visible_use
 from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.directory import require_users
 from reconciler.sandbox.problems import bad_request, conflict, not_found
-from reconciler.sandbox.store import column, grouped, page_body, scalar, select_page
+from reconciler.sandbox.store import Window, column, grouped, page_json, scalar, select_page
 
 
 def _roles(
@@ -48,12 +49,11 @@ def _roles(
     ]
 
 
-def list_roles(conn: sqlite3.Connection, actor: Actor, offset: int, limit: int) -> dict[str, Any]:
-    """Every role; holders are limited to the users the caller may see."""
-    ids, total = select_page(
-        conn, "SELECT id FROM roles ORDER BY id", (), None, offset=offset, limit=limit
-    )
-    return page_body(_roles(conn, ids, visible_users(conn, actor)), total, offset)
+def list_roles(conn: sqlite3.Connection, actor: Actor, window: Window) -> str:
+    """Every role, as JSON text; holders are limited to the users the caller may see."""
+    ids, total, more = select_page(conn, "roles", None, window)
+    items = _roles(conn, ids, visible_users(conn, actor))
+    return page_json([json.dumps(r, separators=(",", ":")) for r in items], total, window, more)
 
 
 def role(conn: sqlite3.Connection, role_id: int) -> dict[str, Any]:

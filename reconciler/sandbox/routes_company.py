@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from reconciler.sandbox import company, directory, roles
 from reconciler.sandbox.authz import require_admin
@@ -17,6 +17,8 @@ from reconciler.sandbox.deps import (
     PagingDep,
     SandboxDep,
     UnfaultedActorDep,
+    WindowDep,
+    json_answer,
     refreshed,
 )
 from reconciler.sandbox.models import (
@@ -69,9 +71,9 @@ async def put_company(
 
 
 @router.get("/users", response_model=Page[User], tags=["users"])
-async def get_users(sandbox: SandboxDep, actor: ActorDep, page: PagingDep) -> dict[str, Any]:
+async def get_users(sandbox: SandboxDep, actor: ActorDep, page: WindowDep) -> Response:
     with sandbox.store.read() as conn:
-        return directory.list_users(conn, actor, page.offset, page.limit)
+        return json_answer(directory.list_users(conn, actor, page))
 
 
 @router.post("/users", response_model=UserWritten, status_code=CREATED, tags=["users"])
@@ -83,9 +85,9 @@ async def post_user(sandbox: SandboxDep, ctx: CtxDep, body: UserCreate) -> dict[
 
 
 @router.get("/groups", response_model=Page[Group], tags=["users"])
-async def get_groups(sandbox: SandboxDep, actor: ActorDep, page: PagingDep) -> dict[str, Any]:
+async def get_groups(sandbox: SandboxDep, actor: ActorDep, page: WindowDep) -> Response:
     with sandbox.store.read() as conn:
-        return directory.list_groups(conn, actor, page.offset, page.limit)
+        return json_answer(directory.list_groups(conn, actor, page))
 
 
 @router.post("/groups", response_model=GroupWritten, status_code=CREATED, tags=["users"])
@@ -105,9 +107,9 @@ async def post_group_members(
 
 
 @router.get("/roles", response_model=Page[Role], tags=["roles"])
-async def get_roles(sandbox: SandboxDep, actor: ActorDep, page: PagingDep) -> dict[str, Any]:
+async def get_roles(sandbox: SandboxDep, actor: ActorDep, page: WindowDep) -> Response:
     with sandbox.store.read() as conn:
-        return roles.list_roles(conn, actor, page.offset, page.limit)
+        return json_answer(roles.list_roles(conn, actor, page))
 
 
 @router.post("/roles", response_model=RoleWritten, status_code=CREATED, tags=["roles"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from reconciler.kinds import ObjectKind
 from reconciler.sandbox import contents, objects, projects
@@ -13,8 +13,9 @@ from reconciler.sandbox.deps import (
     ActorDep,
     CtxDep,
     IfMatchDep,
-    PagingDep,
     SandboxDep,
+    WindowDep,
+    json_answer,
     refreshed,
 )
 from reconciler.sandbox.models import (
@@ -45,10 +46,10 @@ IncludeQ = Query(
 
 @router.get("/objects", response_model=Page[Object], tags=["objects"])
 async def get_objects(
-    sandbox: SandboxDep, actor: ActorDep, page: PagingDep, kind: ObjectKind | None = None
-) -> dict[str, Any]:
+    sandbox: SandboxDep, actor: ActorDep, page: WindowDep, kind: ObjectKind | None = None
+) -> Response:
     with sandbox.store.read() as conn:
-        return objects.list_objects(conn, actor, kind, page.offset, page.limit)
+        return json_answer(objects.list_objects(conn, actor, kind, page))
 
 
 @router.post(
@@ -81,12 +82,12 @@ async def delete_object(
 async def get_projects(
     sandbox: SandboxDep,
     actor: ActorDep,
-    page: PagingDep,
+    page: WindowDep,
     include: Annotated[str | None, IncludeQ] = None,
-) -> dict[str, Any]:
+) -> Response:
     wanted = projects.parse_include(include)
     with sandbox.store.read() as conn:
-        return projects.list_projects(conn, actor, wanted, page.offset, page.limit)
+        return json_answer(projects.list_projects(conn, actor, wanted, page))
 
 
 @router.get("/projects/{project_id}", response_model=Project, tags=["projects"])

@@ -8,11 +8,11 @@ and projects by name, objects by ``(kind, name)``. Platform ids stay inside the 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
+
+from reconciler.state.fingerprint import fingerprint
 
 ObjectRef = tuple[str, str]
 """An object's identity: ``(kind, name)``, e.g. ``("queues", "Bank inbound")``."""
@@ -86,9 +86,47 @@ class Snapshot:
         }
 
     def fingerprint(self) -> str:
-        """SHA-256 of the canonical form: equal states, equal fingerprints."""
-        blob = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+        """SHA-256 of the canonical form, ``json.dumps(to_data(), sort_keys=True,
+        separators=(",", ":"))``: equal states, equal fingerprints (see ``fingerprint``)."""
+        return fingerprint(self)
 
     def projects_of_object(self, ref: ObjectRef) -> list[str]:
         return sorted(n for n, p in self.projects.items() if ref in p.objects)
+
+
+def shared(snapshot: Snapshot, like: Snapshot) -> Snapshot:
+    """``snapshot``, each of its projects, roles and name sets that equals ``like``'s
+    replaced by ``like``'s own object: the same state (equal, same fingerprint), held once
+    instead of twice, and what the planner compares (desired and live) is then often the
+    same object, which it checks first. Most of a company is unchanged by most plans."""
+    projects = {n: shared_project(p, like.projects.get(n)) for n, p in snapshot.projects.items()}
+    roles = {n: same(r, like.roles.get(n)) for n, r in snapshot.roles.items()}
+    return replace(
+        snapshot,
+        projects=projects,
+        roles=roles,
+        users=same(snapshot.users, like.users),
+        objects=same(snapshot.objects, like.objects),
+    )
+
+
+T = TypeVar("T")
+
+
+def shared_project(project: ProjectState, like: ProjectState | None) -> ProjectState:
+    """``like`` when it equals ``project``; else ``project`` with the sets it has equal
+    to ``like``'s taken from ``like`` (see ``shared``)."""
+    if like is None:
+        return project
+    if like == project:
+        return like
+    users, groups = same(project.users, like.users), same(project.groups, like.groups)
+    objects = same(project.objects, like.objects)
+    if users is project.users and groups is project.groups and objects is project.objects:
+        return project
+    return replace(project, users=users, groups=groups, objects=objects)
+
+
+def same(value: T, other: T | None) -> T:
+    """``other`` when it equals ``value`` (the same value, perhaps held elsewhere already)."""
+    return other if other is not None and other == value else value

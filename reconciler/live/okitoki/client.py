@@ -76,7 +76,8 @@ class WebAppClient(HttpLive):
         admin = any(role.builtin and role.id in mine for role in roles)
         return Identity(login=me.login, is_admin=admin, permissions=frozenset(permissions))
 
-    async def fetch_snapshot(self) -> Snapshot:
+    async def fetch_snapshot(self, like: Snapshot | None = None) -> Snapshot:
+        del like  # a hint for memory; the web app's pages are read as they are
         snapshot, self._state = await self._reader.snapshot()
         return snapshot
 

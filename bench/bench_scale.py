@@ -1,0 +1,390 @@
+"""The whole CLI at 1,000, 3,000 and 10,000 projects: time, memory, requests, growth.
+
+    python bench/bench_scale.py [--projects 1000 3000 10000] [--repeat 3] [--keep DIR]
+                                [--apply-repeat 1] [--no-apply]
+
+For each size it seeds a sandbox company the way ``bench_plan_cli.py`` does (20 users,
+2 groups and 20 objects per project: 42 list entries each, 420,000 at 10,000 projects,
+with 200,000 users), writes its files with ``reconciler import`` (``insync.d``, equal to
+live), and two edited copies: ``plan.d`` with 1% of the list entries changed (users moved
+between projects, schedules added and removed) and ``apply10.d`` with 10%. Then it runs
+the real CLI as a user does, from the work directory (so the parse cache is used), and
+prints medians of ``--repeat`` runs:
+
+  floor        a bare C-parse (libyaml) of the same files, in this process (best run);
+  validate     ``validate --no-cache`` on ``plan.d``;
+  plan         ``plan`` on ``plan.d``, parse cache cold (deleted) and warm, against the
+               in-process sandbox (``sandbox:DB``) and the sandbox served on a loopback
+               port (``http://127.0.0.1:PORT/api/v1``, no rate limit);
+  drift        ``drift`` on ``insync.d`` (in sync: exit 0), warm cache, both targets;
+  apply 1%/10% ``apply --auto-approve`` of ``plan.d`` / ``apply10.d`` against a fresh copy
+               of the company served on a loopback port, no rate limit.
+
+Each row: median wall, median CPU of the command (user + system), peak RSS of the command
+(``ru_maxrss``), and requests (served: counted by the server; in-process: what ``-v``
+reports). For the applies also the write requests against the projects the plan changes
+per phase, the server's CPU, and what the same requests take at the default rate of 20
+per second. Then: bytes of peak RSS per list entry (the slope between the smallest and
+the largest size, and the total at the largest), and per step of ``plan`` and ``apply``
+(``scale_phases.py``) its growth exponent ``log(t_large / t_small) / log(n_large /
+n_small)``: 1 is linear.
+
+Targets (issue: a 10,000-project company): plan under 3 s and 250 MB, in-process and
+served alike; 1,000 projects under 1 s; drift no slower than plan; validate within 1.3x
+of the floor; apply writes no more than the changed projects per phase, client CPU under
+a third of its wall; no step grows faster than linearly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import httpx
+from bench_plan_cli import choose_edits, cli, edit_files, seed
+from bench_validate import compose_files
+
+from reconciler.engine.targets import sandbox_token_path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_RATE = 20.0
+PHASE_OF = {"member_add": 3, "object_add": 3, "object_move": 3}
+PHASE_OF |= {"member_remove": 4, "object_remove": 4}
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    requests: int | None
+    stdout: str
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> Run:
+    """``args`` as a child process; its wall, CPU and peak RSS (from ``wait4``)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode not in ok:
+        sys.stderr.write(stderr[-3000:])
+        raise SystemExit(f"{' '.join(args)} exited {proc.returncode}")
+    found = re.search(r"read the company in (\d+) requests", stderr)
+    requests = int(found.group(1)) if found else None
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, usage.ru_maxrss / 1024, requests, stdout)
+
+
+class Served:
+    """``served.py`` on a free loopback port: the sandbox, counting its requests."""
+
+    def __init__(self, db: Path, env: dict[str, str]) -> None:
+        import socket  # noqa: PLC0415
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        args = [sys.executable, str(HERE / "served.py"), "--db", str(db), "--port", str(self.port)]
+        self.proc = subprocess.Popen(args, env=env, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                self.counts(reset=True)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.proc.kill()
+        raise SystemExit("the served sandbox did not start")
+
+    @property
+    def target(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1"
+
+    def counts(self, reset: bool = False) -> dict[str, int]:
+        url = f"http://127.0.0.1:{self.port}/_bench/counts" + ("?reset=1" if reset else "")
+        return dict(httpx.get(url, timeout=5).json())
+
+    def cpu(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+@dataclass
+class Company:
+    work: Path
+    projects: int
+    entries: int
+    token: str
+
+    @property
+    def db(self) -> Path:
+        return self.work / "sandbox.db"
+
+
+def list_entries(config: Path) -> int:
+    return sum(1 for f in config.rglob("*.yaml") for line in f.open() if line.startswith("    - "))
+
+
+def setup(work: Path, projects: int, env: dict[str, str]) -> Company:
+    """The seeded company and its three config directories (reused when ``work`` has them)."""
+    marker = work / "ready.json"
+    if marker.exists():
+        data = json.loads(marker.read_text())
+        return Company(work, projects, data["entries"], data["token"])
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    rnd = random.Random(7)
+    token, company = seed(work / "sandbox.db", projects, rnd)
+    token_path = sandbox_token_path(work / "sandbox.db")
+    token_path.write_text(token + "\n")
+    token_path.chmod(0o600)
+    insync = work / "insync.d"
+    run([*cli(), "import", "--out", "insync.d", "--target", "sandbox:sandbox.db"], work, env)
+    entries = list_entries(insync)
+    for name, share in (("plan.d", 0.01), ("apply10.d", 0.10)):
+        shutil.copytree(insync, work / name)
+        per_kind = round(entries * share / 3)
+        users, schedules, _ = choose_edits(company, random.Random(share), per_kind, per_kind)
+        edit_files(work / name, users, schedules)
+    marker.write_text(json.dumps({"entries": entries, "token": token}))
+    return Company(work, projects, entries, token)
+
+
+def fresh_copy(source: Path, target: Path) -> None:
+    for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        stale.unlink(missing_ok=True)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+Row = dict[str, Any]
+
+
+def rows_of(label: str, runs: list[Run], **extra: Any) -> Row:
+    requests = [r.requests for r in runs if r.requests is not None]
+    return {
+        "step": label,
+        "wall": statistics.median(r.wall for r in runs),
+        "cpu": statistics.median(r.cpu for r in runs),
+        "rss": max(r.rss_mb for r in runs),
+        "requests": requests[-1] if requests else None,
+        **extra,
+    }
+
+
+def repeated(
+    repeat: int, args: list[str], co: Company, env: dict[str, str], **kw: Any
+) -> list[Run]:
+    cache = co.work / ".reconciler" / "cache"
+    out = []
+    for _ in range(repeat):
+        if kw.get("cold"):
+            shutil.rmtree(cache, ignore_errors=True)
+        counter: Served | None = kw.get("served")
+        if counter is not None:
+            counter.counts(reset=True)
+        result = run(args, co.work, env, kw.get("ok", (0,)))
+        if counter is not None:
+            result.requests = sum(counter.counts().values())
+        out.append(result)
+    return out
+
+
+def bench_reads(co: Company, repeat: int, env: dict[str, str]) -> list[Row]:
+    rows: list[Row] = []
+    files = sorted((co.work / "plan.d").rglob("*.yaml"))
+    floor = min(_timed(lambda: compose_files(files)) for _ in range(repeat))
+    rows.append({"step": "floor: C-parse", "wall": floor, "cpu": floor, "rss": 0, "requests": 0})
+    validate = [*cli(), "validate", "plan.d", "--no-cache"]
+    rows.append(rows_of("validate --no-cache", repeated(repeat, validate, co, env)))
+    served = Served(co.db, env)
+    try:
+        http_env = {**env, "RECONCILER_TOKEN": co.token, "RECONCILER_RATE_LIMIT": "0"}
+        for where, target, e, counter in (
+            ("in-process", "sandbox:sandbox.db", env, None),
+            ("served", served.target, http_env, served),
+        ):
+            plan = [*cli(), "-v", "plan", "--config-dir", "plan.d", "--target", target]
+            for state in ("cold", "warm"):
+                runs = repeated(repeat, plan, co, e, cold=state == "cold", served=counter)
+                rows.append(rows_of(f"plan {where}, cache {state}", runs))
+            drift = [*cli(), "-v", "drift", "--config-dir", "insync.d", "--target", target]
+            repeated(1, drift, co, e)  # the cache of insync.d
+            rows.append(rows_of(f"drift {where}", repeated(repeat, drift, co, e, served=counter)))
+    finally:
+        served.stop()
+    return rows
+
+
+def _timed(action: Any) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def changed_per_phase(plan_json: str) -> dict[int, int]:
+    changes = json.loads(plan_json)["changes"]
+    projects: dict[int, set[str]] = {}
+    for change in changes:
+        scopes = {change.get("project"), change.get("source"), change.get("target")} - {None}
+        projects.setdefault(PHASE_OF[change["type"]], set()).update(scopes)
+    return {phase: len(names) for phase, names in sorted(projects.items())}
+
+
+def bench_apply(co: Company, config: str, label: str, repeat: int, env: dict[str, str]) -> Row:
+    db = co.work / "apply.db"
+    http_env = {**env, "RECONCILER_TOKEN": co.token, "RECONCILER_RATE_LIMIT": "0"}
+    runs, server_cpu, writes, per_phase = [], [], 0, {}
+    for index in range(repeat):
+        fresh_copy(co.db, db)
+        shutil.rmtree(co.work / ".reconciler" / "locks", ignore_errors=True)
+        (co.work / ".reconciler" / "audit.jsonl").unlink(missing_ok=True)
+        served = Served(db, env)
+        try:
+            plan = [*cli(), "plan", "--format", "json", "--config-dir", config]
+            if index == 0:
+                planned = run([*plan, "--target", served.target], co.work, http_env)
+                per_phase = changed_per_phase(planned.stdout)
+            apply = [*cli(), "apply", "--auto-approve", "--config-dir", config]
+            served.counts(reset=True)
+            before = served.cpu()
+            result = run([*apply, "--target", served.target], co.work, http_env)
+            server_cpu.append(served.cpu() - before)
+            counts = served.counts()
+            result.requests = sum(counts.values())
+            writes = result.requests - counts.get("GET", 0)
+            runs.append(result)
+            if index == 0:
+                check = [*plan, "--detailed-exitcode", "--target", served.target]
+                run(check, co.work, http_env, ok=(0,))
+        finally:
+            served.stop()
+    row = rows_of(label, runs)
+    row["extra"] = (
+        f"writes {writes} <= changed projects per phase {per_phase} "
+        f"(sum {sum(per_phase.values())}): {'yes' if writes <= sum(per_phase.values()) else 'NO'}; "
+        f"server cpu {statistics.median(server_cpu):.1f} s, client cpu / wall "
+        f"{row['cpu'] / row['wall']:.2f}; at the default {DEFAULT_RATE:g} requests/s: "
+        f"{max(row['wall'], (row['requests'] or 0) / DEFAULT_RATE):.0f} s"
+    )
+    return row
+
+
+def phases(co: Company, env: dict[str, str], apply: bool) -> dict[str, dict[str, float]]:
+    """Per-step seconds of a warm in-process plan and of a served 10% apply."""
+    script = str(HERE / "scale_phases.py")
+    out: dict[str, dict[str, float]] = {}
+    args = [sys.executable, script, "plan", "--config", "plan.d", "--target", "sandbox:sandbox.db"]
+    out["plan"] = json.loads(run(args, co.work, env).stdout)["steps"]
+    if apply:
+        db = co.work / "apply.db"
+        fresh_copy(co.db, db)
+        served = Served(db, env)
+        try:
+            http_env = {**env, "RECONCILER_TOKEN": co.token, "RECONCILER_RATE_LIMIT": "0"}
+            args = [sys.executable, script, "apply", "--config", "apply10.d"]
+            result = run([*args, "--target", served.target], co.work, http_env)
+            out["apply 10%"] = json.loads(result.stdout)["steps"]
+        finally:
+            served.stop()
+    return out
+
+
+def show(projects: int, entries: int, rows: list[Row]) -> None:
+    print(f"\n== {projects:,} projects, {entries:,} list entries")
+    print(f"{'step':<30} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'requests':>9}")
+    for r in rows:
+        requests = "" if r["requests"] is None else str(r["requests"])
+        print(f"{r['step']:<30} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss']:8.0f} {requests:>9}")
+        if r.get("extra"):
+            print(f"{'':<4}{r['extra']}")
+    floor = rows[0]["wall"]
+    print(f"validate --no-cache / floor: {rows[1]['wall'] / floor:.2f}x (target <= 1.3x)")
+
+
+def growth(sizes: list[int], found: dict[int, dict[str, dict[str, float]]]) -> None:
+    small, large = sizes[0], sizes[-1]
+    print(f"\n== growth exponent per step, {small:,} -> {large:,} projects (1 = linear)")
+    for what in found[large]:
+        for step, t_large in found[large][what].items():
+            t_small = found[small].get(what, {}).get(step)
+            if not t_small or t_small <= 0 or t_large <= 0:
+                continue
+            exponent = math.log(t_large / t_small) / math.log(large / small)
+            print(f"{what + ': ' + step:<32} {t_small:8.3f} s -> {t_large:8.3f} s  {exponent:5.2f}")
+
+
+def memory(sizes: list[int], companies: dict[int, Company], rows: dict[int, list[Row]]) -> None:
+    print("\n== memory per list entry (peak RSS of `plan`, in-process, warm)")
+    label = "plan in-process, cache warm"
+    peak = {n: next(r["rss"] for r in rows[n] if r["step"] == label) for n in sizes}
+    small, large = sizes[0], sizes[-1]
+    for n in sizes:
+        per = peak[n] * 2**20 / companies[n].entries
+        print(f"{n:>6,} projects: {peak[n]:6.0f} MB peak, {per:6.0f} bytes per entry (all of it)")
+    if large != small:
+        slope = (peak[large] - peak[small]) * 2**20
+        slope /= companies[large].entries - companies[small].entries
+        print(f"slope {small:,} -> {large:,}: {slope:.0f} bytes per additional entry")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, nargs="+", default=[1000, 3000, 10000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--apply-repeat", type=int, default=1)
+    parser.add_argument("--no-apply", action="store_true")
+    parser.add_argument("--keep", type=Path, help="work in DIR (kept, reused) instead of a temp")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="reconciler-bench-scale-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    sizes = sorted(args.projects)
+    companies, rows, found = {}, {}, {}
+    try:
+        for n in sizes:
+            co = companies[n] = setup(root / str(n), n, env)
+            rows[n] = bench_reads(co, args.repeat, env)
+            if not args.no_apply:
+                rows[n].append(bench_apply(co, "plan.d", "apply 1%", args.apply_repeat, env))
+                rows[n].append(bench_apply(co, "apply10.d", "apply 10%", args.apply_repeat, env))
+            found[n] = phases(co, env, not args.no_apply)
+            show(n, co.entries, rows[n])
+        growth(sizes, found)
+        memory(sizes, companies, rows)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

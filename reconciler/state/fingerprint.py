@@ -1,0 +1,200 @@
+"""Fingerprints of Snapshots: SHA-256 of their canonical JSON, written fast.
+
+The canonical form is ``json.dumps(snapshot.to_data(), sort_keys=True, separators=(",",
+":"))`` and stays exactly that: a saved plan's fingerprints are compared with ones made
+later, and a plan's checksum covers them. This module writes the same bytes without
+building the whole dict first: every list is sorted and encoded once, the names of long
+lists that need no escaping (printable ASCII without ``"`` and ``\\``: nearly every
+name) are joined rather than encoded one by one, and the bytes go to the hash in pieces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.state.snapshot import ObjectRef, Snapshot
+
+_SEPARATORS = (",", ":")
+#: A character ``json.dumps`` (``ensure_ascii``) writes as an escape.
+_ESCAPED = re.compile(r"[^ !#-\[\]-~]")
+_ESCAPED_BUT_QUOTE = re.compile(r"[^ -\[\]-~]")
+#: Hashed in pieces of about this many characters.
+_PIECE = 1 << 20
+#: Object lists up to this long are sorted as pairs; longer ones, as names per kind.
+_SMALL = 256
+
+#: Encodings of the sets of one step of ``fingerprints``, by ``id``: the snapshots hold
+#: them meanwhile, so an ``id`` is not reused.
+Memo = dict[int, str]
+#: What one step writes for one snapshot holding ``key``.
+Encode = Callable[["Snapshot", str, Memo], str]
+
+
+def fingerprint(snapshot: Snapshot) -> str:
+    return fingerprints(snapshot)[0]
+
+
+def fingerprints(*snapshots: Snapshot) -> tuple[str, ...]:
+    """``"sha256:" + hex`` of each snapshot's canonical JSON.
+
+    The snapshots are written side by side, key by key: a set two of them hold at the
+    same place (the desired state and live agree on most projects, and
+    ``state.snapshot.shared`` makes them one object) is encoded once, and no encoding
+    is kept past its step."""
+    outs = [_Out() for _ in snapshots]
+    pairs = list(zip(snapshots, outs, strict=True))
+    _section(pairs, '{"groups":{', lambda s: s.groups, _group)
+    _value(pairs, '},"objects":', lambda s, memo: _refs(s.objects, memo))
+    _section(pairs, ',"projects":{', lambda s: s.projects, _project)
+    _section(pairs, '},"roles":{', lambda s: s.roles, _role)
+    _value(pairs, '},"security_type":', lambda s, memo: json.dumps(s.security_type))
+    _value(pairs, ',"users":', lambda s, memo: _names(s.users, memo))
+    _section(pairs, ',"versions":{', lambda s: s.versions, _version)
+    _value(pairs, "}}", lambda s, memo: "")
+    return tuple(out.hexdigest() for out in outs)
+
+
+class _Out:
+    """One snapshot's canonical JSON, going to its hash in pieces."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.pieces: list[str] = []
+        self.size = 0
+        self.first = True
+
+    def put(self, text: str) -> None:
+        self.pieces.append(text)
+        self.size += len(text)
+        if self.size >= _PIECE:
+            self.digest.update("".join(self.pieces).encode())
+            self.pieces, self.size = [], 0
+
+    def item(self, text: str) -> None:
+        """One entry of the current mapping, after a comma unless it is the first."""
+        self.put(text if self.first else "," + text)
+        self.first = False
+
+    def hexdigest(self) -> str:
+        self.digest.update("".join(self.pieces).encode())
+        return "sha256:" + self.digest.hexdigest()
+
+
+def _value(
+    pairs: list[tuple[Snapshot, _Out]], opening: str, encode: Callable[[Snapshot, Memo], str]
+) -> None:
+    memo: Memo = {}
+    for snapshot, out in pairs:
+        out.put(opening + encode(snapshot, memo))
+
+
+def _section(
+    pairs: list[tuple[Snapshot, _Out]],
+    opening: str,
+    mapping: Callable[[Snapshot], Mapping[str, object]],
+    encode: Encode,
+) -> None:
+    """A mapping of each snapshot, key by key in sorted order."""
+    maps = [mapping(snapshot) for snapshot, _ in pairs]
+    for _, out in pairs:
+        out.put(opening)
+        out.first = True
+    keys = maps[0].keys() if len(maps) == 1 else set().union(*maps)
+    for key in sorted(keys):
+        memo: Memo = {}
+        for (snapshot, out), found in zip(pairs, maps, strict=True):
+            if key in found:
+                out.item(encode(snapshot, key, memo))
+
+
+def _group(snapshot: Snapshot, name: str, memo: Memo) -> str:
+    return f"{_string(name)}:{_names(snapshot.groups[name], memo)}"
+
+
+def _version(snapshot: Snapshot, name: str, memo: Memo) -> str:
+    return f"{_string(name)}:{json.dumps(snapshot.versions[name])}"
+
+
+def _project(snapshot: Snapshot, name: str, memo: Memo) -> str:
+    p = snapshot.projects[name]
+    return (
+        f'{_string(name)}:{{"description":{_string(p.description)},'
+        f'"groups":{_names(p.groups, memo)},"objects":{_refs(p.objects, memo)},'
+        f'"users":{_names(p.users, memo)}}}'
+    )
+
+
+def _role(snapshot: Snapshot, name: str, memo: Memo) -> str:
+    r = snapshot.roles[name]
+    return (
+        f'{_string(name)}:{{"builtin":{json.dumps(r.builtin)},'
+        f'"permissions":{_names(r.permissions, memo)},"users":{_names(r.users, memo)}}}'
+    )
+
+
+def _string(text: str) -> str:
+    """``json.dumps(text)``."""
+    return f'"{text}"' if _ESCAPED.search(text) is None else json.dumps(text)
+
+
+def _names(names: frozenset[str], memo: Memo) -> str:
+    """``json.dumps(sorted(names))``, once per distinct set."""
+    found = memo.get(id(names))
+    if found is None:
+        ordered = sorted(names)
+        joined = '","'.join(ordered)
+        if not ordered:
+            found = "[]"
+        elif _joined_plain(joined, 2 * len(ordered) - 2):
+            found = f'["{joined}"]'
+        else:
+            found = json.dumps(ordered, separators=_SEPARATORS)
+        memo[id(names)] = found
+    return found
+
+
+def _refs(refs: frozenset[ObjectRef], memo: Memo) -> str:
+    """``json.dumps(sorted(refs))``, once per distinct set: pairs in order of kind, then
+    name (a long list sorted as one list of names per kind, faster than as pairs)."""
+    found = memo.get(id(refs))
+    if found is None:
+        if not refs:
+            found = "[]"
+        elif len(refs) <= _SMALL:
+            ordered = sorted(refs)
+            joined = '"],["'.join([f'{kind}","{name}' for kind, name in ordered])
+            if _joined_plain(joined, 4 * len(ordered) - 2):
+                found = f'[["{joined}"]]'
+            else:
+                found = json.dumps(ordered, separators=_SEPARATORS)
+        else:
+            by_kind: dict[str, list[str]] = {}
+            for kind, name in refs:
+                by_kind.setdefault(kind, []).append(name)
+            found = "[" + ",".join(_kind_refs(k, by_kind[k]) for k in sorted(by_kind)) + "]"
+        memo[id(refs)] = found
+    return found
+
+
+def _kind_refs(kind: str, names: list[str]) -> str:
+    names.sort()
+    if not _plain((kind, *names)):
+        return json.dumps([[kind, n] for n in names], separators=_SEPARATORS)[1:-1]
+    prefix = f'["{kind}","'
+    return prefix + ('"],' + prefix).join(names) + '"]'
+
+
+def _joined_plain(joined: str, quotes: int) -> bool:
+    """Whether strings joined by separators with ``quotes`` quotes in all each encode as
+    themselves: nothing to escape but those quotes."""
+    return _ESCAPED_BUT_QUOTE.search(joined) is None and joined.count('"') == quotes
+
+
+def _plain(strings: Sequence[str]) -> bool:
+    """Whether every string encodes as itself between quotes."""
+    return _ESCAPED.search("".join(strings)) is None
