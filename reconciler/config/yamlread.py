@@ -257,6 +257,7 @@ class _Builder:
                         else:
                             container[frame.key] = value
                             if marked:
+                                assert frame.key_mark is not None  # a value follows its key
                                 frame.marks[frame.key] = (*frame.key_mark, None)
                             frame.key_mark = None
                         frame.size += 1
@@ -271,6 +272,9 @@ class _Builder:
                 self._close()
             elif cls is AliasEvent:
                 self._alias(event)
+        return self._result(root, root_frame)
+
+    def _result(self, root: list[Any], root_frame: _Frame) -> tuple[object, Marks]:
         self.stack.clear()
         value = root[0] if root else None
         marks = root_frame.marks[0][2] if self.with_marks and root_frame.marks else None
