@@ -1,0 +1,75 @@
+"""Where each document and its listed names are, without the documents' models.
+
+A plan asks for positions (``file:line`` in removal reasons, notes and violations) long
+after the files were validated. :class:`Places` keeps only what those questions need (the
+documents' sources and their lists of names), so the validated models can be freed
+before the live state is read: a tenth of the peak memory of a 10,000-project plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reconciler.config.loaded import KindName, LoadedConfig, LoadedDocument
+from reconciler.config.models import Policy, Project, Role
+from reconciler.config.positions import PathItem, SourceDocument
+from reconciler.errors import Position
+from reconciler.kinds import OBJECT_KINDS
+
+Lists = dict[tuple[str, ...], list[str]]
+
+
+@dataclass(frozen=True, eq=False)
+class Place:
+    """One document's source and its lists of names, by path."""
+
+    source: SourceDocument
+    lists: Lists
+
+    def position(self, path: Sequence[PathItem] = ()) -> Position:
+        return self.source.position(path)
+
+    def item_position(self, path: tuple[str, ...], value: str) -> Position:
+        """As ``LoadedDocument.item_position``: where ``value`` is first listed at
+        ``path``, else the list itself."""
+        items = self.lists.get(path, [])
+        if value in items:
+            return self.source.position((*path, items.index(value)))
+        return self.source.position(path)
+
+
+class Places:
+    """The place of the first document declaring each ``(kind, name)``, as
+    ``LoadedConfig.document`` finds it."""
+
+    def __init__(self, loaded: LoadedConfig) -> None:
+        self._places: dict[tuple[str, str | None], Place] = {}
+        for document in loaded.documents:
+            key = (document.kind, document.name)
+            if key not in self._places:
+                self._places[key] = Place(document.source, _lists(document))
+
+    def get(self, kind: KindName, name: str | None = None) -> Place | None:
+        return self._places.get((kind, name))
+
+
+def _lists(document: LoadedDocument) -> Lists:
+    """The document's non-empty lists of names (an absent one is looked up as empty);
+    lists of plain names are the model's own."""
+    model = document.model
+    if isinstance(model, Project):
+        found: Lists = {
+            ("members", "users"): model.members.logins,
+            ("members", "groups"): model.members.group_names,
+            ("previous_names",): model.previous_names,
+        }
+        for kind in OBJECT_KINDS:
+            found["objects", kind] = getattr(model.objects, kind)
+    elif isinstance(model, Role):
+        found = {("users",): model.logins}
+    elif isinstance(model, Policy):
+        found = {("isolate",): model.isolate}
+    else:
+        return {}
+    return {path: items for path, items in found.items() if items}
