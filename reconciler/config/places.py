@@ -19,6 +19,9 @@ from reconciler.kinds import OBJECT_KINDS
 
 Lists = dict[tuple[str, ...], list[str]]
 
+#: Each object kind and its path, made once (the keys of every project's lists).
+_OBJECT_PATHS = tuple((kind, ("objects", kind)) for kind in OBJECT_KINDS)
+
 
 @dataclass(frozen=True, eq=False)
 class Place:
@@ -64,8 +67,8 @@ def _lists(document: LoadedDocument) -> Lists:
             ("members", "groups"): model.members.group_names,
             ("previous_names",): model.previous_names,
         }
-        for kind in OBJECT_KINDS:
-            found["objects", kind] = getattr(model.objects, kind)
+        for kind, path in _OBJECT_PATHS:
+            found[path] = getattr(model.objects, kind)
     elif isinstance(model, Role):
         found = {("users",): model.logins}
     elif isinstance(model, Policy):
