@@ -21,6 +21,7 @@ Lists = dict[tuple[str, ...], list[str]]
 
 #: Each object kind and its path, made once (the keys of every project's lists).
 _OBJECT_PATHS = tuple((kind, ("objects", kind)) for kind in OBJECT_KINDS)
+_USERS, _GROUPS, _PREVIOUS = ("members", "users"), ("members", "groups"), ("previous_names",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,17 +63,20 @@ def _lists(document: LoadedDocument) -> Lists:
     lists of plain names are the model's own."""
     model = document.model
     if isinstance(model, Project):
+        objects = model.objects
         found: Lists = {
-            ("members", "users"): model.members.logins,
-            ("members", "groups"): model.members.group_names,
-            ("previous_names",): model.previous_names,
+            path: items for kind, path in _OBJECT_PATHS if (items := getattr(objects, kind))
         }
-        for kind, path in _OBJECT_PATHS:
-            found[path] = getattr(model.objects, kind)
-    elif isinstance(model, Role):
-        found = {("users",): model.logins}
-    elif isinstance(model, Policy):
-        found = {("isolate",): model.isolate}
-    else:
-        return {}
-    return {path: items for path, items in found.items() if items}
+        for path, items in (
+            (_USERS, model.members.logins),
+            (_GROUPS, model.members.group_names),
+            (_PREVIOUS, model.previous_names),
+        ):
+            if items:
+                found[path] = items
+        return found
+    if isinstance(model, Role):
+        return {("users",): model.logins} if model.users else {}
+    if isinstance(model, Policy):
+        return {("isolate",): model.isolate} if model.isolate else {}
+    return {}
