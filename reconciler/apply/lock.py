@@ -94,7 +94,7 @@ def _held_message(target_label: str, path: Path, fd: int, wait: float) -> str:
         os.lseek(fd, 0, os.SEEK_SET)
         holder = json.loads(os.read(fd, 4096) or b"{}")
         who = f"pid {holder['pid']} on {holder['host']} since {holder['since']}"
-    except (ValueError, KeyError, TypeError, OSError):
+    except (ValueError, KeyError, TypeError, OSError, RecursionError):
         who = "a process that has not yet said who it is"
     waited = f" (waited {wait:g} s)" if wait else ""
     return (

@@ -42,12 +42,21 @@ def record_hash(data: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical(body)).hexdigest()
 
 
+def parse(raw: bytes | str) -> Any:
+    """``json.loads``, with arrays or objects nested too deep for it a ``ValueError``
+    like any other line that is not JSON (a hostile line is evidence, not a crash)."""
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+
+
 def is_torn(line: bytes) -> bool:
     """A last line a crash could have left: no trailing newline, or not JSON."""
     if not line.endswith(b"\n"):
         return True
     try:
-        json.loads(line)
+        parse(line)
     except ValueError:
         return True
     return False
@@ -114,7 +123,7 @@ class _Walk:
         if last and is_torn(raw):
             return Break("torn", line_no, None, "truncated last record (crash during write?)")
         try:
-            data = json.loads(raw)
+            data = parse(raw)
         except ValueError:
             return Break("not_json", line_no, None, "not valid JSON: the line was edited")
         if not isinstance(data, dict) or not _chained(data):

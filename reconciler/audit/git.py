@@ -280,7 +280,7 @@ def _github_pr(env: Mapping[str, str]) -> int | None:
     if event_path:
         try:
             event = json.loads(Path(event_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             event = None
         if isinstance(event, dict) and isinstance(event.get("pull_request"), dict):
             number = _int(event["pull_request"].get("number"))

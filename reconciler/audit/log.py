@@ -21,7 +21,6 @@ or not JSON): ``verify`` reports it, ``append`` refuses to write after it, and
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -35,6 +34,7 @@ from reconciler.audit.chain import (
     Verification,
     canonical,
     is_torn,
+    parse,
     record_hash,
     verify_lines,
 )
@@ -171,7 +171,7 @@ class AuditLog:
                 f"last record from a crash can be moved aside with "
                 f"`reconciler audit repair --log {self.path}`."
             )
-        data = json.loads(line)
+        data = parse(line)
         return int(data["seq"]), str(data["hash"])
 
     def entries(self) -> Iterator[LogEntry]:
@@ -179,7 +179,7 @@ class AuditLog:
         call ``verify`` to know whether they can be trusted)."""
         for raw in self._lines():
             try:
-                data = json.loads(raw)
+                data = parse(raw)
             except ValueError:
                 continue
             if isinstance(data, dict) and isinstance(data.get("seq"), int):
@@ -227,7 +227,7 @@ def _tail_problem(line: bytes) -> str | None:
     """What is wrong with the last line, for ``append``; None when it is sound."""
     if is_torn(line):
         return "the last record is truncated (crash during write?)"
-    data = json.loads(line)
+    data = parse(line)
     if not isinstance(data, dict) or not isinstance(data.get("seq"), int):
         return "the last record is not a chained audit record"
     if data.get("hash") != record_hash(data) or canonical(data) + b"\n" != line:

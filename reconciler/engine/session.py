@@ -205,7 +205,8 @@ async def open_session(
             desired = replace(desired, snapshot=shared(desired.snapshot, live))
             notice(
                 f"Planning {documents} documents from {options.config_dir} "
-                f"against {label} ({len(live.projects)} live projects, as {identity.login})"
+                f"against {label} ({len(live.projects)} live "
+                f"project{'' if len(live.projects) == 1 else 's'}, as {identity.login})"
             )
             settings = plan_settings(desired, options, identity, client.capabilities)
             plan, settings = _plan(desired.snapshot, live, settings, options, label)

@@ -362,10 +362,9 @@ def redact_json(content: bytes, token: Token | None) -> bytes:
     if token is None or (token.reveal().encode() not in content and b"\\" not in content):
         return content
     try:
-        data = json.loads(content)
-    except ValueError:
+        return json.dumps(_scrubbed(json.loads(content), token), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than it recurses
         return content
-    return json.dumps(_scrubbed(data, token), ensure_ascii=False).encode()
 
 
 def _scrubbed(value: Any, token: Token) -> Any:

@@ -111,7 +111,14 @@ def load_saved_plan(path: Path) -> SavedPlan:
     Raises ``UsageError`` when the file cannot be read and ``StalePlanError`` when it is
     not a saved plan, was altered, or was written by an incompatible version.
     """
-    data = _read_json(Path(path))
+    try:
+        return _load(Path(path))
+    except RecursionError as exc:  # a hostile file: arrays nested thousands deep
+        raise StalePlanError(f"{path} is not a saved plan: nested too deeply") from exc
+
+
+def _load(path: Path) -> SavedPlan:
+    data = _read_json(path)
     checksum = data.pop("checksum", None)
     if not isinstance(checksum, str):
         raise StalePlanError(f"{path} is not a saved plan: it has no checksum")

@@ -181,7 +181,7 @@ def _error_text(content: bytes) -> str | None:
     """The ``error``/``errors`` text of an answer, if it is a refusal."""
     try:
         data = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
