@@ -338,10 +338,11 @@ def _default_project(
         return
     for group in (False, True):
         path = ("members", "groups" if group else "users")
-        placed: dict[str, LoadedDocument] = {}
-        for document in projects:
+        listed = set(_members(default_doc, group))
+        placed: dict[str, LoadedDocument] = {}  # the first other project of each
+        for document in projects if listed else ():
             if document is not default_doc:
-                for member in _members(document, group):
+                for member in listed.intersection(_members(document, group)):
                     placed.setdefault(member, document)
         for index, member in enumerate(_members(default_doc, group)):
             other = placed.get(member)

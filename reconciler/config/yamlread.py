@@ -226,7 +226,7 @@ class _Builder:
         stack = self.stack
         stack.append(root_frame)
         get_event = self.get_event
-        fast = not self.with_marks
+        marked = self.with_marks
         while True:
             event = get_event()
             cls = event.__class__
@@ -235,15 +235,15 @@ class _Builder:
                 break
             if cls is ScalarEvent:
                 frame = stack[-1]
-                if fast and event.tag is None and event.anchor is None and len(stack) > 1:
-                    # the hot path (values only): scalars without tag or anchor
+                if event.tag is None and event.anchor is None and len(stack) > 1:
+                    # the hot path: scalars without tag or anchor, as ``_scalar``/``_add``
                     container = frame.container
                     value = event.value
                     is_list = container.__class__ is list
                     if not is_list and frame.key_mark is None:
                         if value not in {"<<", "-"} and value not in container:
                             frame.key = value
-                            frame.key_mark = _NO_MARK
+                            frame.key_mark = _mark(event.start_mark) if marked else _NO_MARK
                             continue
                     else:
                         if event.implicit[0] and value[:1] in _PLAIN_SPECIAL:
@@ -252,8 +252,13 @@ class _Builder:
                             value = resolve_plain(value)
                         if is_list:
                             container.append(value)
+                            if marked:
+                                frame.marks.append((*_mark(event.start_mark), None))
                         else:
                             container[frame.key] = value
+                            if marked:
+                                assert frame.key_mark is not None  # a value follows its key
+                                frame.marks[frame.key] = (*frame.key_mark, None)
                             frame.key_mark = None
                         frame.size += 1
                         continue
@@ -267,6 +272,9 @@ class _Builder:
                 self._close()
             elif cls is AliasEvent:
                 self._alias(event)
+        return self._result(root, root_frame)
+
+    def _result(self, root: list[Any], root_frame: _Frame) -> tuple[object, Marks]:
         self.stack.clear()
         value = root[0] if root else None
         marks = root_frame.marks[0][2] if self.with_marks and root_frame.marks else None
@@ -369,6 +377,11 @@ class _Builder:
             return resolve_tagged(value, tag, as_key)
         except TagError as exc:
             raise _problem(event.start_mark, str(exc)) from None
+
+
+def _mark(mark: Any) -> tuple[int, int]:
+    """A libyaml mark as 1-based ``(line, column)``."""
+    return mark.line + 1, mark.column + 1
 
 
 def _problem(mark: Any, message: str) -> YamlProblem:

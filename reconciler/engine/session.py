@@ -30,6 +30,7 @@ from reconciler.audit.log import DEFAULT_LOG_PATH
 from reconciler.capabilities import FULL, Capabilities
 from reconciler.config.loaded import KindName, LoadedConfig
 from reconciler.config.loader import load_config
+from reconciler.config.places import Places
 from reconciler.engine.targets import open_target, resolve_token
 from reconciler.errors import Position, printable_lines
 from reconciler.gcpause import paused_gc
@@ -110,14 +111,16 @@ _LISTS: dict[tuple[str, str], tuple[str, ...]] = {
 
 def locator(loaded: LoadedConfig) -> Locate:
     """The planner's ``locate`` (key shapes in ``reconciler.plan.settings``) over the
-    loader's positions; ``None`` for anything no document declares."""
+    loader's positions; ``None`` for anything no document declares. It holds the
+    documents' places, not their models (see ``config.places``)."""
+    places = Places(loaded)
 
     def locate(key: Key) -> Position | None:
         if key == ("company",):
-            company = loaded.document("Company")
+            company = places.get("Company")
             return company.position() if company else None
         kind = _KINDS.get(key[0]) if len(key) >= 2 else None
-        document = loaded.document(kind, key[1]) if kind else None
+        document = places.get(kind, key[1]) if kind else None
         if document is None:
             return None
         rest = key[2:]
@@ -189,6 +192,8 @@ async def open_session(
     async with AsyncExitStack() as stack:
         with paused_gc():
             loaded, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+            documents, files_digest = len(loaded.documents), loaded.files_digest
+            del loaded  # the models, freed before live is read (``locate`` needs none)
             if guard is not None:
                 stack.enter_context(guard)
             label = redact_target(options.target)
@@ -199,7 +204,7 @@ async def open_session(
             live = await client.fetch_snapshot(like=desired.snapshot)
             desired = replace(desired, snapshot=shared(desired.snapshot, live))
             notice(
-                f"Planning {len(loaded.documents)} documents from {options.config_dir} "
+                f"Planning {documents} documents from {options.config_dir} "
                 f"against {label} ({len(live.projects)} live "
                 f"project{'' if len(live.projects) == 1 else 's'}, as {identity.login})"
             )
@@ -211,7 +216,7 @@ async def open_session(
                 desired=desired,
                 settings=settings,
                 identity=identity,
-                files_digest=loaded.files_digest,
+                files_digest=files_digest,
                 target_label=label,
             )
         yield Session(client, planned)

@@ -87,8 +87,15 @@ def expiries(projects: Sequence[Project], roles: Sequence[Role]) -> dict[Key, Ex
 def project_objects(project: Project) -> frozenset[ObjectRef]:
     """Every ``(kind, name)`` a Project document lists."""
     return frozenset(
-        (kind, name) for kind in OBJECT_KINDS for name in getattr(project.objects, kind)
+        {(kind, name) for kind in OBJECT_KINDS for name in getattr(project.objects, kind)}
     )
+
+
+def _set(names: list[str]) -> frozenset[str]:
+    """``frozenset(names)`` in a right-sized table: one made from a set gets one, one built
+    item by item from a list up to twice that (1.2 KB rather than 2.2 KB for 20 names;
+    20 MB of a 10,000-project plan)."""
+    return frozenset(set(names))
 
 
 def _snapshot(company: Company | None, projects: list[Project], roles: list[Role]) -> Snapshot:
@@ -96,8 +103,8 @@ def _snapshot(company: Company | None, projects: list[Project], roles: list[Role
         p.name: ProjectState(
             name=p.name,
             description=p.description,
-            users=frozenset(p.members.logins),
-            groups=frozenset(p.members.group_names),
+            users=_set(p.members.logins),
+            groups=_set(p.members.group_names),
             objects=project_objects(p),
         )
         for p in projects
@@ -106,7 +113,7 @@ def _snapshot(company: Company | None, projects: list[Project], roles: list[Role
         r.name: RoleState(
             name=r.name,
             permissions=frozenset(r.permissions),
-            users=frozenset(r.logins),
+            users=_set(r.logins),
             builtin=r.name == ADMIN_ROLE,
         )
         for r in roles

@@ -5,6 +5,7 @@ and a write whose answer was lost is checked before it is reported."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,30 @@ def test_a_write_whose_answer_was_lost_is_checked_and_applied(
         asyncio.run(go())
     finally:
         faults(url, token)
+
+
+def test_pages_read_are_freed_without_the_cyclic_collector(
+    served_sandbox: tuple[str, str],
+) -> None:
+    """Commands pause the cyclic collector while they read a company (``gcpause``): an
+    answer of the web app kept alive by a reference cycle would hold its page until the
+    end. A write fetches the CSRF token first: that answer is freed too."""
+    url, token = served_sandbox
+
+    async def go() -> None:
+        async with web(url, token) as live:
+            snapshot = await live.fetch_snapshot()
+            await live.write([MemberRemove("Default", "user", "qa.lead")], WriteMeta())
+            assert "Default" in snapshot.projects
+
+    gc.collect()
+    earlier = {id(o) for o in gc.get_objects() if isinstance(o, httpx.Response)}
+    gc.disable()
+    try:
+        asyncio.run(go())
+        answers = [
+            o for o in gc.get_objects() if isinstance(o, httpx.Response) and id(o) not in earlier
+        ]
+    finally:
+        gc.enable()
+    assert answers == []
