@@ -7,11 +7,11 @@ The sandbox never echoes a token, so a tiny loopback HTTP server plays that plat
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from loopback import loopback_server
 from usercli import UserShell
 
 SECRET = "s3cr3t/T0ken-echoed"  # the slash gets JSON-escaped by the server
@@ -50,15 +50,8 @@ class Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def echo_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with loopback_server(Echo) as url:
+        yield f"{url}/api/v1"
 
 
 COMMANDS = {

@@ -6,11 +6,11 @@ The sandbox never answers that, so a tiny loopback HTTP server plays that platfo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from loopback import loopback_server
 from usercli import UserShell
 
 DEEP = ("[" * 100_000 + '"\\u0041"').encode()
@@ -32,15 +32,8 @@ class Deep(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def deep_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Deep)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with loopback_server(Deep) as url:
+        yield url
 
 
 @pytest.mark.parametrize("face", ["{}/api/v1", "okitoki:{}"])
