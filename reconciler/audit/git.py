@@ -101,21 +101,44 @@ def strip_credentials(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def _git_env() -> dict[str, str]:
+    """Never prompt, C messages, and read-only: without optional locks ``git status``
+    does not rewrite the index."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+
+
 def _run_git(directory: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
-    """``git -C directory args``, or None when git cannot be run at all. Read-only:
-    without optional locks ``git status`` does not rewrite the index."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
+    """``git -C directory args``, or None when git cannot be run at all."""
     try:
         return subprocess.run(
             ["git", "-C", str(directory), *args],
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_SECONDS,
-            env=env,
+            env=_git_env(),
             check=False,
         )
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
+
+
+def git_bytes(
+    directory: Path, *args: str, stdin: bytes = b"", timeout: float = GIT_TIMEOUT_SECONDS
+) -> bytes | None:
+    """stdout of ``git -C directory args`` as bytes (fed ``stdin``), or None when git
+    cannot be run or exits non-zero."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(directory), *args],
+            input=stdin,
+            capture_output=True,
+            timeout=timeout,
+            env=_git_env(),
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _git(repo_dir: Path, *args: str) -> str | None:

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from pathlib import Path
 from typing import Final
 
 from pydantic import ValidationError
 
-from reconciler.audit.git import GIT_TIMEOUT_SECONDS
+from reconciler.audit.git import git_bytes
 from reconciler.audit.log import AuditLog
 from reconciler.audit.record import target_label
 from reconciler.config.cache import ParseCache, cache_disabled_by_env, default_cache_dir, pack_name
@@ -202,18 +201,6 @@ def _projects(display: str, data: bytes, cache: ParseCache | None) -> list[tuple
     return found
 
 
-def _git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+def _git(repo: Path, *args: str, stdin: bytes = b"") -> bytes | None:
     """stdout of ``git -C repo args`` as bytes, or None on any failure."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(repo), *args],
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            env=env,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-    return done.stdout if done.returncode == 0 else None
+    return git_bytes(repo, *args, stdin=stdin)

@@ -15,14 +15,12 @@ and never fails: without git or outside a repository the answer is empty with a 
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reconciler.audit.git import locate, pr_from_message
+from reconciler.audit.git import git_bytes, locate, pr_from_message
 from reconciler.config.discover import SUFFIXES
 from reconciler.config.yamlread import YamlProblem, parse_text
 
@@ -160,7 +158,7 @@ class _Reader:
         if not todo:
             return
         batch = "".join(f"{sha}:{path}\n" for sha, path in todo).encode()
-        done = _run(self.root, ["cat-file", "--batch"], batch)
+        done = git_bytes(self.root, "cat-file", "--batch", stdin=batch, timeout=GIT_TIMEOUT_SECONDS)
         for item, text in zip(todo, _blobs(done or b"", len(todo)), strict=True):
             self._keys[item] = declared(text) if text is not None else frozenset()
 
@@ -240,22 +238,6 @@ def _entries(value: object) -> Iterator[str]:
             yield name
 
 
-def _run(root: Path, args: list[str], stdin: bytes = b"") -> bytes | None:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"}
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            input=stdin,
-            capture_output=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            env=env,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def _git(root: Path, *args: str) -> str | None:
-    out = _run(root, list(args))
+    out = git_bytes(root, *args, timeout=GIT_TIMEOUT_SECONDS)
     return out.decode("utf-8", "replace") if out is not None else None
