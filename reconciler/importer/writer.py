@@ -70,21 +70,28 @@ def _rendered(snapshot: Snapshot, out_dir: Path, kept: Kept) -> dict[str, str]:
             f"import wrote nothing: the files it would write do not validate ({exc}); "
             "please report this as a bug"
         ) from exc
-    clash = sorted(set(rendered) & set(kept.files))
+    if kept.files:
+        _check_kept(out_dir, rendered, kept.files)
+    return rendered
+
+
+def _check_kept(out_dir: Path, rendered: dict[str, str], kept: dict[str, str]) -> None:
+    """The kept Policy and Review files checked beside the imported ones (``UsageError``,
+    nothing written, when one sits at a path import writes or no longer validates)."""
+    clash = sorted(set(rendered) & set(kept))
     if clash:
         raise UsageError(
             f"{out_dir / clash[0]} holds only Policy or Review documents at a "
             "path import writes: rename it, then import again"
         )
     try:
-        load_texts(out_dir, {**rendered, **kept.files})
+        load_texts(out_dir, {**rendered, **kept})
     except ConfigError as exc:
         raise UsageError(
             f"import wrote nothing: the kept Policy and Review files do not validate beside "
             f"the imported files (a project or role they name is gone or renamed live):\n{exc}"
             "\nedit them, then import again"
         ) from exc
-    return rendered
 
 
 def write_projects_dir(
