@@ -4,6 +4,7 @@ guard), or refuses, writing nothing."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from handedit import hand_in
@@ -21,6 +22,17 @@ def snapshot(root: Path) -> dict[str, str]:
         p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
         for p in sorted(root.rglob("*.yaml"))
     }
+
+
+def refused_import(shell: UserShell) -> subprocess.CompletedProcess[str]:
+    """``import --force`` over projects.d refused: exit 2, no traceback, nothing
+    written."""
+    before = snapshot(shell.path("projects.d"))
+    done = shell.run("import", "--out", "projects.d", "--force")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert snapshot(shell.path("projects.d")) == before
+    return done
 
 
 def test_a_reimport_keeps_policies_and_reviews_and_their_guard(user_repo: UserShell) -> None:
@@ -50,22 +62,15 @@ def test_a_policy_beside_imported_kinds_is_refused_and_nothing_written(
     policies = user_repo.read(POLICIES)
     user_repo.edit("projects.d/roles.yaml", lambda t: t + "---\n" + policies.split("\n", 3)[3])
     user_repo.git("rm", "-q", POLICIES)
-    before = snapshot(user_repo.path("projects.d"))
-    done = user_repo.run("import", "--out", "projects.d", "--force")
-    assert done.returncode == 2
+    done = refused_import(user_repo)
     assert "projects.d/roles.yaml holds a Policy beside documents import writes" in done.stderr
-    assert "Traceback" not in done.stderr
-    assert snapshot(user_repo.path("projects.d")) == before
 
 
 def test_files_that_do_not_load_are_refused_and_nothing_written(user_repo: UserShell) -> None:
     user_repo.edit(POLICIES, lambda t: t.replace("isolate:", "isolate: [", 1))
-    before = snapshot(user_repo.path("projects.d"))
-    done = user_repo.run("import", "--out", "projects.d", "--force")
-    assert done.returncode == 2
+    done = refused_import(user_repo)
     assert "projects.d/policies.yaml:" in done.stderr
     assert "do not load" in done.stderr
-    assert snapshot(user_repo.path("projects.d")) == before
 
 
 def test_kept_files_that_no_longer_validate_are_refused(user_repo: UserShell) -> None:
@@ -74,9 +79,6 @@ def test_kept_files_that_no_longer_validate_are_refused(user_repo: UserShell) ->
     assert user_repo.run("apply", "--auto-approve").returncode == 0
     with hand_in(user_repo.path(".reconciler/sandbox.db")) as hand:
         hand.rename("FitLife Clubs", "FitLife")
-    before = snapshot(user_repo.path("projects.d"))
-    done = user_repo.run("import", "--out", "projects.d", "--force")
-    assert done.returncode == 2
+    done = refused_import(user_repo)
     assert "do not validate beside the imported files" in done.stderr
     assert "FitLife Clubs" in done.stderr
-    assert snapshot(user_repo.path("projects.d")) == before
