@@ -57,6 +57,16 @@ class _Index:
             for user in members if only is None else members & only:
                 self.user_groups.setdefault(user, []).append(group)
 
+    def listing(self, user: str) -> tuple[object, object, bool]:
+        """Where ``user`` is listed: projects, groups, whether they see everything (users
+        with equal listings see alike)."""
+        projects, groups = self.user_projects.get(user), self.user_groups.get(user)
+        return (
+            tuple(projects) if projects else (),
+            tuple(groups) if groups else (),
+            user in self.everything,
+        )
+
     def projects_of(self, user: str) -> set[str]:
         names = set(self.user_projects.get(user, ()))
         for group in self.user_groups.get(user, ()):
@@ -109,10 +119,16 @@ def access_impact(live: Snapshot, after: Snapshot) -> tuple[AccessDelta, ...]:
     changed = _changed_objects(live, after)
     deltas = []
     memo: _Memo = {}
+    # users listed in the same projects and groups on both sides (most of them: a group's
+    # members, a project's agents) share one result, found without building their sets
+    by_listing: dict[tuple[object, ...], tuple[tuple[Sight, ...], tuple[Sight, ...]]] = {}
     for user in sorted(touched):
-        delta = _delta(user, before_index, after_index, changed, memo)
-        if delta.gained or delta.lost:
-            deltas.append(delta)
+        listing = (*before_index.listing(user), *after_index.listing(user))
+        found = by_listing.get(listing)
+        if found is None:
+            found = by_listing[listing] = _delta(user, before_index, after_index, changed, memo)
+        if found[0] or found[1]:
+            deltas.append(AccessDelta(user, *found))
     return tuple(deltas)
 
 
@@ -132,20 +148,20 @@ def _delta(
     after: _Index,
     changed: Mapping[str, frozenset[ObjectRef]],
     memo: _Memo,
-) -> AccessDelta:
+) -> tuple[tuple[Sight, ...], tuple[Sight, ...]]:
+    """What ``user`` gains and loses."""
     all_before, all_after = user in before.everything, user in after.everything
     if all_before and all_after:
-        return AccessDelta(user)
+        return (), ()
     if all_after:
-        return AccessDelta(user, gained=(EVERYTHING,))
+        return (EVERYTHING,), ()
     if all_before:
-        return AccessDelta(user, lost=(EVERYTHING,))
+        return (), (EVERYTHING,)
     was_in, now_in = before.projects_of(user), after.projects_of(user)
     key = (frozenset(was_in), frozenset(now_in))
     if key not in memo:
         memo[key] = _project_delta(key[0], key[1], before.snapshot, after.snapshot, changed)
-    gained, lost = memo[key]
-    return AccessDelta(user, gained, lost)
+    return memo[key]
 
 
 _Memo = dict[tuple[frozenset[str], frozenset[str]], tuple[tuple[Sight, ...], tuple[Sight, ...]]]
