@@ -116,39 +116,21 @@ def access_impact(live: Snapshot, after: Snapshot) -> tuple[AccessDelta, ...]:
     """
     touched = _touched_users(live, after)
     before_index, after_index = _Index(live, touched), _Index(after, touched)
-    changed = _changed_objects(live, after)
     deltas = []
-    memo: _Memo = {}
     # users listed in the same projects and groups on both sides (most of them: a group's
-    # members, a project's agents) share one result, found without building their sets
+    # members, a project's agents) gain and lose alike: computed once per listing
     by_listing: dict[tuple[object, ...], tuple[tuple[Sight, ...], tuple[Sight, ...]]] = {}
     for user in sorted(touched):
         listing = (*before_index.listing(user), *after_index.listing(user))
         found = by_listing.get(listing)
         if found is None:
-            found = by_listing[listing] = _delta(user, before_index, after_index, changed, memo)
+            found = by_listing[listing] = _delta(user, before_index, after_index)
         if found[0] or found[1]:
             deltas.append(AccessDelta(user, *found))
     return tuple(deltas)
 
 
-def _changed_objects(live: Snapshot, after: Snapshot) -> dict[str, frozenset[ObjectRef]]:
-    """Per project present on both sides: the objects it gains or loses."""
-    changed = {}
-    for name, project in after.projects.items():
-        old = live.projects.get(name)
-        if old is not None and old.objects != project.objects:
-            changed[name] = old.objects ^ project.objects
-    return changed
-
-
-def _delta(
-    user: str,
-    before: _Index,
-    after: _Index,
-    changed: Mapping[str, frozenset[ObjectRef]],
-    memo: _Memo,
-) -> tuple[tuple[Sight, ...], tuple[Sight, ...]]:
+def _delta(user: str, before: _Index, after: _Index) -> tuple[tuple[Sight, ...], tuple[Sight, ...]]:
     """What ``user`` gains and loses."""
     all_before, all_after = user in before.everything, user in after.everything
     if all_before and all_after:
@@ -157,47 +139,41 @@ def _delta(
         return (EVERYTHING,), ()
     if all_before:
         return (), (EVERYTHING,)
-    was_in, now_in = before.projects_of(user), after.projects_of(user)
-    key = (frozenset(was_in), frozenset(now_in))
-    if key not in memo:
-        memo[key] = _project_delta(key[0], key[1], before.snapshot, after.snapshot, changed)
-    return memo[key]
-
-
-_Memo = dict[tuple[frozenset[str], frozenset[str]], tuple[tuple[Sight, ...], tuple[Sight, ...]]]
+    return _project_delta(
+        before.projects_of(user), after.projects_of(user), before.snapshot, after.snapshot
+    )
 
 
 def _project_delta(
-    was_in: frozenset[str],
-    now_in: frozenset[str],
-    before: Snapshot,
-    after: Snapshot,
-    changed: Mapping[str, frozenset[ObjectRef]],
+    was_in: set[str], now_in: set[str], before: Snapshot, after: Snapshot
 ) -> tuple[tuple[Sight, ...], tuple[Sight, ...]]:
-    """What a member of exactly ``was_in`` before and ``now_in`` after gains and loses.
-    Many users share these sets, so ``access_impact`` computes each pair once."""
-    candidates: set[ObjectRef] = set()
-    for name in was_in - now_in:
-        candidates |= before.projects[name].objects
-    for name in now_in - was_in:
-        candidates |= after.projects[name].objects
-    for name in was_in & now_in:
-        candidates |= changed.get(name, frozenset())
-    gained: list[tuple[str, str, str]] = []
-    lost: list[tuple[str, str, str]] = []
-    for ref in candidates:
-        seen_before = [n for n in was_in if ref in before.projects[n].objects]
-        seen_after = [n for n in now_in if ref in after.projects[n].objects]
-        if seen_after and not seen_before:
-            gained.extend((*ref, n) for n in seen_after)
-        elif seen_before and not seen_after:
-            lost.extend((*ref, n) for n in seen_before)
-    # sorted as plain tuples, the order of ``Sight`` (a dataclass compares slower)
-    return _sights_of(gained), _sights_of(lost)
+    """What a member of exactly ``was_in`` before and ``now_in`` after gains and loses:
+    the objects seen on one side only, with each project of that side that grants them."""
+    old = [(name, before.projects[name].objects) for name in was_in]
+    new = [(name, after.projects[name].objects) for name in now_in]
+    seen_before, seen_after = _union(old), _union(new)
+    return _granted(seen_after - seen_before, new), _granted(seen_before - seen_after, old)
 
 
-def _sights_of(found: list[tuple[str, str, str]]) -> tuple[Sight, ...]:
-    return tuple(Sight(*item) for item in sorted(found))
+def _union(granting: list[tuple[str, frozenset[ObjectRef]]]) -> frozenset[ObjectRef]:
+    if len(granting) == 1:
+        return granting[0][1]
+    return frozenset().union(*(objects for _, objects in granting))
+
+
+def _granted(
+    refs: frozenset[ObjectRef], granting: list[tuple[str, frozenset[ObjectRef]]]
+) -> tuple[Sight, ...]:
+    """A sight of each of ``refs`` per project of ``granting`` that holds it, sorted."""
+    if not refs:
+        return ()
+    if len(granting) == 1:
+        project = granting[0][0]
+        found = [(kind, name, project) for kind, name in refs]
+    else:
+        found = [(*ref, project) for ref in refs for project, objects in granting if ref in objects]
+    found.sort()
+    return tuple(map(Sight._make, found))
 
 
 def _sights(seen: Mapping[ObjectRef, Iterable[str]]) -> Iterable[Sight]:

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from reconciler.errors import Position
 from reconciler.plan.changes import Change
@@ -33,9 +33,10 @@ class Violation:
         }
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class Sight:
-    """One object a user can see, and the project that grants it ("*" for everything)."""
+class Sight(NamedTuple):
+    """One object a user can see, and the project that grants it ("*" for everything).
+
+    A named tuple: a large plan holds hundreds of thousands, made and sorted as tuples."""
 
     kind: str
     object: str
