@@ -13,17 +13,25 @@ strings escaped by the C encoder and joined a list at a time.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
-from reconciler.plan.model import Plan
+from reconciler.plan.model import AccessDelta, Plan, Sight
 
-_STRING = json.JSONEncoder(ensure_ascii=False).encode  # a str alone: the C escaper
+#: ``json.dumps(text, ensure_ascii=False)`` for a str: the C escaper, called directly
+_STRING = encode_basestring
 _INDENT = 2
 
 
 def render_json(plan: Plan) -> str:
-    """``Plan.to_data()`` as indented JSON with sorted keys, ending with a newline."""
-    return dumps_indented(plan.to_data()) + "\n"
+    """``Plan.to_data()`` as indented JSON with sorted keys, ending with a newline.
+
+    The access impact, the longest part of a large plan (a sight is a list of three
+    strings over five lines), is written from the plan's own values: users who gain and
+    lose alike share the planner's tuples of sights, each written once."""
+    data = plan.to_data(impact=False)
+    data["access_impact"] = _Written(_impact(plan.access_impact, 1))
+    return dumps_indented(data) + "\n"
 
 
 def dumps_indented(value: Any) -> str:
@@ -31,9 +39,51 @@ def dumps_indented(value: Any) -> str:
     return _encode(value, 0)
 
 
+class _Written:
+    """JSON text already written, put in place as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _impact(deltas: tuple[AccessDelta, ...], level: int) -> str:
+    """``_encode([d.to_dict() for d in deltas], level)``, each tuple of sights once."""
+    if not deltas:
+        return "[]"
+    written: dict[int, str] = {}
+    inner, outer = "\n" + " " * (_INDENT * (level + 4)), "\n" + " " * (_INDENT * (level + 3))
+    sight = "[" + inner + "{}," + inner + "{}," + inner + "{}" + outer + "]"
+
+    def sights(found: tuple[Sight, ...]) -> str:
+        text = written.get(id(found))
+        if text is None:
+            each = [sight.format(_STRING(k), _STRING(o), _STRING(p)) for k, o, p in found]
+            text = written[id(found)] = _wrap("[", each, "]", level + 2) if each else "[]"
+        return text
+
+    items = [
+        _wrap(
+            "{",
+            [
+                f'"gained": {sights(delta.gained)}',
+                f'"lost": {sights(delta.lost)}',
+                f'"user": {_STRING(delta.user)}',
+            ],
+            "}",
+            level + 1,
+        )
+        for delta in deltas
+    ]
+    return _wrap("[", items, "]", level)
+
+
 def _encode(value: Any, level: int) -> str:
     if isinstance(value, str):
         return _STRING(value)
+    if isinstance(value, _Written):
+        return value.text
     if isinstance(value, dict):
         return _encode_dict(value, level)
     if isinstance(value, list | tuple):

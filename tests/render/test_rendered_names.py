@@ -12,6 +12,7 @@ mention and link syntax), only escaped ``&``, and read the name back.
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from hypothesis import given, settings
@@ -24,6 +25,7 @@ from reconciler.drift.report import Attribution, DriftItem, DriftReport
 from reconciler.plan.changes import MemberAdd, ObjectMove, ProjectCreate
 from reconciler.plan.model import AccessDelta, Plan, Sight, Violation
 from reconciler.render.describe import clean
+from reconciler.render.json import render_json
 from reconciler.render.markdown import ZERO_WIDTH, defuse, md
 from reconciler.render.markdown import render_markdown as render_plan
 
@@ -138,3 +140,12 @@ def test_the_escapes_read_as_documented() -> None:
     text = payload(_report("<!channel> & @here"))["text"]
     assert isinstance(text, str)
     assert f"&lt;!channel&gt; &amp; @{ZERO_WIDTH}here" in text
+
+
+@settings(max_examples=150, deadline=None)
+@given(names)
+def test_any_name_gives_the_bytes_of_json_dumps(name: str) -> None:
+    """The fast JSON writer escapes names exactly as ``json.dumps`` does."""
+    plan = _plan(name)
+    standard = json.dumps(plan.to_data(), sort_keys=True, indent=2, ensure_ascii=False)
+    assert render_json(plan) == standard + "\n"
