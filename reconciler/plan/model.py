@@ -145,7 +145,11 @@ class Plan:
         return body
 
     def checksum(self) -> str:
-        return self._checksum or self._remember(self._body())
+        if self._checksum:
+            return self._checksum
+        body = self._body()
+        body["access_impact"] = _encoded_impact(self.access_impact)
+        return self._remember(body)
 
     def _remember(self, body: dict[str, Any]) -> str:
         digest = _checksum(body)
@@ -181,7 +185,8 @@ def _checksum(body: dict[str, Any]) -> str:
             continue
         pieces.append("[")
         for position, item in enumerate(value):
-            pieces.append(("," if position else "") + _ENCODE(item))
+            text = item if isinstance(item, _Encoded) else _ENCODE(item)
+            pieces.append(("," if position else "") + text)
             if len(pieces) >= _PIECES:
                 digest.update("".join(pieces).encode())
                 pieces.clear()
@@ -192,5 +197,27 @@ def _checksum(body: dict[str, Any]) -> str:
 
 
 _ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+class _Encoded(str):
+    """An item ``_checksum`` takes as already encoded."""
+
+    __slots__ = ()
+
+
+def _encoded_impact(deltas: tuple[AccessDelta, ...]) -> Iterator[_Encoded]:
+    """``_ENCODE(d.to_dict())`` of each delta, each tuple of sights encoded once (users
+    who gain and lose alike share the planner's tuples)."""
+    written: dict[int, str] = {}
+
+    def sights(found: tuple[Sight, ...]) -> str:
+        text = written.get(id(found))
+        if text is None:
+            text = written[id(found)] = _ENCODE([list(s) for s in found])
+        return text
+
+    for d in deltas:
+        user = _ENCODE(d.user)
+        yield _Encoded(f'{{"gained":{sights(d.gained)},"lost":{sights(d.lost)},"user":{user}}}')
 #: Items encoded before they go to the hash.
 _PIECES = 4096

@@ -11,6 +11,7 @@ mention and link syntax), only escaped ``&``, and read the name back.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -145,7 +146,9 @@ def test_the_escapes_read_as_documented() -> None:
 @settings(max_examples=150, deadline=None)
 @given(names)
 def test_any_name_gives_the_bytes_of_json_dumps(name: str) -> None:
-    """The fast JSON writer escapes names exactly as ``json.dumps`` does."""
+    """The fast JSON writer and the checksum escape names exactly as ``json.dumps`` does."""
     plan = _plan(name)
+    compact = json.dumps(plan.body(), sort_keys=True, separators=(",", ":"))
+    assert plan.checksum() == "sha256:" + hashlib.sha256(compact.encode()).hexdigest()
     standard = json.dumps(plan.to_data(), sort_keys=True, indent=2, ensure_ascii=False)
     assert render_json(plan) == standard + "\n"
