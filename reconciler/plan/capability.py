@@ -61,9 +61,11 @@ def unsupported(desired: Snapshot, live: Snapshot, settings: PlanSettings) -> It
             "change it in the platform's settings, or remove security_type from the Company",
             settings.locate(("company",)),
         )
-    for name in sorted(desired.projects):
-        for kind, obj in sorted(desired.projects[name].objects):
-            if kind not in can.object_kinds:
+    kinds = can.object_kinds
+    projects = desired.projects
+    for name in sorted(n for n, p in projects.items() if any(k not in kinds for k, _ in p.objects)):
+        for kind, obj in sorted(projects[name].objects):
+            if kind not in kinds:
                 yield Violation(
                     "unsupported",
                     f"project {name!r}: {kind} cannot be put into projects through "
