@@ -5,10 +5,11 @@
 
 Run from the benchmark's work directory (the token comes from ``RECONCILER_TOKEN`` or the
 sandbox's token file). Prints one JSON object: seconds per step (``imports``, ``load``,
-``whoami``, ``fetch``, ``plan``, ``render``; for ``apply`` also ``apply phase N`` for each
-phase the executor ran, until its last batch of that phase finished) and ``peak_rss_mb``.
-Used by ``bench_scale.py`` for the growth exponents; the steps call the same functions
-as the CLI.
+``whoami``, ``fetch``, ``shared``, ``plan``, ``render``; for ``apply`` also ``apply phase
+N`` for each phase the executor ran, until its last batch of that phase finished) and
+``peak_rss_mb``. Used by ``bench_scale.py`` for the growth exponents; the steps call the
+same functions as the CLI, in its order (what live and the files agree on is shared
+before planning, as ``open_session`` does).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 import resource  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -37,6 +39,7 @@ from reconciler.gcpause import paused_gc  # noqa: E402
 from reconciler.live.protocol import WriteMeta  # noqa: E402
 from reconciler.plan.planner import plan as make_plan  # noqa: E402
 from reconciler.render import render  # noqa: E402
+from reconciler.state.snapshot import shared  # noqa: E402
 
 
 class Clock:
@@ -56,8 +59,10 @@ async def measure(config: Path, target: str, do_apply: bool, clock: Clock) -> No
         clock.step("load")
         async with open_client(target, None) as (client, identity):
             clock.step("whoami")
-            live = await client.fetch_snapshot()
+            live = await client.fetch_snapshot(like=desired.snapshot)
             clock.step("fetch")
+            desired = replace(desired, snapshot=shared(desired.snapshot, live))  # as the CLI
+            clock.step("shared")
             options = PlanOptions(config_dir=config, target=target)
             settings = plan_settings(desired, options, identity, client.capabilities)
             the_plan = make_plan(desired.snapshot, live, settings)
