@@ -129,12 +129,15 @@ def _self_lockout(live: Snapshot, target: Snapshot, settings: PlanSettings) -> I
 
 
 def _single_project(target: Snapshot, settings: PlanSettings) -> Iterator[Violation]:
+    first: dict[ObjectRef, str] = {}  # each object's first project; a list only for more
     holders: dict[ObjectRef, list[str]] = {}
     for name, project in target.projects.items():
         for ref in project.objects:
             if ref[0] in SINGLE_PROJECT_KINDS:
-                holders.setdefault(ref, []).append(name)
-    for ref in sorted(r for r, names in holders.items() if len(names) > 1):
+                other = first.setdefault(ref, name)
+                if other != name:
+                    holders.setdefault(ref, [other]).append(name)
+    for ref in sorted(holders):
         names = sorted(holders[ref])
         yield Violation(
             "single_project",

@@ -91,6 +91,22 @@ def test_single_project_rule_is_checked_on_the_result() -> None:
     )
 
 
+def test_an_object_in_three_projects_is_one_finding_naming_them_all() -> None:
+    live = world(proj("A"), proj("B"), proj("C"), roles=[ADMINS], objects=[q("q1"), q("q2")])
+    result = plan(
+        desired(
+            proj("C", objects=[q("q1"), q("q2")]),
+            proj("A", objects=[q("q1")]),
+            proj("B", objects=[q("q1"), q("q2")]),
+        ),
+        live,
+    )
+    assert [v.message for v in result.violations] == [
+        "queues/q1 would be in projects A, B, C; it can belong to one project at most",
+        "queues/q2 would be in projects B, C; it can belong to one project at most",
+    ]
+
+
 def test_isolation_counts_users_through_groups() -> None:
     live = world(
         proj("A", ["u1"], ["g2"]),
