@@ -69,16 +69,18 @@ def load_config(
         root = cache_dir or default_cache_dir(config_dir)
         cache = ParseCache(root, pack_name(config_dir)) if root is not None else None
     run = _Run(config_dir, cache, max_files)
-    with paused_gc():
+    with paused_gc():  # the documents and their checks build much and free little
         run.read_all()
         if cache is not None:
             cache.save()
-    problems = run.problems
-    if not run.files and not problems:
-        problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
-    parse_failed = bool(problems)
-    documents = run.validate()
-    problems.extend(check_rules(documents, references_complete=not parse_failed, broken=run.broken))
+        problems = run.problems
+        if not run.files and not problems:
+            problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
+        parse_failed = bool(problems)
+        documents = run.validate()
+        problems.extend(
+            check_rules(documents, references_complete=not parse_failed, broken=run.broken)
+        )
     if problems:
         raise ConfigError(problems)
     digest = files_digest((f.relative, f.sha256) for f in run.files)
