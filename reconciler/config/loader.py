@@ -31,7 +31,7 @@ from reconciler.config.cache import (
 from reconciler.config.discover import discover, not_regular
 from reconciler.config.loaded import LoadedConfig, LoadedDocument
 from reconciler.config.models import DOCUMENT_ADAPTER
-from reconciler.config.positions import SourceDocument, SourceFile
+from reconciler.config.positions import SourceDocument, SourceFile, encode_marks
 from reconciler.config.rules import ObjectClaims, check_rules, duplicate_entries_raw, raw_claims
 from reconciler.config.schema_errors import problems_from_validation
 from reconciler.config.yamlread import parse_text, require_libyaml
@@ -155,13 +155,15 @@ class _Run:
             limit = MAX_FILE_BYTES // (1024 * 1024)
             self._problem(relative, f"file is larger than {limit} MiB; split it into smaller files")
             return
-        text = self._decode(relative, data)
-        if text is None:
-            return
         sha = hashlib.sha256(data).hexdigest()
-        values = self._parse(relative, sha, text)
-        if values is not None:
-            self.files.append(_File(relative, sha, SourceFile(path, text), values))
+        cached = self.cache.entry(sha) if self.cache is not None else None
+        if cached is not None:  # the same bytes parsed with no problem before
+            values, marks = cached
+            self.files.append(_File(relative, sha, SourceFile(path, marks=marks), values))
+            return
+        text = self._decode(relative, data)
+        if text is not None:
+            self.files.append(self._parse(relative, sha, text))
 
     def _decode(self, relative: str, data: bytes) -> str | None:
         try:
@@ -178,20 +180,23 @@ class _Run:
             return None
         return text[1:] if data.startswith(codecs.BOM_UTF8) else text
 
-    def _parse(self, relative: str, sha: str, text: str) -> list[object] | None:
-        if self.cache is not None:
-            cached = self.cache.get(sha)
-            if cached is not None:
-                return cached
-        parsed = parse_text(text)
+    def _parse(self, relative: str, sha: str, text: str) -> _File:
+        """Parse ``text``, recording its problems. With a cache, the marks are read too
+        and stored with the values (the file's positions then need no text); without,
+        the text is kept for positions."""
+        parsed = parse_text(text, with_marks=self.cache is not None)
         for line, column, message in parsed.problems:
             self._problem(relative, message, line, column)
         if not parsed.documents and not parsed.problems:
             self._problem(relative, "no documents: the file is empty or holds only comments")
         values = [document.value for document in parsed.documents]
-        if self.cache is not None and values and not parsed.problems:
-            self.cache.put(sha, values)
-        return values
+        path = self._display(relative)
+        if self.cache is None:
+            return _File(relative, sha, SourceFile(path, text=text), values)
+        marks = encode_marks(parsed.documents)
+        if values and not parsed.problems:
+            self.cache.put(sha, values, marks)
+        return _File(relative, sha, SourceFile(path, marks=marks), values)
 
     def validate(self) -> list[LoadedDocument]:
         documents = []
@@ -265,10 +270,7 @@ def load_texts(config_dir: Path, texts: Mapping[str, str]) -> LoadedConfig:
     run = _Run(config_dir, None)
     for relative, text in sorted(texts.items()):
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        values = run._parse(relative, sha, text)
-        if values is not None:
-            source = SourceFile(run._display(relative), text)
-            run.files.append(_File(relative, sha, source, values))
+        run.files.append(run._parse(relative, sha, text))
     documents = run.validate()
     problems = run.problems
     problems.extend(check_rules(documents, references_complete=not problems, broken=run.broken))
