@@ -31,10 +31,11 @@ from reconciler.config.cache import (
 from reconciler.config.discover import discover, not_regular
 from reconciler.config.loaded import LoadedConfig, LoadedDocument
 from reconciler.config.models import DOCUMENT_ADAPTER
-from reconciler.config.positions import SourceDocument, SourceFile, encode_marks
+from reconciler.config.parsing import FileParse, parse_files
+from reconciler.config.positions import SourceDocument, SourceFile
 from reconciler.config.rules import ObjectClaims, check_rules, duplicate_entries_raw, raw_claims
 from reconciler.config.schema_errors import problems_from_validation
-from reconciler.config.yamlread import parse_text, require_libyaml
+from reconciler.config.yamlread import require_libyaml
 from reconciler.errors import ConfigError, Position, Problem, UsageError, printable
 from reconciler.gcpause import paused_gc
 
@@ -92,7 +93,7 @@ def max_files_from_env() -> int:
     raw = os.environ.get(ENV_MAX_FILES, "").strip()
     if not raw:
         return MAX_FILES
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise UsageError(
             f"{ENV_MAX_FILES} must be a whole number of 1 or more, not {printable(repr(raw))}"
         )
@@ -116,6 +117,15 @@ class _File:
 
 
 @dataclass
+class _Unparsed:
+    """A file read and decoded, its text still to parse (all are parsed at once)."""
+
+    relative: str
+    sha256: str
+    text: str
+
+
+@dataclass
 class _Run:
     config_dir: Path
     cache: ParseCache | None
@@ -129,8 +139,18 @@ class _Run:
         found = discover(str(self.config_dir), self.max_files)
         for relative, message in found.problems:
             self._problem(relative, message)
-        for relative in found.files:
-            self._read(relative)
+        read = [self._read(relative) for relative in found.files]
+        self._parse_all(read)
+
+    def _parse_all(self, read: list[_File | _Unparsed | None]) -> None:
+        """Parse the texts of ``read`` together (see ``parsing``); the files, in order."""
+        unparsed = [item.text for item in read if isinstance(item, _Unparsed)]
+        parses = iter(parse_files(unparsed, with_marks=self.cache is not None))
+        for item in read:
+            if isinstance(item, _Unparsed):
+                self.files.append(self._parsed(item, next(parses)))
+            elif item is not None:
+                self.files.append(item)
 
     def _display(self, relative: str) -> str:
         return os.path.join(str(self.config_dir), relative) if relative else str(self.config_dir)
@@ -138,32 +158,32 @@ class _Run:
     def _problem(self, relative: str, message: str, line: int = 0, column: int = 0) -> None:
         self.problems.append(Problem(Position(self._display(relative), line, column), message))
 
-    def _read(self, relative: str) -> None:
+    def _read(self, relative: str) -> _File | _Unparsed | None:
+        """The file from the cache, or its text to parse; ``None`` (a problem recorded)
+        when it cannot be read."""
         path = self._display(relative)
         try:
             data = _read_capped(path)
         except IsADirectoryError:
             self._problem(relative, "is a directory, not a YAML file")
-            return
+            return None
         except _NotRegular as exc:
             self._problem(relative, not_regular(exc.mode))
-            return
+            return None
         except OSError as exc:
             self._problem(relative, f"cannot read file: {exc.strerror or exc}")
-            return
+            return None
         if len(data) > MAX_FILE_BYTES:
             limit = MAX_FILE_BYTES // (1024 * 1024)
             self._problem(relative, f"file is larger than {limit} MiB; split it into smaller files")
-            return
+            return None
         sha = hashlib.sha256(data).hexdigest()
         cached = self.cache.entry(sha) if self.cache is not None else None
         if cached is not None:  # the same bytes parsed with no problem before
             values, marks = cached
-            self.files.append(_File(relative, sha, SourceFile(path, marks=marks), values))
-            return
+            return _File(relative, sha, SourceFile(path, marks=marks), values)
         text = self._decode(relative, data)
-        if text is not None:
-            self.files.append(self._parse(relative, sha, text))
+        return _Unparsed(relative, sha, text) if text is not None else None
 
     def _decode(self, relative: str, data: bytes) -> str | None:
         try:
@@ -180,21 +200,20 @@ class _Run:
             return None
         return text[1:] if data.startswith(codecs.BOM_UTF8) else text
 
-    def _parse(self, relative: str, sha: str, text: str) -> _File:
-        """Parse ``text``, recording its problems. With a cache, the marks are read too
-        and stored with the values (the file's positions then need no text); without,
-        the text is kept for positions."""
-        parsed = parse_text(text, with_marks=self.cache is not None)
-        for line, column, message in parsed.problems:
+    def _parsed(self, unparsed: _Unparsed, parse: FileParse) -> _File:
+        """A parsed file, its problems recorded. With a cache, its marks were read too
+        and are stored with the values (its positions then need no text); without, the
+        text is kept for positions."""
+        relative, sha = unparsed.relative, unparsed.sha256
+        values, marks, problems = parse
+        for line, column, message in problems:
             self._problem(relative, message, line, column)
-        if not parsed.documents and not parsed.problems:
+        if not values and not problems:
             self._problem(relative, "no documents: the file is empty or holds only comments")
-        values = [document.value for document in parsed.documents]
         path = self._display(relative)
-        if self.cache is None:
-            return _File(relative, sha, SourceFile(path, text=text), values)
-        marks = encode_marks(parsed.documents)
-        if values and not parsed.problems:
+        if self.cache is None or marks is None:
+            return _File(relative, sha, SourceFile(path, text=unparsed.text), values)
+        if values and not problems:
             self.cache.put(sha, values, marks)
         return _File(relative, sha, SourceFile(path, marks=marks), values)
 
@@ -268,9 +287,12 @@ def load_texts(config_dir: Path, texts: Mapping[str, str]) -> LoadedConfig:
     positions under ``config_dir``, and nothing read from or written to disk (``drift
     --adopt`` checks what it would write with it). Raises ``ConfigError``."""
     run = _Run(config_dir, None)
-    for relative, text in sorted(texts.items()):
-        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        run.files.append(run._parse(relative, sha, text))
+    run._parse_all(
+        [
+            _Unparsed(relative, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
+            for relative, text in sorted(texts.items())
+        ]
+    )
     documents = run.validate()
     problems = run.problems
     problems.extend(check_rules(documents, references_complete=not problems, broken=run.broken))
