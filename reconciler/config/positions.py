@@ -32,7 +32,7 @@ def encode_marks(documents: Sequence[ParsedDocument]) -> str:
     return json.dumps(marks, ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SourceFile:
     """One config file: its display path, and its marks (encoded) or else its text."""
 
