@@ -234,12 +234,10 @@ class _Builder:
         while True:
             event = get_event()
             cls = event.__class__
-            if cls is DocumentEndEvent:
-                self.ended_explicitly = event.explicit
-                break
             if cls is ScalarEvent:
                 frame = stack[-1]
-                if event.tag is None and event.anchor is None and len(stack) > 1:
+                # ``ctag``: the tag as given, what the ``tag`` property reads (a call each)
+                if event.ctag is None and event.anchor is None and len(stack) > 1:
                     # the hot path: scalars without tag or anchor, as ``_scalar``/``_add``
                     container = frame.container
                     value = event.value
@@ -270,6 +268,9 @@ class _Builder:
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, None, 1)
                 self._add(value, None, 1, event.start_mark)
+            elif cls is DocumentEndEvent:
+                self.ended_explicitly = event.explicit
+                break
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 self._open(event, cls is MappingStartEvent)
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
@@ -299,9 +300,9 @@ class _Builder:
             raise _syntax(event.start_mark, LONE_DASH)
 
     def _open(self, event: Any, mapping: bool) -> None:
-        tag = event.tag
-        if tag is not None and tag not in ("!", CORE + ("map" if mapping else "seq")):
-            raise _problem(event.start_mark, f"unsupported tag '{short_tag(tag)}'")
+        tag = event.ctag
+        if tag is not None and str(tag) not in ("!", CORE + ("map" if mapping else "seq")):
+            raise _problem(event.start_mark, f"unsupported tag '{short_tag(str(tag))}'")
         if len(self.stack) > MAX_DEPTH:
             raise _problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
         marks: Any = None

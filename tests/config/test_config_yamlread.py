@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 
 from reconciler.config.yamlread import MAX_ALIAS_NODES, MAX_DEPTH, parse_text
 
@@ -187,3 +188,18 @@ def test_directives_after_a_document_end_marker_are_read() -> None:
     parsed = parse_text("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n")
     assert parsed.problems == []
     assert [d.value for d in parsed.documents] == [{"a": 1}, {"b": 2}]
+
+
+def test_libyaml_events_hold_their_tag_as_ctag() -> None:
+    """The reader reads ``ctag`` (the ``tag`` property costs a call per event): it must be
+    what ``tag`` answers, for scalars and collections, tagged or not."""
+    parser = CParser("!!map {a: !!str b, c: [d]}\n")
+    try:
+        seen = []
+        while (event := parser.get_event()).__class__.__name__ != "StreamEndEvent":
+            if hasattr(event, "implicit"):
+                assert event.ctag == event.tag
+                seen.append(event.tag)
+    finally:
+        parser.dispose()
+    assert seen == ["tag:yaml.org,2002:map", None, "tag:yaml.org,2002:str", None, None, None]
