@@ -2,11 +2,13 @@
 
 :func:`load_config` is the entry point. It finds ``*.yaml``/``*.yml`` files recursively
 with :mod:`reconciler.config.discover` (sorted, hidden entries skipped, special files
-refused unopened, at most :data:`MAX_FILES`), reads each with a size cap, parses it with
-:mod:`reconciler.config.yamlread` (or takes its values from the content-hash cache),
-validates each document against the Pydantic models, runs :mod:`reconciler.config.rules`
-and raises :class:`~reconciler.errors.ConfigError` with every problem of the run, sorted.
-Positions are computed lazily, only for problems and for later stages' questions.
+refused unopened, at most :data:`MAX_FILES`), reads each with a size cap, takes its values
+from the content-hash cache or else parses it (all such files at once, with
+:mod:`reconciler.config.parsing`: in worker processes for a large directory), validates
+each document against the Pydantic models, runs :mod:`reconciler.config.rules` and raises
+:class:`~reconciler.errors.ConfigError` with every problem of the run, sorted. Positions
+come from the marks read with the values when a cache is used, else from the kept text,
+re-read lazily, only for problems and for later stages' questions.
 """
 
 from __future__ import annotations
@@ -211,9 +213,9 @@ class _Run:
         if not values and not problems:
             self._problem(relative, "no documents: the file is empty or holds only comments")
         path = self._display(relative)
-        if self.cache is None or marks is None:
+        if marks is None:
             return _File(relative, sha, SourceFile(path, text=unparsed.text), values)
-        if values and not problems:
+        if self.cache is not None and values and not problems:
             self.cache.put(sha, values, marks)
         return _File(relative, sha, SourceFile(path, marks=marks), values)
 

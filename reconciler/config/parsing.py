@@ -203,16 +203,21 @@ class _Pool:
 
 
 def _answer(payload: bytes, expected: int) -> list[FileParse]:
+    """A worker's answer for ``expected`` texts; ``WorkerError`` saying why when it is
+    not one."""
     try:
         status, body = marshal.loads(payload)  # noqa: S302 -- from this process's own child
     except (ValueError, EOFError, TypeError):
         status, body = "error", "an answer that cannot be read"
-    if status != "ok" or not isinstance(body, list) or len(body) != expected:
+    if status == "ok" and not (isinstance(body, list) and len(body) == expected):
+        status, body = "error", f"an answer that is not one for {expected} texts"
+    if status != "ok":
         raise WorkerError(
             f"a worker process parsing the files failed ({printable(str(body))}); "
             f"{ENV_WORKERS}=0 parses them in this process"
         )
-    return body
+    parses: list[FileParse] = body
+    return parses
 
 
 def serve() -> None:

@@ -39,7 +39,7 @@ class SourceFile:
     path: str
     text: str | None = field(default=None, repr=False)
     marks: str | None = field(default=None, repr=False)
-    _parsed: list[DocumentMarks] | None = field(default=None, repr=False)
+    _parsed: list[DocumentMarks] | None = field(default=None, init=False, repr=False)
 
     def document_marks(self, index: int) -> DocumentMarks:
         """The start and marks of the file's ``index``-th document (``(0, 0, None)``

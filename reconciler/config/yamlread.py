@@ -237,7 +237,7 @@ class _Builder:
             if cls is ScalarEvent:
                 frame = stack[-1]
                 # ``ctag``: the tag as given, what the ``tag`` property reads (a call each)
-                if event.ctag is None and event.anchor is None and len(stack) > 1:
+                if event.ctag is None and event.anchor is None and frame is not root_frame:
                     # the hot path: scalars without tag or anchor, as ``_scalar``/``_add``
                     container = frame.container
                     value = event.value
@@ -300,9 +300,9 @@ class _Builder:
             raise _syntax(event.start_mark, LONE_DASH)
 
     def _open(self, event: Any, mapping: bool) -> None:
-        tag = event.ctag
-        if tag is not None and str(tag) not in ("!", CORE + ("map" if mapping else "seq")):
-            raise _problem(event.start_mark, f"unsupported tag '{short_tag(str(tag))}'")
+        tag = None if event.ctag is None else str(event.ctag)  # as the ``tag`` property
+        if tag is not None and tag not in ("!", CORE + ("map" if mapping else "seq")):
+            raise _problem(event.start_mark, f"unsupported tag '{short_tag(tag)}'")
         if len(self.stack) > MAX_DEPTH:
             raise _problem(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
         marks: Any = None

@@ -3,6 +3,7 @@ and a worker that dies or fails is one clear error (real worker processes throug
 
 from __future__ import annotations
 
+import marshal
 import shutil
 from pathlib import Path
 
@@ -143,3 +144,10 @@ def test_chunks_cover_every_text_once_in_order() -> None:
     assert [i for chunk in found for i in chunk] == list(range(len(texts)))
     assert len(found) > 2
     assert chunks([], 2) == []
+
+
+def test_an_answer_for_other_texts_is_refused() -> None:
+    with pytest.raises(WorkerError, match=r"not one for 3 texts"):
+        parsing._answer(marshal.dumps(("ok", [([], None, [])])), 3)
+    with pytest.raises(WorkerError, match=r"cannot be read"):
+        parsing._answer(b"\x00garbage", 1)
