@@ -7,8 +7,8 @@ from the content-hash cache or else parses it (all such files at once, with
 :mod:`reconciler.config.parsing`: in worker processes for a large directory), validates
 each document against the Pydantic models, runs :mod:`reconciler.config.rules` and raises
 :class:`~reconciler.errors.ConfigError` with every problem of the run, sorted. Positions
-come from the marks read with the values when a cache is used, else from the kept text,
-re-read lazily, only for problems and for later stages' questions.
+come from the marks read with the values when a cache is used or the caller asks for
+them, else from the kept text, re-read lazily, only for problems and later questions.
 """
 
 from __future__ import annotations
@@ -53,7 +53,11 @@ __all__ = ["MAX_FILE_BYTES", "LoadedConfig", "LoadedDocument", "files_digest", "
 
 
 def load_config(
-    config_dir: Path, *, use_cache: bool = True, cache_dir: Path | None = None
+    config_dir: Path,
+    *,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    with_marks: bool = False,
 ) -> LoadedConfig:
     """Load and check every document under ``config_dir``.
 
@@ -61,7 +65,10 @@ def load_config(
     ``RECONCILER_MAX_FILES`` is not a number, :class:`MissingDependencyError` without
     libyaml, and :class:`ConfigError` carrying every problem found (parse, schema, rules).
     The cache (see :mod:`reconciler.config.cache`) is used unless ``use_cache`` is false
-    or ``RECONCILER_NO_CACHE`` is set; ``cache_dir`` overrides its location.
+    or ``RECONCILER_NO_CACHE`` is set; ``cache_dir`` overrides its location. With
+    ``with_marks``, files are read with their marks even without a cache (which stores
+    them anyway): positions are then answered with no text kept and none re-read, what a
+    caller asking many of them wants; else, without a cache, each file keeps its text.
     """
     require_libyaml()
     if not config_dir.is_dir():
@@ -71,7 +78,7 @@ def load_config(
     if use_cache and not cache_disabled_by_env():
         root = cache_dir or default_cache_dir(config_dir)
         cache = ParseCache(root, pack_name(config_dir)) if root is not None else None
-    run = _Run(config_dir, cache, max_files)
+    run = _Run(config_dir, cache, with_marks or cache is not None, max_files)
     with paused_gc():  # the documents and their checks build much and free little
         run.read_all()
         if cache is not None:
@@ -131,6 +138,8 @@ class _Unparsed:
 class _Run:
     config_dir: Path
     cache: ParseCache | None
+    #: files parsed are read with their marks (else they keep their texts)
+    with_marks: bool
     max_files: int = MAX_FILES
     files: list[_File] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -147,7 +156,7 @@ class _Run:
     def _parse_all(self, read: list[_File | _Unparsed | None]) -> None:
         """Parse the texts of ``read`` together (see ``parsing``); the files, in order."""
         unparsed = [item.text for item in read if isinstance(item, _Unparsed)]
-        parses = iter(parse_files(unparsed, with_marks=self.cache is not None))
+        parses = iter(parse_files(unparsed, with_marks=self.with_marks))
         for item in read:
             if isinstance(item, _Unparsed):
                 self.files.append(self._parsed(item, next(parses)))
@@ -203,9 +212,8 @@ class _Run:
         return text[1:] if data.startswith(codecs.BOM_UTF8) else text
 
     def _parsed(self, unparsed: _Unparsed, parse: FileParse) -> _File:
-        """A parsed file, its problems recorded. With a cache, its marks were read too
-        and are stored with the values (its positions then need no text); without, the
-        text is kept for positions."""
+        """A parsed file, its problems recorded. Read with its marks, it needs no text
+        for positions (a cache stores them with the values); else the text is kept."""
         relative, sha = unparsed.relative, unparsed.sha256
         values, marks, problems = parse
         for line, column, message in problems:
@@ -288,7 +296,7 @@ def load_texts(config_dir: Path, texts: Mapping[str, str]) -> LoadedConfig:
     files under ``config_dir``: the parse, schema and rules of ``load_config``, with
     positions under ``config_dir``, and nothing read from or written to disk (``drift
     --adopt`` checks what it would write with it). Raises ``ConfigError``."""
-    run = _Run(config_dir, None)
+    run = _Run(config_dir, None, with_marks=False)
     run._parse_all(
         [
             _Unparsed(relative, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)

@@ -118,7 +118,7 @@ def test_dumped_documents_with_blank_and_comment_lines(
     check_positions(text)
 
 
-def test_a_file_read_from_the_cache_keeps_no_text_and_places_alike(
+def test_a_file_read_with_marks_or_from_the_cache_keeps_no_text_and_places_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = tmp_path / "projects.d"
@@ -126,7 +126,8 @@ def test_a_file_read_from_the_cache_keeps_no_text_and_places_alike(
     monkeypatch.chdir(tmp_path)
     without = load_config(config, use_cache=False)
     cold, warm = load_config(config), load_config(config)
-    for loaded in (cold, warm):
+    marked = load_config(config, use_cache=False, with_marks=True)
+    for loaded in (cold, warm, marked):
         assert all(d.source.file.text is None for d in loaded.documents)
         for document, reference in zip(loaded.documents, without.documents, strict=True):
             value = reference.model.model_dump(by_alias=True, exclude_defaults=True)
