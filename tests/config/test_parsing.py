@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from config_helpers import EXAMPLES, example_files, invalid_fixtures
+from usercli import UserShell
 
 from reconciler.config import parsing
 from reconciler.config.loader import load_config
@@ -151,3 +152,25 @@ def test_an_answer_for_other_texts_is_refused() -> None:
         parsing._answer(marshal.dumps(("ok", [([], None, [])])), 3)
     with pytest.raises(WorkerError, match=r"cannot be read"):
         parsing._answer(b"\x00garbage", 1)
+
+
+def test_validate_through_workers_says_what_one_process_says(user_repo: UserShell) -> None:
+    """The installed command on 4 MiB of YAML, so that workers parse it for real (they
+    are started with the command's own interpreter and ``sys.path``)."""
+    users = "".join(f"    - user.{n:06d}\n" for n in range(5_000))
+    for index in range(50):
+        text = f"apiVersion: reconciler/v1\nkind: Project\nname: Big {index}\nmembers:\n"
+        user_repo.write(f"projects.d/big/{index:02d}.yaml", text + "  users:\n" + users)
+    user_repo.write("projects.d/big/broken.yaml", "a: [unclosed\n")
+    user_repo.edit("projects.d/big/07.yaml", lambda text: text + "colour: red\n")
+    size = sum(p.stat().st_size for p in user_repo.path("projects.d").rglob("*.yaml"))
+    assert size > parsing.PARALLEL_MIN_CHARS
+    runs = {
+        workers: user_repo.run("validate", "--no-cache", env={parsing.ENV_WORKERS: workers})
+        for workers in ("2", "0")
+    }
+    assert runs["2"].returncode == runs["0"].returncode == 1
+    assert runs["2"].stdout == runs["0"].stdout
+    assert "projects.d/big/broken.yaml:2:1: error: invalid YAML" in runs["2"].stdout
+    assert "projects.d/big/07.yaml:5006:1: error: unknown field 'colour'" in runs["2"].stdout
+    assert "Traceback" not in runs["2"].stderr
