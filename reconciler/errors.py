@@ -15,7 +15,8 @@
     ├── StalePlanError               a saved plan no longer matches live/desired/itself
     ├── ApplyError                   an apply that did not finish; lists what happened
     ├── AuditError                   the audit trail is broken or unreadable
-    └── MissingDependencyError       a part of the installation is missing (how to fix it)
+    ├── MissingDependencyError       a part of the installation is missing (how to fix it)
+    └── WorkerError                  a worker process (parsing files) stopped unexpectedly
 
 Low-level exceptions (httpx, OSError, ruamel.yaml, pydantic) are translated once, at the
 boundary that sees them, with ``raise ... from exc``. Messages never contain secrets.
@@ -174,3 +175,7 @@ class AuditError(ReconcilerError):
 
 class MissingDependencyError(ReconcilerError):
     """A module the installation should hold cannot be imported; says how to fix it."""
+
+
+class WorkerError(ReconcilerError):
+    """A worker process that parses files in parallel stopped or failed."""

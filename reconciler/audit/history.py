@@ -121,7 +121,7 @@ def _at_commit(config_dir: Path, commit: str, where: str, *, use_cache: bool) ->
         for index, project in _projects(display, data, cache):
             declared.add(project.name)
             if project.protected:
-                source = SourceDocument(SourceFile(display, _text(display, data)), index)
+                source = SourceDocument(SourceFile(display, text=_text(display, data)), index)
                 protected[project.name] = source.position(("protected",))
     return AppliedHistory(f"commit {short}, {where}", frozenset(declared), protected, None)
 

@@ -1,6 +1,8 @@
 """A content-hash cache of parsed files, so a second run re-parses only what changed.
 
-The plain values each file's YAML parsed to are kept, keyed by the sha256 of the file's
+The plain values each file's YAML parsed to are kept with their positions (the marks of
+:mod:`reconciler.config.positions`, as one JSON text: a file read from the cache is
+neither parsed nor kept in memory for its positions), keyed by the sha256 of the file's
 bytes, in one JSON pack per config directory:
 ``<cache dir>/parse-v<N>/<name>-<hash of its path>.json``. The cache dir
 (:func:`default_cache_dir`) is never outside the working directory or the git work tree
@@ -28,7 +30,7 @@ from typing import Final
 from reconciler.fsutil import write_text_atomic
 
 #: Bump when the reader's output for the same bytes, or the pack's shape, could change.
-LOADER_VERSION: Final = 2
+LOADER_VERSION: Final = 3
 
 ENV_NO_CACHE: Final = "RECONCILER_NO_CACHE"
 CACHE_DIR: Final = Path(".reconciler") / "cache"
@@ -69,16 +71,17 @@ def pack_name(config_dir: Path) -> str:
 
 
 class ParseCache:
-    """Parsed documents of files, keyed by the sha256 of their bytes.
+    """Parsed documents of files and their encoded marks, keyed by the sha256 of their
+    bytes.
 
-    ``get`` and ``put`` work in memory; ``save`` writes the entries this run used (hits
-    and new ones) back to the pack, only when they differ from what was read.
+    ``get``, ``entry`` and ``put`` work in memory; ``save`` writes the entries this run
+    used (hits and new ones) back to the pack, only when they differ from what was read.
     """
 
     def __init__(self, root: Path, name: str = "default.json") -> None:
         self.path = root / f"parse-v{LOADER_VERSION}" / name
         self._stored: dict[str, object] | None = None
-        self._used: dict[str, list[object]] = {}
+        self._used: dict[str, list[object]] = {}  # digest -> [documents, marks]
 
     def _pack(self) -> dict[str, object]:
         if self._stored is None:
@@ -97,14 +100,23 @@ class ParseCache:
         return self._stored
 
     def get(self, digest: str) -> list[object] | None:
-        documents = self._pack().get(digest)
-        if not isinstance(documents, list):
-            return None
-        self._used[digest] = documents
-        return documents
+        """The documents of the file whose bytes hash to ``digest``, if stored."""
+        found = self.entry(digest)
+        return found[0] if found is not None else None
 
-    def put(self, digest: str, documents: list[object]) -> None:
-        self._used[digest] = documents
+    def entry(self, digest: str) -> tuple[list[object], str] | None:
+        """The documents and the encoded marks of the file whose bytes hash to ``digest``."""
+        found = self._pack().get(digest)
+        if not (isinstance(found, list) and len(found) == 2):
+            return None
+        documents, marks = found
+        if not (isinstance(documents, list) and isinstance(marks, str)):
+            return None
+        self._used[digest] = found
+        return documents, marks
+
+    def put(self, digest: str, documents: list[object], marks: str) -> None:
+        self._used[digest] = [documents, marks]
 
     def save(self) -> None:
         if self._used.keys() == self._pack().keys():

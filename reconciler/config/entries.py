@@ -85,5 +85,5 @@ def _timed_entries(
         lists = [(("users",), "holder", model.users)]
     for path, sort, entries in lists:
         for index, entry in enumerate(entries):
-            if isinstance(entry, TimedUser | TimedGroup):
+            if entry.__class__ is not str and isinstance(entry, TimedUser | TimedGroup):
                 yield path, index, where, sort, entry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -27,8 +28,9 @@ class LoadedDocument:
     def kind(self) -> str:
         return self.model.kind
 
-    @property
+    @cached_property
     def name(self) -> str | None:
+        """The declared name (``None`` for the Company and a Review); asked by every rule."""
         return None if isinstance(self.model, Company | Review) else self.model.name
 
     def position(self, path: Sequence[PathItem] = ()) -> Position:

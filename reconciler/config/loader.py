@@ -2,11 +2,13 @@
 
 :func:`load_config` is the entry point. It finds ``*.yaml``/``*.yml`` files recursively
 with :mod:`reconciler.config.discover` (sorted, hidden entries skipped, special files
-refused unopened, at most :data:`MAX_FILES`), reads each with a size cap, parses it with
-:mod:`reconciler.config.yamlread` (or takes its values from the content-hash cache),
-validates each document against the Pydantic models, runs :mod:`reconciler.config.rules`
-and raises :class:`~reconciler.errors.ConfigError` with every problem of the run, sorted.
-Positions are computed lazily, only for problems and for later stages' questions.
+refused unopened, at most :data:`MAX_FILES`), reads each with a size cap, takes its values
+from the content-hash cache or else parses it (all such files at once, with
+:mod:`reconciler.config.parsing`: in worker processes for a large directory), validates
+each document against the Pydantic models, runs :mod:`reconciler.config.rules` and raises
+:class:`~reconciler.errors.ConfigError` with every problem of the run, sorted. Positions
+come from the marks read with the values when a cache is used or the caller asks for
+them, else from the kept text, re-read lazily, only for problems and later questions.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from reconciler.config.cache import (
 from reconciler.config.discover import discover, not_regular
 from reconciler.config.loaded import LoadedConfig, LoadedDocument
 from reconciler.config.models import DOCUMENT_ADAPTER
+from reconciler.config.parsing import FileParse, parse_files
 from reconciler.config.positions import SourceDocument, SourceFile
 from reconciler.config.rules import ObjectClaims, check_rules, duplicate_entries_raw, raw_claims
 from reconciler.config.schema_errors import problems_from_validation
-from reconciler.config.yamlread import parse_text, require_libyaml
+from reconciler.config.yamlread import require_libyaml
 from reconciler.errors import ConfigError, Position, Problem, UsageError, printable
 from reconciler.gcpause import paused_gc
 
@@ -50,7 +53,11 @@ __all__ = ["MAX_FILE_BYTES", "LoadedConfig", "LoadedDocument", "files_digest", "
 
 
 def load_config(
-    config_dir: Path, *, use_cache: bool = True, cache_dir: Path | None = None
+    config_dir: Path,
+    *,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    with_marks: bool = False,
 ) -> LoadedConfig:
     """Load and check every document under ``config_dir``.
 
@@ -58,7 +65,10 @@ def load_config(
     ``RECONCILER_MAX_FILES`` is not a number, :class:`MissingDependencyError` without
     libyaml, and :class:`ConfigError` carrying every problem found (parse, schema, rules).
     The cache (see :mod:`reconciler.config.cache`) is used unless ``use_cache`` is false
-    or ``RECONCILER_NO_CACHE`` is set; ``cache_dir`` overrides its location.
+    or ``RECONCILER_NO_CACHE`` is set; ``cache_dir`` overrides its location. With
+    ``with_marks``, files are read with their marks even without a cache (which stores
+    them anyway): positions are then answered with no text kept and none re-read, what a
+    caller asking many of them wants; else, without a cache, each file keeps its text.
     """
     require_libyaml()
     if not config_dir.is_dir():
@@ -68,17 +78,19 @@ def load_config(
     if use_cache and not cache_disabled_by_env():
         root = cache_dir or default_cache_dir(config_dir)
         cache = ParseCache(root, pack_name(config_dir)) if root is not None else None
-    run = _Run(config_dir, cache, max_files)
-    with paused_gc():
+    run = _Run(config_dir, cache, with_marks or cache is not None, max_files)
+    with paused_gc():  # the documents and their checks build much and free little
         run.read_all()
         if cache is not None:
             cache.save()
-    problems = run.problems
-    if not run.files and not problems:
-        problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
-    parse_failed = bool(problems)
-    documents = run.validate()
-    problems.extend(check_rules(documents, references_complete=not parse_failed, broken=run.broken))
+        problems = run.problems
+        if not run.files and not problems:
+            problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
+        parse_failed = bool(problems)
+        documents = run.validate()
+        problems.extend(
+            check_rules(documents, references_complete=not parse_failed, broken=run.broken)
+        )
     if problems:
         raise ConfigError(problems)
     digest = files_digest((f.relative, f.sha256) for f in run.files)
@@ -90,7 +102,7 @@ def max_files_from_env() -> int:
     raw = os.environ.get(ENV_MAX_FILES, "").strip()
     if not raw:
         return MAX_FILES
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise UsageError(
             f"{ENV_MAX_FILES} must be a whole number of 1 or more, not {printable(repr(raw))}"
         )
@@ -114,9 +126,20 @@ class _File:
 
 
 @dataclass
+class _Unparsed:
+    """A file read and decoded, its text still to parse (all are parsed at once)."""
+
+    relative: str
+    sha256: str
+    text: str
+
+
+@dataclass
 class _Run:
     config_dir: Path
     cache: ParseCache | None
+    #: files parsed are read with their marks (else they keep their texts)
+    with_marks: bool
     max_files: int = MAX_FILES
     files: list[_File] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -127,8 +150,18 @@ class _Run:
         found = discover(str(self.config_dir), self.max_files)
         for relative, message in found.problems:
             self._problem(relative, message)
-        for relative in found.files:
-            self._read(relative)
+        read = [self._read(relative) for relative in found.files]
+        self._parse_all(read)
+
+    def _parse_all(self, read: list[_File | _Unparsed | None]) -> None:
+        """Parse the texts of ``read`` together (see ``parsing``); the files, in order."""
+        unparsed = [item.text for item in read if isinstance(item, _Unparsed)]
+        parses = iter(parse_files(unparsed, with_marks=self.with_marks))
+        for item in read:
+            if isinstance(item, _Unparsed):
+                self.files.append(self._parsed(item, next(parses)))
+            elif item is not None:
+                self.files.append(item)
 
     def _display(self, relative: str) -> str:
         return os.path.join(str(self.config_dir), relative) if relative else str(self.config_dir)
@@ -136,30 +169,32 @@ class _Run:
     def _problem(self, relative: str, message: str, line: int = 0, column: int = 0) -> None:
         self.problems.append(Problem(Position(self._display(relative), line, column), message))
 
-    def _read(self, relative: str) -> None:
+    def _read(self, relative: str) -> _File | _Unparsed | None:
+        """The file from the cache, or its text to parse; ``None`` (a problem recorded)
+        when it cannot be read."""
         path = self._display(relative)
         try:
             data = _read_capped(path)
         except IsADirectoryError:
             self._problem(relative, "is a directory, not a YAML file")
-            return
+            return None
         except _NotRegular as exc:
             self._problem(relative, not_regular(exc.mode))
-            return
+            return None
         except OSError as exc:
             self._problem(relative, f"cannot read file: {exc.strerror or exc}")
-            return
+            return None
         if len(data) > MAX_FILE_BYTES:
             limit = MAX_FILE_BYTES // (1024 * 1024)
             self._problem(relative, f"file is larger than {limit} MiB; split it into smaller files")
-            return
-        text = self._decode(relative, data)
-        if text is None:
-            return
+            return None
         sha = hashlib.sha256(data).hexdigest()
-        values = self._parse(relative, sha, text)
-        if values is not None:
-            self.files.append(_File(relative, sha, SourceFile(path, text), values))
+        cached = self.cache.entry(sha) if self.cache is not None else None
+        if cached is not None:  # the same bytes parsed with no problem before
+            values, marks = cached
+            return _File(relative, sha, SourceFile(path, marks=marks), values)
+        text = self._decode(relative, data)
+        return _Unparsed(relative, sha, text) if text is not None else None
 
     def _decode(self, relative: str, data: bytes) -> str | None:
         try:
@@ -176,20 +211,21 @@ class _Run:
             return None
         return text[1:] if data.startswith(codecs.BOM_UTF8) else text
 
-    def _parse(self, relative: str, sha: str, text: str) -> list[object] | None:
-        if self.cache is not None:
-            cached = self.cache.get(sha)
-            if cached is not None:
-                return cached
-        parsed = parse_text(text)
-        for line, column, message in parsed.problems:
+    def _parsed(self, unparsed: _Unparsed, parse: FileParse) -> _File:
+        """A parsed file, its problems recorded. Read with its marks, it needs no text
+        for positions (a cache stores them with the values); else the text is kept."""
+        relative, sha = unparsed.relative, unparsed.sha256
+        values, marks, problems = parse
+        for line, column, message in problems:
             self._problem(relative, message, line, column)
-        if not parsed.documents and not parsed.problems:
+        if not values and not problems:
             self._problem(relative, "no documents: the file is empty or holds only comments")
-        values = [document.value for document in parsed.documents]
-        if self.cache is not None and values and not parsed.problems:
-            self.cache.put(sha, values)
-        return values
+        path = self._display(relative)
+        if marks is None:
+            return _File(relative, sha, SourceFile(path, text=unparsed.text), values)
+        if self.cache is not None and values and not problems:
+            self.cache.put(sha, values, marks)
+        return _File(relative, sha, SourceFile(path, marks=marks), values)
 
     def validate(self) -> list[LoadedDocument]:
         documents = []
@@ -260,13 +296,13 @@ def load_texts(config_dir: Path, texts: Mapping[str, str]) -> LoadedConfig:
     files under ``config_dir``: the parse, schema and rules of ``load_config``, with
     positions under ``config_dir``, and nothing read from or written to disk (``drift
     --adopt`` checks what it would write with it). Raises ``ConfigError``."""
-    run = _Run(config_dir, None)
-    for relative, text in sorted(texts.items()):
-        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        values = run._parse(relative, sha, text)
-        if values is not None:
-            source = SourceFile(run._display(relative), text)
-            run.files.append(_File(relative, sha, source, values))
+    run = _Run(config_dir, None, with_marks=False)
+    run._parse_all(
+        [
+            _Unparsed(relative, hashlib.sha256(text.encode("utf-8")).hexdigest(), text)
+            for relative, text in sorted(texts.items())
+        ]
+    )
     documents = run.validate()
     problems = run.problems
     problems.extend(check_rules(documents, references_complete=not problems, broken=run.broken))

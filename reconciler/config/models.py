@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -158,12 +159,15 @@ class Members(_Strict):
         description="Group names, or {name, until, reason} for access that ends on a date.",
     )
 
-    @property
+    @cached_property
     def logins(self) -> list[str]:
+        """The users' logins, in order (computed once: the rules, the positions and the
+        desired state all read them; not to be changed)."""
         return names(self.users)
 
-    @property
+    @cached_property
     def group_names(self) -> list[str]:
+        """The groups' names, in order (computed once, as ``logins``)."""
         return names(self.groups)
 
 
@@ -206,8 +210,9 @@ class Role(_Doc):
         description="Holders: logins, or {login, until, reason} for a holding that ends.",
     )
 
-    @property
+    @cached_property
     def logins(self) -> list[str]:
+        """The holders' logins, in order (computed once, as ``Members.logins``)."""
         return names(self.users)
 
 

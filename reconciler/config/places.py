@@ -8,8 +8,9 @@ before the live state is read (35 MB of models at 10,000 projects; 15 MB of peak
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, chain
 
 from reconciler.config.loaded import KindName, LoadedConfig, LoadedDocument
 from reconciler.config.models import Policy, Project, Role
@@ -17,19 +18,30 @@ from reconciler.config.positions import PathItem, SourceDocument
 from reconciler.errors import Position
 from reconciler.kinds import OBJECT_KINDS
 
-Lists = dict[tuple[str, ...], list[str]]
+#: Which of a kind's lists each path is (its index in ``Place.ends``).
+Paths = Mapping[tuple[str, ...], int]
+_PROJECT: Paths = {
+    path: index
+    for index, path in enumerate(
+        [("previous_names",), ("members", "users"), ("members", "groups")]
+        + [("objects", kind) for kind in OBJECT_KINDS]
+    )
+}
+_ROLE: Paths = {("users",): 0}
+_POLICY: Paths = {("isolate",): 0}
+_NONE: Paths = {}
 
-#: Each object kind and its path, made once (the keys of every project's lists).
-_OBJECT_PATHS = tuple((kind, ("objects", kind)) for kind in OBJECT_KINDS)
-_USERS, _GROUPS, _PREVIOUS = ("members", "users"), ("members", "groups"), ("previous_names",)
 
-
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Place:
-    """One document's source and its lists of names, by path."""
+    """One document's source and its lists of names, one after the other in ``names``
+    (list ``i`` ends at ``ends[i]``): one tuple rather than a list each, 7 MB less for
+    10,000 projects."""
 
     source: SourceDocument
-    lists: Lists
+    paths: Paths
+    names: tuple[str, ...]
+    ends: tuple[int, ...]
 
     def position(self, path: Sequence[PathItem] = ()) -> Position:
         return self.source.position(path)
@@ -37,10 +49,15 @@ class Place:
     def item_position(self, path: tuple[str, ...], value: str) -> Position:
         """As ``LoadedDocument.item_position``: where ``value`` is first listed at
         ``path``, else the list itself."""
-        items = self.lists.get(path, [])
-        if value in items:
-            return self.source.position((*path, items.index(value)))
-        return self.source.position(path)
+        at = self.paths.get(path)
+        if at is None:
+            return self.source.position(path)
+        start = self.ends[at - 1] if at else 0
+        try:
+            index = self.names.index(value, start, self.ends[at])
+        except ValueError:
+            return self.source.position(path)
+        return self.source.position((*path, index - start))
 
 
 class Places:
@@ -52,31 +69,23 @@ class Places:
         for document in loaded.documents:
             key = (document.kind, document.name)
             if key not in self._places:
-                self._places[key] = Place(document.source, _lists(document))
+                self._places[key] = _place(document)
 
     def get(self, kind: KindName, name: str | None = None) -> Place | None:
         return self._places.get((kind, name))
 
 
-def _lists(document: LoadedDocument) -> Lists:
-    """The document's non-empty lists of names (an absent one is looked up as empty);
-    lists of plain names are the model's own."""
+def _place(document: LoadedDocument) -> Place:
     model = document.model
+    lists: list[list[str]] = []
+    paths = _NONE
     if isinstance(model, Project):
-        objects = model.objects
-        found: Lists = {
-            path: items for kind, path in _OBJECT_PATHS if (items := getattr(objects, kind))
-        }
-        for path, items in (
-            (_USERS, model.members.logins),
-            (_GROUPS, model.members.group_names),
-            (_PREVIOUS, model.previous_names),
-        ):
-            if items:
-                found[path] = items
-        return found
-    if isinstance(model, Role):
-        return {("users",): model.logins} if model.users else {}
-    if isinstance(model, Policy):
-        return {("isolate",): model.isolate} if model.isolate else {}
-    return {}
+        members, objects, paths = model.members, model.objects, _PROJECT
+        lists = [model.previous_names, members.logins, members.group_names]
+        lists += [getattr(objects, kind) for kind in OBJECT_KINDS]
+    elif isinstance(model, Role):
+        lists, paths = [model.logins], _ROLE
+    elif isinstance(model, Policy):
+        lists, paths = [model.isolate], _POLICY
+    ends = tuple(accumulate(map(len, lists)))
+    return Place(document.source, paths, tuple(chain.from_iterable(lists)), ends)

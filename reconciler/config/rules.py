@@ -44,13 +44,10 @@ def check_rules(
     ``broken`` are the claims of Project documents that failed validation (see
     :func:`raw_claims`): they take part in the single-project rule."""
     projects = [d for d in documents if isinstance(d.model, Project)]
-    claims = sorted(
-        [*map(_claims, projects), *broken], key=lambda c: (c.source.path, c.source.index)
-    )
-    problems = list(_duplicate_entries(documents))
+    problems = _duplicate_entries(documents)
     problems += _unique_names(documents)
     problems += _previous_names(projects)
-    problems += _single_project(claims)
+    problems += _single_project(projects, broken)
     problems += _company(documents, projects)
     problems += _roles(documents)
     problems += _policies(documents, projects, references_complete)
@@ -59,27 +56,45 @@ def check_rules(
     return problems
 
 
-def _lists_of(model: Model) -> Iterator[tuple[tuple[str, ...], list[str]]]:
+def _lists_of(model: Model) -> list[tuple[tuple[str, ...], list[str]]]:
     if isinstance(model, Project):
-        yield ("previous_names",), model.previous_names
-        yield ("members", "users"), model.members.logins
-        yield ("members", "groups"), model.members.group_names
-        for kind in OBJECT_KINDS:
-            yield ("objects", kind), getattr(model.objects, kind)
-    elif isinstance(model, Role):
-        yield ("permissions",), list(model.permissions)
-        yield ("users",), model.logins
-    elif isinstance(model, Policy):
-        yield ("isolate",), model.isolate
-    elif isinstance(model, Review):
-        yield ("projects",), model.projects
-        yield ("roles",), model.roles
+        members, objects = model.members, model.objects
+        return [
+            (("previous_names",), model.previous_names),
+            (("members", "users"), members.logins),
+            (("members", "groups"), members.group_names),
+            *[(("objects", kind), getattr(objects, kind)) for kind in OBJECT_KINDS],
+        ]
+    if isinstance(model, Role):
+        return [(("permissions",), list(model.permissions)), (("users",), model.logins)]
+    if isinstance(model, Policy):
+        return [(("isolate",), model.isolate)]
+    if isinstance(model, Review):
+        return [(("projects",), model.projects), (("roles",), model.roles)]
+    return []
 
 
-def _duplicate_entries(documents: Sequence[LoadedDocument]) -> Iterator[Problem]:
+def _duplicate_entries(documents: Sequence[LoadedDocument]) -> list[Problem]:
+    problems: list[Problem] = []
     for document in documents:
+        if _all_distinct(document.model):
+            continue
         for path, items in _lists_of(document.model):
-            yield from _duplicates_in(document.source, path, items)
+            problems += _duplicates_in(document.source, path, items)
+    return problems
+
+
+def _all_distinct(model: Model) -> bool:
+    """Whether no name repeats among all of a document's lists together: then no list
+    has a duplicate entry (nearly every document; one set per document is cheap)."""
+    if isinstance(model, Project):
+        members = model.members
+        every = [*model.previous_names, *members.logins, *members.group_names]
+        for kind in OBJECT_KINDS:
+            every += getattr(model.objects, kind)
+    else:
+        every = [item for _, items in _lists_of(model) for item in items]
+    return len(set(every)) == len(every)
 
 
 #: The lists of each kind whose entries must be unique.
@@ -201,6 +216,26 @@ class ObjectClaims:
     objects: dict[str, list[str]]
 
 
+def _single_project(
+    projects: Sequence[LoadedDocument], broken: Sequence[ObjectClaims]
+) -> list[Problem]:
+    """An object of a single-project kind listed in two projects. Each kind is first
+    checked over all projects at once: only a kind with a repeated name is walked."""
+    claims: list[ObjectClaims] | None = None
+    problems: list[Problem] = []
+    for kind in SINGLE_PROJECT_KINDS:
+        listed = [name for d in projects for name in getattr(_project(d).objects, kind)]
+        listed += [name for claim in broken for name in claim.objects.get(kind, ())]
+        if len(set(listed)) == len(listed):
+            continue
+        if claims is None:
+            claims = sorted(
+                [*map(_claims, projects), *broken], key=lambda c: (c.source.path, c.source.index)
+            )
+        problems += _held_twice(kind, claims)
+    return problems
+
+
 def _claims(document: LoadedDocument) -> ObjectClaims:
     project = _project(document)
     lists = {kind: getattr(project.objects, kind) for kind in SINGLE_PROJECT_KINDS}
@@ -223,26 +258,25 @@ def raw_claims(value: dict[str, object], source: SourceDocument) -> ObjectClaims
     return ObjectClaims(name, source, lists)
 
 
-def _single_project(claims: Sequence[ObjectClaims]) -> Iterator[Problem]:
-    for kind in SINGLE_PROJECT_KINDS:
-        holder: dict[str, tuple[ObjectClaims, int]] = {}
-        for claim in claims:
-            for index, name in enumerate(claim.objects.get(kind, ())):
-                if not name:
-                    continue
-                first, at = holder.setdefault(name, (claim, index))
-                if first is claim:
-                    continue
-                singular = SINGULAR[kind]
-                place = claim.source.position(("objects", kind, index))
-                there = _ref(place, first.source.position(("objects", kind, at)))
-                yield Problem(
-                    place,
-                    f"{singular} '{name}' is already in project '{first.project}' "
-                    f"({there}); a {singular} "
-                    "belongs to one project at most",
-                    code="single_project",
-                )
+def _held_twice(kind: str, claims: Sequence[ObjectClaims]) -> Iterator[Problem]:
+    holder: dict[str, tuple[ObjectClaims, int]] = {}
+    for claim in claims:
+        for index, name in enumerate(claim.objects.get(kind, ())):
+            if not name:
+                continue
+            first, at = holder.setdefault(name, (claim, index))
+            if first is claim:
+                continue
+            singular = SINGULAR[kind]
+            place = claim.source.position(("objects", kind, index))
+            there = _ref(place, first.source.position(("objects", kind, at)))
+            yield Problem(
+                place,
+                f"{singular} '{name}' is already in project '{first.project}' "
+                f"({there}); a {singular} "
+                "belongs to one project at most",
+                code="single_project",
+            )
 
 
 def _company(
@@ -341,8 +375,9 @@ def _default_project(
         listed = set(_members(default_doc, group))
         placed: dict[str, LoadedDocument] = {}  # the first other project of each
         for document in projects if listed else ():
-            if document is not default_doc:
-                for member in listed.intersection(_members(document, group)):
+            members = _members(document, group)
+            if document is not default_doc and not listed.isdisjoint(members):
+                for member in listed.intersection(members):
                     placed.setdefault(member, document)
         for index, member in enumerate(_members(default_doc, group)):
             other = placed.get(member)

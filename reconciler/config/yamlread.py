@@ -19,9 +19,13 @@ The C parser comes from ruamel.yaml.clib (``ruamel.yaml[oldlibyaml]``); without 
 :func:`require_libyaml` raises :class:`~reconciler.errors.MissingDependencyError` saying
 how to install it.
 
-Positions ("marks") mirror the value: a mapping's marks map each key to
-``(line, column, child_marks)``; a sequence's marks are a list of such triples; a
-scalar's child marks are ``None``. Lines and columns are 1-based.
+Positions ("marks") mirror the value, in lists and dicts only (so that they survive a
+JSON round trip unchanged): a mapping's marks map each key to ``[line, column, child]``,
+``child`` being ``None`` for a scalar, else the marks of the mapping or sequence; a
+sequence's marks are a list of segments ``[line, column, child]``, where a count for
+``child`` stands for that many scalar items, one per line from ``line`` on, all at
+``column`` (a block list is then one segment: marks cost little to keep). Lines and
+columns are 1-based.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ MAX_ALIAS_NODES: Final = 10_000
 MAX_DEPTH: Final = 64
 
 Marks = Any
-"""``None`` | ``dict[str, MarkEntry]`` | ``list[MarkEntry]``; ``MarkEntry = (line, col, Marks)``."""
+"""``None`` | ``dict[str, [line, col, Marks]]`` | ``list[[line, col, Marks | count]]``."""
 
 _MERGE: Final = object()
 #: A pending key's mark when marks are not recorded.
@@ -230,12 +234,10 @@ class _Builder:
         while True:
             event = get_event()
             cls = event.__class__
-            if cls is DocumentEndEvent:
-                self.ended_explicitly = event.explicit
-                break
             if cls is ScalarEvent:
                 frame = stack[-1]
-                if event.tag is None and event.anchor is None and len(stack) > 1:
+                # ``ctag``: the tag as given, what the ``tag`` property reads (a call each)
+                if event.ctag is None and event.anchor is None and frame is not root_frame:
                     # the hot path: scalars without tag or anchor, as ``_scalar``/``_add``
                     container = frame.container
                     value = event.value
@@ -253,12 +255,12 @@ class _Builder:
                         if is_list:
                             container.append(value)
                             if marked:
-                                frame.marks.append((*_mark(event.start_mark), None))
+                                _scalar_item(frame.marks, event.start_mark)
                         else:
                             container[frame.key] = value
                             if marked:
                                 assert frame.key_mark is not None  # a value follows its key
-                                frame.marks[frame.key] = (*frame.key_mark, None)
+                                frame.marks[frame.key] = [*frame.key_mark, None]
                             frame.key_mark = None
                         frame.size += 1
                         continue
@@ -266,6 +268,9 @@ class _Builder:
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, None, 1)
                 self._add(value, None, 1, event.start_mark)
+            elif cls is DocumentEndEvent:
+                self.ended_explicitly = event.explicit
+                break
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 self._open(event, cls is MappingStartEvent)
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
@@ -278,7 +283,7 @@ class _Builder:
         self.stack.clear()
         value = root[0] if root else None
         marks = root_frame.marks[0][2] if self.with_marks and root_frame.marks else None
-        return value, marks
+        return value, None if marks.__class__ is int else marks
 
     def skip_to_document_end(self) -> None:
         while True:
@@ -295,7 +300,7 @@ class _Builder:
             raise _syntax(event.start_mark, LONE_DASH)
 
     def _open(self, event: Any, mapping: bool) -> None:
-        tag = event.tag
+        tag = None if event.ctag is None else str(event.ctag)  # as the ``tag`` property
         if tag is not None and tag not in ("!", CORE + ("map" if mapping else "seq")):
             raise _problem(event.start_mark, f"unsupported tag '{short_tag(tag)}'")
         if len(self.stack) > MAX_DEPTH:
@@ -338,8 +343,12 @@ class _Builder:
         container = frame.container
         if container.__class__ is list:
             container.append(value)
-            if self.with_marks:
-                frame.marks.append((mark.line + 1, mark.column + 1, marks))
+            if not self.with_marks:
+                return
+            if marks is None:
+                _scalar_item(frame.marks, mark)
+            else:
+                frame.marks.append([mark.line + 1, mark.column + 1, marks])
             return
         if frame.key_mark is None:
             self._set_key(frame, value, mark)
@@ -347,7 +356,7 @@ class _Builder:
         key = frame.key
         container[key] = value
         if self.with_marks:
-            frame.marks[key] = (*frame.key_mark, marks)
+            frame.marks[key] = [*frame.key_mark, marks]
         frame.key_mark = None
 
     def _set_key(self, frame: _Frame, key: Any, mark: Any) -> None:
@@ -377,6 +386,19 @@ class _Builder:
             return resolve_tagged(value, tag, as_key)
         except TagError as exc:
             raise _problem(event.start_mark, str(exc)) from None
+
+
+def _scalar_item(segments: list[list[Any]], mark: Any) -> None:
+    """Add a scalar item's position to a sequence's marks: it extends the last segment
+    when it is the next line at the same column."""
+    line, column = mark.line + 1, mark.column + 1
+    if segments:
+        last = segments[-1]
+        count = last[2]
+        if count.__class__ is int and last[0] + count == line and last[1] == column:
+            last[2] = count + 1
+            return
+    segments.append([line, column, 1])
 
 
 def _mark(mark: Any) -> tuple[int, int]:

@@ -93,8 +93,9 @@ class Session:
 
 
 def load_desired(config_dir: Path, *, use_cache: bool = True) -> tuple[LoadedConfig, Desired]:
-    """The validated files and what they declare; ``ConfigError`` lists every problem."""
-    loaded = load_config(config_dir, use_cache=use_cache)
+    """The validated files and what they declare; ``ConfigError`` lists every problem.
+    Read with their marks: a plan asks many positions (``locator``)."""
+    loaded = load_config(config_dir, use_cache=use_cache, with_marks=True)
     documents = [d.model for d in loaded.documents]
     return loaded, normalize(documents, locator(loaded))
 

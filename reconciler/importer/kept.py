@@ -64,5 +64,7 @@ def kept_from(out_dir: Path) -> Kept:
             )
         if kinds <= KEPT_KINDS:
             relative = PurePath(os.path.relpath(path, out_dir)).as_posix()
-            files[relative] = documents[0].source.file.text
+            text = documents[0].source.file.text
+            assert text is not None  # loaded without the cache: each file keeps its text
+            files[relative] = text
     return Kept(expiries(loaded.projects, loaded.roles), files)

@@ -64,20 +64,21 @@ def normalize(documents: Sequence[AnyDocument], locate: Locate = no_position) ->
 
 
 def expiries(projects: Sequence[Project], roles: Sequence[Role]) -> dict[Key, Expiry]:
-    """Every time-limited entry, by the key ``PlanSettings.locate`` takes."""
+    """Every time-limited entry, by the key ``PlanSettings.locate`` takes (a plain name,
+    nearly every entry, is passed over by its class alone)."""
     found: dict[Key, Expiry] = {}
     for project in projects:
         for entry in project.members.users:
-            if isinstance(entry, TimedUser):
+            if entry.__class__ is not str and isinstance(entry, TimedUser):
                 key = ("project", project.name, "users", entry.login)
                 found[key] = Expiry(entry.until, entry.reason)
         for group in project.members.groups:
-            if isinstance(group, TimedGroup):
+            if group.__class__ is not str and isinstance(group, TimedGroup):
                 key = ("project", project.name, "groups", group.name)
                 found[key] = Expiry(group.until, group.reason)
     for role in roles:
         for holder in role.users:
-            if isinstance(holder, TimedUser):
+            if holder.__class__ is not str and isinstance(holder, TimedUser):
                 found[("role", role.name, "users", holder.login)] = Expiry(
                     holder.until, holder.reason
                 )

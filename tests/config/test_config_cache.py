@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from config_helpers import EXAMPLES
@@ -39,14 +40,29 @@ def digest(config: Path, relative: str) -> str:
 
 
 def edit_entry(config: Path, relative: str, documents: object) -> None:
+    """Replace the documents of ``relative``'s entry, keeping its marks."""
     pack = json.loads(pack_path(config).read_text())
-    pack["entries"][digest(config, relative)] = documents
+    pack["entries"][digest(config, relative)][0] = documents
+    pack_path(config).write_text(json.dumps(pack))
+
+
+def replace_entry(config: Path, relative: str, entry: object) -> None:
+    pack = json.loads(pack_path(config).read_text())
+    pack["entries"][digest(config, relative)] = entry
     pack_path(config).write_text(json.dumps(pack))
 
 
 def entries(config: Path) -> dict[str, object]:
     entries: dict[str, object] = json.loads(pack_path(config).read_text())["entries"]
     return entries
+
+
+def cached_documents(config: Path, relative: str) -> list[Any]:
+    entry = entries(config)[digest(config, relative)]
+    assert isinstance(entry, list) and len(entry) == 2
+    documents, marks = entry
+    assert isinstance(documents, list) and isinstance(marks, str)
+    return documents
 
 
 def test_cache_lives_in_the_working_directory(config: Path) -> None:
@@ -67,8 +83,7 @@ def test_one_pack_per_config_dir(config: Path) -> None:
 
 def test_cached_values_are_reused_for_identical_bytes(config: Path) -> None:
     load_config(config)
-    documents = entries(config)[digest(config, "roles.yaml")]
-    assert isinstance(documents, list)
+    documents = cached_documents(config, "roles.yaml")
     documents[2]["name"] = "QA Lead (from cache)"
     edit_entry(config, "roles.yaml", documents)
     names = {r.name for r in load_config(config).roles}
@@ -78,8 +93,7 @@ def test_cached_values_are_reused_for_identical_bytes(config: Path) -> None:
 
 def test_a_cache_entry_cannot_make_invalid_documents_valid(config: Path) -> None:
     load_config(config)
-    documents = entries(config)[digest(config, "roles.yaml")]
-    assert isinstance(documents, list)
+    documents = cached_documents(config, "roles.yaml")
     documents[2]["permissions"] = ["see_everything"]
     edit_entry(config, "roles.yaml", documents)
     with pytest.raises(ConfigError, match="unknown permission 'see_everything'"):
@@ -114,10 +128,12 @@ def test_a_corrupt_pack_is_ignored_and_replaced(config: Path, garbage: bytes) ->
     assert digest(config, "roles.yaml") in entries(config)
 
 
-@pytest.mark.parametrize("junk", [None, "text", {"a": 1}, 3])
+@pytest.mark.parametrize(
+    "junk", [None, "text", {"a": 1}, 3, [], [[{"a": 1}]], [{"a": 1}, "[]"], [[{"a": 1}], 3]]
+)
 def test_a_corrupt_entry_is_a_miss(config: Path, junk: object) -> None:
     load_config(config)
-    edit_entry(config, "roles.yaml", junk)
+    replace_entry(config, "roles.yaml", junk)
     assert {r.name for r in load_config(config).roles} == {"Admin", "Supervisor", "QA Lead"}
 
 
@@ -150,11 +166,13 @@ def test_an_unwritable_cache_is_not_an_error(config: Path, tmp_path: Path) -> No
 def test_entries_round_trip(tmp_path: Path) -> None:
     cache = ParseCache(tmp_path)
     documents: list[object] = [{"a": [1, 2.5, None, True, "x"]}, ["y"]]
-    cache.put("abc", documents)
+    cache.put("abc", documents, "[[1,1,null]]")
     cache.save()
     again = ParseCache(tmp_path)
+    assert again.entry("abc") == (documents, "[[1,1,null]]")
     assert again.get("abc") == documents
     assert again.get("other") is None
+    assert again.entry("other") is None
 
 
 def test_where_the_cache_lives(tmp_path: Path) -> None:

@@ -126,6 +126,20 @@ def test_single_project_rule_also_counts_a_document_with_schema_errors(tmp_path:
     assert len(found) == 4, found  # colour, the shared queue, and 7 (not a string) twice
 
 
+def test_a_name_in_two_lists_of_one_project_is_no_problem_a_repeat_in_one_list_is(
+    tmp_path: Path,
+) -> None:
+    """The rules check all of a document's names at once first; a name shared by two of
+    its lists sends them to the per-list check, which must still find nothing there."""
+    shared = "  groups: [same]\nobjects:\n  queues: [same, Q]\n  lists: [same]\n"
+    write(tmp_path, "a.yaml", PROJECT.format(name="A", users="same") + shared)
+    assert len(load_config(tmp_path, use_cache=False).projects) == 1
+    write(tmp_path, "b.yaml", PROJECT.format(name="B", users="b") + "objects:\n  queues: [R, R]\n")
+    assert problems_of(tmp_path) == [
+        f"{tmp_path}/b.yaml:7:15: error: duplicate entry 'R' in objects.queues (first at line 7)"
+    ]
+
+
 def test_position_lookups_for_later_stages() -> None:
     loaded = load_config(EXAMPLES, use_cache=False)
     bank = str(EXAMPLES / "projects" / "bank-collections.yaml")

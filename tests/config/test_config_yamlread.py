@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from ruamel.yaml.cyaml import CParser  # type: ignore[attr-defined]
 
 from reconciler.config.yamlread import MAX_ALIAS_NODES, MAX_DEPTH, parse_text
 
@@ -53,10 +54,21 @@ def test_marks_point_at_keys_and_list_items() -> None:
     marks = parsed.documents[0].marks
     line, column, inner = marks["top"]
     assert (line, column) == (1, 1)
-    assert inner["list"][:2] == (2, 3)
+    assert inner["list"][:2] == [2, 3]
     items = inner["list"][2]
-    assert [item[:2] for item in items] == [(3, 7), (4, 7)]
-    assert items[1][2]["k"][:2] == (4, 8)
+    assert items == [[3, 7, 1], [4, 7, {"k": [4, 8, None]}]]
+
+
+def test_scalar_items_one_per_line_at_one_column_are_one_segment() -> None:
+    text = "a:\n  - x\n  - y\n  # c\n  - z\n  - !!str w\nb: [p, q,\n    r]\nc: s\n"
+    [document] = parse_text(text, with_marks=True).documents
+    assert document.marks == {
+        "a": [1, 1, [[2, 5, 2], [5, 5, 2]]],
+        "b": [7, 1, [[7, 5, 1], [7, 8, 1], [8, 5, 1]]],
+        "c": [9, 1, None],
+    }
+    assert parse_text("- only\n", with_marks=True).documents[0].marks == [[1, 3, 1]]
+    assert parse_text("only\n", with_marks=True).documents[0].marks is None
 
 
 def test_marks_and_values_agree_with_and_without_marks() -> None:
@@ -176,3 +188,18 @@ def test_directives_after_a_document_end_marker_are_read() -> None:
     parsed = parse_text("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n")
     assert parsed.problems == []
     assert [d.value for d in parsed.documents] == [{"a": 1}, {"b": 2}]
+
+
+def test_libyaml_events_hold_their_tag_as_ctag() -> None:
+    """The reader reads ``ctag`` (the ``tag`` property costs a call per event): it must be
+    what ``tag`` answers, for scalars and collections, tagged or not."""
+    parser = CParser("!!map {a: !!str b, c: [d]}\n")
+    try:
+        seen = []
+        while (event := parser.get_event()).__class__.__name__ != "StreamEndEvent":
+            if hasattr(event, "implicit"):
+                assert event.ctag == event.tag
+                seen.append(event.tag)
+    finally:
+        parser.dispose()
+    assert seen == ["tag:yaml.org,2002:map", None, "tag:yaml.org,2002:str", None, None, None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from pathlib import Path
 
 from config_helpers import EXAMPLES
 
@@ -48,3 +49,22 @@ def test_locate_keeps_no_model_alive() -> None:
     gc.collect()
     assert [ref for ref in models if ref() is not None] == []
     assert locate(("company",)) is not None
+
+
+def test_a_name_is_looked_up_in_its_own_list_only(tmp_path: Path) -> None:
+    """The lists of a place sit end to end: a name of the next list is not found in this
+    one, and the index is counted within the list."""
+    (tmp_path / "p.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Project\nname: P\n"
+        "members:\n  users: [a, b]\n  groups: [c, a]\n"
+        "objects:\n  queues: [q]\n  lists: [b, x]\n"
+    )
+    loaded = load_config(tmp_path, use_cache=False)
+    locate = locator(loaded)
+    assert locate(("project", "P", "groups", "a")) == loaded.member_position("P", "a", group=True)
+    assert locate(("project", "P", "groups", "a")).column == 15
+    assert locate(("project", "P", "groups", "b")) == loaded.position_of(
+        "Project", "P", ("members", "groups")
+    )
+    assert locate(("project", "P", "objects", "lists", "x")).column == 14
+    assert locate(("project", "P", "objects", "queues", "b")).line == 8
