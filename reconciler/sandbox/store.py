@@ -226,6 +226,12 @@ def column(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> li
     return [r[0] for r in conn.execute(sql, tuple(params))]
 
 
+#: The largest id (and offset) the API takes: JSON numbers stay exact up to here.
+MAX_ID = 2**53
+#: The most items one page holds.
+MAX_LIMIT = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """Which page of a list: ``limit`` items from ``offset``, counted from the first item
