@@ -25,9 +25,10 @@ from reconciler.live import api_models as api
 from reconciler.live.base import HttpLive
 from reconciler.live.changelog import read_changelog
 from reconciler.live.doctor_v1 import diagnose
+from reconciler.live.folding import IdMaps
 from reconciler.live.probe import Check
 from reconciler.live.protocol import ChangeLogEntry, Identity, WriteMeta, WriteResult
-from reconciler.live.reading import IdMaps, Reader
+from reconciler.live.reading import Reader
 from reconciler.live.retry import Sleep
 from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings, Session
