@@ -232,12 +232,13 @@ def open_target(
 def _sandbox(
     path: Path, token: Token | None, notice: Callable[[str], None]
 ) -> tuple[httpx.AsyncBaseTransport, Token]:
-    from reconciler.sandbox.demo import init_company  # noqa: PLC0415 -- targets pay for these
     from reconciler.sandbox.inprocess import SandboxTransport  # noqa: PLC0415 -- only sandbox
 
     token_path = sandbox_token_path(path)
     _check_sandbox_path(path)
     if not path.exists():
+        from reconciler.sandbox.demo import init_company  # noqa: PLC0415 -- only its creation
+
         path.parent.mkdir(parents=True, exist_ok=True)
         token = Token(init_company(path, demo=True))
         _write_private(token_path, token)

@@ -36,10 +36,11 @@ def test_plan_against_the_sandbox_imports_the_client_but_not_the_web_app(
     assert {"httpx", "reconciler.sandbox.inprocess", "reconciler.live.client"} <= modules
     web = ("fastapi", "starlette", "uvicorn", "reconciler.sandbox.app")
     assert sorted(m for m in modules if m.split(".")[0] in web or m.startswith(web)) == []
+    assert {"reconciler.live.writes", "reconciler.live.doctor_v1"}.isdisjoint(modules)
 
 
 def test_apply_against_the_sandbox_loads_the_web_app_for_its_writes(user_repo: UserShell) -> None:
     """The same check, seeing what it looks for where it is: writes go through the app."""
     done = user_repo.run("apply", "--auto-approve", env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert done.returncode == 0, done.stderr
-    assert {"fastapi", "reconciler.sandbox.app"} <= imported(done.stderr)
+    assert {"fastapi", "reconciler.sandbox.app", "reconciler.live.writes"} <= imported(done.stderr)
