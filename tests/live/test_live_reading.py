@@ -191,3 +191,27 @@ def test_an_unknown_member_on_a_later_page_is_named_by_its_place_in_the_list() -
 def test_a_list_that_changes_while_it_is_read() -> None:
     with pytest.raises(LiveError, match="GET /users: the list changed while it was being read"):
         fetch(COMPANY, page_size=2, users=4)
+
+
+def test_what_the_desired_state_names_is_held_once_and_what_it_adds_is_not_read() -> None:
+    """``like``: its logins and object refs equal to those read are its own objects; a
+    login it has that the company lacks is no user of the snapshot, nor of the maps."""
+    own = {login: "".join(login) for login in ("ana", "bo", "cy", "dee")}  # other objects
+    spare = ("queues", "".join("Spare"))
+    like = Snapshot(users=frozenset(own.values()), objects=frozenset({spare}))
+    settings = ClientSettings(retry=FAST.retry, rate_limit=None, page_size=2)
+
+    async def go() -> tuple[Snapshot, ApiClient]:
+        transport = httpx.MockTransport(serve(COMPANY))
+        client = ApiClient("https://x.example/api/v1", token=None, settings=settings,
+                           transport=transport)  # fmt: skip
+        async with client:
+            return await client.fetch_snapshot(like=like), client
+
+    read, client = asyncio.run(go())
+    assert read == EXPECTED
+    by_login = {login: login for login in read.users}
+    assert all(by_login[login] is own[login] for login in ("ana", "bo", "cy"))
+    assert all(u is own[u] for p in read.projects.values() for u in p.users)
+    assert next(o for o in read.objects if o == spare) is spare
+    assert client._maps is not None and set(client._maps.users) == {"ana", "bo", "cy"}
