@@ -14,6 +14,7 @@ from live_helpers import FAST, jsonify
 
 from reconciler.errors import LiveError, ResponseShapeError
 from reconciler.live.client import ApiClient
+from reconciler.live.folding import IdMaps, NameIds
 from reconciler.live.session import ClientSettings
 from reconciler.state.snapshot import ProjectState, RoleState, Snapshot
 
@@ -215,3 +216,31 @@ def test_what_the_desired_state_names_is_held_once_and_what_it_adds_is_not_read(
     assert all(u is own[u] for p in read.projects.values() for u in p.users)
     assert next(o for o in read.objects if o == spare) is spare
     assert client._maps is not None and set(client._maps.users) == {"ana", "bo", "cy"}
+
+
+def test_name_ids_answer_as_the_mapping_they_stand_for() -> None:
+    users = NameIds(["ana", "bo", "cy"], [7, 2**40, 9])
+    assert users["bo"] == 2**40 and dict(users) == {"ana": 7, "bo": 2**40, "cy": 9}
+    assert len(users) == 3 and "cy" in users and "dee" not in users
+    assert dict(users.items()) == {"ana": 7, "bo": 2**40, "cy": 9}
+    refs = NameIds([("queues", "Q"), ("lists", "L"), ("queues", "Q")], [1, 2, 3])
+    assert dict(refs) == {("queues", "Q"): 3, ("lists", "L"): 2}  # as a dict made of them
+    assert NameIds(["huge"], [2**70])["huge"] == 2**70  # beyond 64 bits: kept as a list
+    with pytest.raises(LiveError, match="user 'dee' does not exist on the platform"):
+        IdMaps(users=users).user_id("dee")
+
+
+def test_the_maps_of_a_read_name_every_user_and_object_by_its_id() -> None:
+    async def go() -> IdMaps:
+        transport = httpx.MockTransport(serve(COMPANY))
+        client = ApiClient("https://x.example/api/v1", token=None, transport=transport)
+        async with client:
+            await client.fetch_snapshot()
+            assert client._maps is not None
+            return client._maps
+
+    maps = asyncio.run(go())
+    assert dict(maps.users) == {"ana": 1, "bo": 2, "cy": 3}
+    assert dict(maps.objects) == {("queues", "Inbound"): 100, ("lists", "Leads"): 101,
+                                  ("queues", "Spare"): 102}  # fmt: skip
+    assert maps.object_id(("lists", "Leads")) == 101 and maps.user_id("cy") == 3
