@@ -305,7 +305,7 @@ def _names(
     """The names of ``ids``, as a set no larger than it needs to be (a frozenset made
     from a set gets a right-sized table; one built item by item, up to twice that)."""
     try:
-        return frozenset({table[ident] for ident in ids})
+        return frozenset(set(map(table.__getitem__, ids)))
     except KeyError as exc:
         raise ResponseShapeError(
             "GET", path, f"field '{loc}': unknown {what} id {exc.args[0]}"
