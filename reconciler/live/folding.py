@@ -236,11 +236,13 @@ def build_snapshot(company: api.Company, read: Read, like: Snapshot) -> tuple[Sn
     versions = {p.name: p.version for p in read.projects}
     project_ids = {p.name: p.id for p in read.projects}
     read.logins, read.groups, read.projects = {}, [], []
+    # compared as a view first: no set of every login is made when like's is the same
+    users = like.users if like.users == read.user_ids.keys() else frozenset(read.user_ids)
     snapshot = Snapshot(
         security_type=company.security_type,
         projects=projects,
         roles=roles,
-        users=same(frozenset(read.user_ids), like.users),
+        users=users,
         groups=groups,
         objects=same(frozenset(read.refs.values()), like.objects),
         versions=versions,
