@@ -5,9 +5,11 @@ A target is one of:
 * ``https://HOST/api/v1`` -- a platform speaking the projects API v1 over HTTPS;
 * ``http://127.0.0.1:PORT/api/v1`` -- plain HTTP, allowed only to a loopback address
   (the sandbox served by ``uvicorn`` on this machine);
-* ``sandbox:PATH`` -- the embedded sandbox, in-process (``httpx.ASGITransport``) on the
-  SQLite file PATH. Only the default PATH (``.reconciler/sandbox.db``, relative to the
-  current directory) is created on first use, with the demo company, its admin token
+* ``sandbox:PATH`` -- the embedded sandbox, in-process on the SQLite file PATH
+  (``reconciler.sandbox.inprocess``: the reads a plan makes answered without the web
+  app, the rest by it, built when first needed). Only the default PATH
+  (``.reconciler/sandbox.db``, relative to the current directory) is created on first
+  use, with the demo company, its admin token
   kept next to it in ``PATH.token`` (mode 0600) and one notice on stderr; any other PATH
   must exist (``reconciler sandbox init``), so a typo never plans against a new company;
 * ``okitoki:https://COMPANY.oki-toki.net`` -- a real account, through the routes of the
@@ -230,12 +232,13 @@ def open_target(
 def _sandbox(
     path: Path, token: Token | None, notice: Callable[[str], None]
 ) -> tuple[httpx.AsyncBaseTransport, Token]:
-    from reconciler.sandbox.app import create_app  # noqa: PLC0415 -- only sandbox targets pay
-    from reconciler.sandbox.demo import init_company  # noqa: PLC0415
+    from reconciler.sandbox.inprocess import SandboxTransport  # noqa: PLC0415 -- only sandbox
 
     token_path = sandbox_token_path(path)
     _check_sandbox_path(path)
     if not path.exists():
+        from reconciler.sandbox.demo import init_company  # noqa: PLC0415 -- only its creation
+
         path.parent.mkdir(parents=True, exist_ok=True)
         token = Token(init_company(path, demo=True))
         _write_private(token_path, token)
@@ -248,7 +251,7 @@ def _sandbox(
             f"no token for the sandbox {path}: {token_path} is missing; set {TOKEN_ENV} "
             "or pass --token-file"
         )
-    return httpx.ASGITransport(app=create_app(path)), token
+    return SandboxTransport(path), token
 
 
 def _write_private(path: Path, token: Token) -> None:

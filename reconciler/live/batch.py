@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from reconciler.errors import LiveError, NotFoundError
 from reconciler.live import api_models as api
+from reconciler.live.folding import IdMaps
 from reconciler.live.protocol import WriteMeta
-from reconciler.live.reading import IdMaps
 from reconciler.live.session import Session
 from reconciler.live.settle import Match, Witness, find_role, other_writer, verdict
 

@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import Field
 
 from reconciler.live import api_models as api
+from reconciler.live.folding import IdMaps
 from reconciler.live.protocol import ChangeLogEntry
-from reconciler.live.reading import IdMaps
 from reconciler.live.session import Session
 
 PAGE_SIZE = 1000

@@ -17,23 +17,25 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import httpx
 
 from reconciler.capabilities import FULL, Capabilities
 from reconciler.live import api_models as api
 from reconciler.live.base import HttpLive
-from reconciler.live.changelog import read_changelog
-from reconciler.live.doctor_v1 import diagnose
-from reconciler.live.probe import Check
+from reconciler.live.folding import IdMaps
 from reconciler.live.protocol import ChangeLogEntry, Identity, WriteMeta, WriteResult
-from reconciler.live.reading import IdMaps, Reader
+from reconciler.live.reading import Reader
 from reconciler.live.retry import Sleep
 from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings, Session
-from reconciler.live.writes import Writer
-from reconciler.plan.changes import Change
 from reconciler.state.snapshot import Snapshot
+
+if TYPE_CHECKING:  # loaded by the methods that use them: a plan only reads
+    from reconciler.live.probe import Check
+    from reconciler.live.writes import Writer
+    from reconciler.plan.changes import Change
 
 
 class ApiClient(HttpLive):
@@ -60,7 +62,7 @@ class ApiClient(HttpLive):
         self._session = Session(self._http, token, self.settings, sleep=sleep, rng=rng)
         self._maps: IdMaps | None = None
         self._maps_lock = asyncio.Lock()
-        self._writer = Writer(self._session, self._current_maps, self._forget_maps)
+        self._writer: Writer | None = None
 
     async def whoami(self) -> Identity:
         me = await self._session.call("GET", "/whoami", api.WhoAmI)
@@ -71,17 +73,25 @@ class ApiClient(HttpLive):
         return snapshot
 
     async def write(self, changes: Sequence[Change], meta: WriteMeta) -> WriteResult:
+        if self._writer is None:
+            from reconciler.live.writes import Writer  # noqa: PLC0415 -- only writers pay
+
+            self._writer = Writer(self._session, self._current_maps, self._forget_maps)
         return await self._writer.write(changes, meta)
 
     async def read_changelog(
         self, *, project: str | None = None, since: str | None = None
     ) -> list[ChangeLogEntry]:
         """The platform's change log, ids turned into names (``ChangeLogReader``)."""
+        from reconciler.live.changelog import read_changelog  # noqa: PLC0415
+
         maps = await self._current_maps()
         return await read_changelog(self._session, maps, project=project, since=since)
 
     async def diagnose(self) -> list[Check]:
         """Read every list once and say what answers as expected (``doctor``)."""
+        from reconciler.live.doctor_v1 import diagnose  # noqa: PLC0415
+
         return await diagnose(self._session)
 
     async def _current_maps(self) -> IdMaps:

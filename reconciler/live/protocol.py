@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from reconciler.capabilities import Capabilities
-from reconciler.live.probe import Check
 from reconciler.plan.changes import Change
 from reconciler.state.snapshot import Snapshot
+
+if TYPE_CHECKING:  # what ``diagnose`` answers: only ``doctor`` loads it
+    from reconciler.live.probe import Check
 
 
 @dataclass(frozen=True, slots=True)

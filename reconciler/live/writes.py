@@ -28,8 +28,8 @@ from contextlib import AsyncExitStack
 from reconciler.live import api_models as api
 from reconciler.live.batch import Batch
 from reconciler.live.changelog import RawEntry
+from reconciler.live.folding import IdMaps
 from reconciler.live.protocol import WriteMeta, WriteResult
-from reconciler.live.reading import IdMaps
 from reconciler.live.role_writes import write_company, write_role
 from reconciler.live.session import RetryMode, Session
 from reconciler.live.settle import Witness, about_created, about_project

@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from reconciler import __version__
-from reconciler.sandbox.deps import Sandbox
 from reconciler.sandbox.faults import FaultInjector, LostAnswers
 from reconciler.sandbox.models import FaultSettings
 from reconciler.sandbox.problems import ApiProblem
+from reconciler.sandbox.reads import Sandbox
 from reconciler.sandbox.routes_company import router as company_router
 from reconciler.sandbox.routes_projects import router as projects_router
 from reconciler.sandbox.store import Store
@@ -66,6 +66,12 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(db_path: Path, *, faults: FaultSettings | None = None) -> FastAPI:
     """The projects API v1 on the SQLite database at ``db_path`` (schema made on first use)."""
+    return app_for(Sandbox(Store(db_path), FaultInjector(faults)))
+
+
+def app_for(sandbox: Sandbox) -> FastAPI:
+    """The app on ``sandbox``: its store and fault injector, perhaps shared with the
+    in-process transport (``reconciler.sandbox.inprocess``)."""
     app = FastAPI(
         title="Projects API (reconciler sandbox)",
         version=__version__,
@@ -75,10 +81,8 @@ def create_app(db_path: Path, *, faults: FaultSettings | None = None) -> FastAPI
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
-    injector = FaultInjector(faults)
-    sandbox = Sandbox(Store(db_path), injector)
     app.state.sandbox = sandbox
-    app.add_middleware(LostAnswers, faults=injector)
+    app.add_middleware(LostAnswers, faults=sandbox.faults)
     app.include_router(company_router, prefix=API_PREFIX)
     app.include_router(projects_router, prefix=API_PREFIX)
     app.add_exception_handler(ApiProblem, _on_problem)

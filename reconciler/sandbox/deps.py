@@ -11,22 +11,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query, Request, Response, Security
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
-from reconciler.sandbox.authz import Actor, actor_for_user, load_actor
+from reconciler.sandbox.authz import Actor, actor_for_user
 from reconciler.sandbox.changelog import ClientMeta, Ctx
-from reconciler.sandbox.faults import FaultInjector
-from reconciler.sandbox.models import MAX_ID, ErrorBody
-from reconciler.sandbox.problems import bad_request, unauthorized
-from reconciler.sandbox.store import Store, Window, hash_token
+from reconciler.sandbox.models import ErrorBody
+from reconciler.sandbox.problems import bad_request
+from reconciler.sandbox.reads import Sandbox, authenticate, caller
+from reconciler.sandbox.store import MAX_ID, MAX_LIMIT, Window
 
-MAX_LIMIT = 1000
-
-
-@dataclass(slots=True)
-class Sandbox:
-    """What every request needs: the database and the fault settings."""
-
-    store: Store
-    faults: FaultInjector
+__all__ = ["Sandbox"]
 
 
 def get_sandbox(request: Request) -> Sandbox:
@@ -59,29 +51,15 @@ async def _token(
 TokenDep = Annotated[str | None, Depends(_token)]
 
 
-def _authenticate(sandbox: Sandbox, token: str | None) -> Actor:
-    if not token:
-        raise unauthorized(
-            "no API token: send 'Authorization: Bearer <token>' or the api_token query parameter"
-        )
-    with sandbox.store.read() as conn:
-        actor = load_actor(conn, hash_token(token))
-    if actor is None:
-        raise unauthorized("the API token is not valid (unknown or revoked)")
-    return actor
-
-
 async def faulted_actor(sandbox: SandboxDep, token: TokenDep, request: Request) -> Actor:
     """The caller, after the fault injector had its say (rate limit, errors, timeouts)."""
     client = request.client.host if request.client else "unknown"
-    key = hash_token(token) if token else f"anonymous:{client}"
-    await sandbox.faults.before_request(key, request.method)
-    return _authenticate(sandbox, token)
+    return await caller(sandbox, token, request.method, client)
 
 
 async def plain_actor(sandbox: SandboxDep, token: TokenDep) -> Actor:
     """The caller, never faulted (for the fault settings themselves)."""
-    return _authenticate(sandbox, token)
+    return authenticate(sandbox, token)
 
 
 ActorDep = Annotated[Actor, Depends(faulted_actor)]

@@ -8,7 +8,6 @@ from typing import Any
 
 from reconciler.sandbox.authz import (
     Actor,
-    json_ids,
     require,
     require_admin,
     visible_groups,
@@ -19,7 +18,7 @@ from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.company import require_projects_on
 from reconciler.sandbox.problems import bad_request, conflict, not_found
 from reconciler.sandbox.projects import bump_version
-from reconciler.sandbox.store import Window, ids_in, json_rows, page_json, select_page
+from reconciler.sandbox.store import Window, ids_in, json_array, page_json, select_page
 
 
 def whoami(actor: Actor) -> dict[str, Any]:
@@ -32,16 +31,25 @@ def whoami(actor: Actor) -> dict[str, Any]:
     }
 
 
+#: The users, and the groups with their members, that ``{where}`` picks (a condition of
+#: ``select_page``, in id order) as a JSON array.
+_USERS = """
+SELECT json_group_array(json_object('id', id, 'login', login, 'name', name))
+FROM (SELECT id, login, name FROM users WHERE {where})
+"""
+_GROUPS = """
+SELECT json_group_array(json_object('id', g.id, 'name', g.name, 'user_ids', json((
+    SELECT json_group_array(user_id) FROM (SELECT user_id FROM group_members
+    WHERE group_id = g.id ORDER BY user_id)))))
+FROM (SELECT id, name FROM groups WHERE {where}) AS g
+"""
+
+
 def list_users(conn: sqlite3.Connection, actor: Actor, window: Window) -> str:
     """A page of the users the actor sees, as JSON text."""
-    ids, total, more = select_page(conn, "users", visible_users(conn, actor), window)
-    items = json_rows(
-        conn,
-        "SELECT json_object('id', id, 'login', login, 'name', name) FROM users "
-        "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (json_ids(ids),),
-    )
-    return page_json(items, total, window, more)
+    page = select_page(conn, "users", visible_users(conn, actor), window)
+    items = json_array(conn, _USERS.format(where=page.where), page.params)
+    return page_json(items, page, window)
 
 
 def create_user(
@@ -67,16 +75,9 @@ def create_user(
 
 def list_groups(conn: sqlite3.Connection, actor: Actor, window: Window) -> str:
     """A page of the groups the actor sees, with their members, as JSON text."""
-    ids, total, more = select_page(conn, "groups", visible_groups(conn, actor), window)
-    items = json_rows(
-        conn,
-        "SELECT json_object('id', g.id, 'name', g.name, 'user_ids', json(("
-        "SELECT json_group_array(user_id) FROM (SELECT user_id FROM group_members "
-        "WHERE group_id = g.id ORDER BY user_id)))) FROM groups g "
-        "WHERE g.id IN (SELECT value FROM json_each(?)) ORDER BY g.id",
-        (json_ids(ids),),
-    )
-    return page_json(items, total, window, more)
+    page = select_page(conn, "groups", visible_groups(conn, actor), window)
+    items = json_array(conn, _GROUPS.format(where=page.where), page.params)
+    return page_json(items, page, window)
 
 
 def _group(conn: sqlite3.Connection, group_id: int) -> dict[str, Any]:

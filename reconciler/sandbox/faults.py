@@ -18,11 +18,14 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from reconciler.sandbox.models import FaultSettings
 from reconciler.sandbox.problems import ApiProblem
+
+if TYPE_CHECKING:  # the settings' model and the ASGI types: only the app needs them loaded
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from reconciler.sandbox.models import FaultSettings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The path no fault ever touches: the fault settings themselves.
@@ -36,18 +39,30 @@ class _Bucket:
 
 
 class FaultInjector:
-    """Decides, per request, whether to fail it; settings can change at any time."""
+    """Decides, per request, whether to fail it; settings can change at any time.
+
+    Until settings are given there are none to apply (the defaults fault nothing), and
+    their model is made only when someone asks for ``settings``."""
 
     def __init__(self, settings: FaultSettings | None = None) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
-        self.settings = FaultSettings()
+        self._settings: FaultSettings | None = None
         self._rng = random.Random()  # noqa: S311 - test faults, not security
-        self.configure(settings or FaultSettings())
+        if settings is not None:
+            self.configure(settings)
+
+    @property
+    def settings(self) -> FaultSettings:
+        if self._settings is None:
+            from reconciler.sandbox.models import FaultSettings  # noqa: PLC0415
+
+            self._settings = FaultSettings()
+        return self._settings
 
     def configure(self, settings: FaultSettings) -> None:
         with self._lock:
-            self.settings = settings
+            self._settings = settings
             self._rng = random.Random(settings.seed)  # noqa: S311
             self._buckets.clear()
 
@@ -61,7 +76,9 @@ class FaultInjector:
 
     def loses_answer(self, method: str, path: str) -> bool:
         """Whether this request (a write) draws a lost answer."""
-        rate = self.settings.lost_answer_rate
+        if self._settings is None:
+            return False
+        rate = self._settings.lost_answer_rate
         if not rate or method not in WRITE_METHODS or path.endswith(SETTINGS_PATH_SUFFIX):
             return False
         return self._applies_to(method) and self._draw() < rate
@@ -84,6 +101,8 @@ class FaultInjector:
 
     async def before_request(self, key: str, method: str = "GET") -> None:
         """Raise the fault this request draws, if any (``key`` identifies the token)."""
+        if self._settings is None:
+            return
         wait = self._rate_limited(key)
         if wait is not None:
             seconds = max(1, math.ceil(wait))

@@ -11,8 +11,8 @@ from typing import Annotated, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.kinds import ObjectKind, Permission, SecurityType
+from reconciler.sandbox.store import MAX_ID
 
-MAX_ID = 2**53
 MAX_ITEMS = 10_000
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -13,39 +13,42 @@ from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.company import require_projects_on
 from reconciler.sandbox.problems import conflict, not_found
 from reconciler.sandbox.projects import bump_version
-from reconciler.sandbox.store import Window, column, json_rows, page_json, select_page
+from reconciler.sandbox.store import Window, column, json_array, page_json, select_page
+
+#: The objects ``{where}`` picks as a JSON array, each with the projects holding it of
+#: those the caller sees: ``:mine`` (the ids of the projects they belong to), or all.
+_OBJECTS = """
+SELECT json_group_array(json_object('id', o.id, 'kind', o.kind, 'name', o.name,
+    'project_ids', json((SELECT json_group_array(project_id) FROM (SELECT project_id
+        FROM project_objects WHERE object_id = o.id
+        AND (:all OR project_id IN (SELECT value FROM json_each(:mine)))
+        ORDER BY project_id)))))
+FROM (SELECT id, kind, name FROM objects WHERE {where}) AS o
+"""
 
 
-def _objects(conn: sqlite3.Connection, actor: Actor, ids: list[int]) -> list[str]:
-    """The objects ``ids`` as JSON text, in id order; ``project_ids`` only those of the
-    projects the actor sees."""
-    return json_rows(
-        conn,
-        "SELECT json_object('id', o.id, 'kind', o.kind, 'name', o.name, 'project_ids', json(("
-        "SELECT json_group_array(project_id) FROM (SELECT project_id FROM project_objects "
-        "WHERE object_id = o.id AND (?3 OR project_id IN (SELECT value FROM json_each(?2))) "
-        "ORDER BY project_id)))) FROM objects o "
-        "WHERE o.id IN (SELECT value FROM json_each(?1)) ORDER BY o.id",
-        (json_ids(ids), json_ids(actor.member_projects), actor.sees_everything),
-    )
+def _objects(conn: sqlite3.Connection, actor: Actor, where: str, params: dict[str, Any]) -> str:
+    """The objects ``where`` picks (an SQL condition, in id order), as a JSON array;
+    ``project_ids`` only those of the projects the actor sees."""
+    named = {**params, "mine": json_ids(actor.member_projects), "all": actor.sees_everything}
+    return json_array(conn, _OBJECTS.format(where=where), named)
 
 
 def list_objects(conn: sqlite3.Connection, actor: Actor, kind: str | None, window: Window) -> str:
     """A page of the objects the actor sees (of ``kind``, when given), as JSON text."""
-    where = None if kind is None else ("kind = ?", (kind,))
+    where = None if kind is None else ("kind = :kind", {"kind": kind})
     visible = visible_objects(conn, actor)
-    ids, total, more = select_page(conn, "objects", visible, window, where)
-    return page_json(_objects(conn, actor, ids), total, window, more)
+    page = select_page(conn, "objects", visible, window, where)
+    return page_json(_objects(conn, actor, page.where, page.params), page, window)
 
 
 def object_view(conn: sqlite3.Connection, actor: Actor, object_id: int) -> dict[str, Any]:
     """The object as the actor sees it; 404 when it does not exist or is invisible."""
     visible = visible_objects(conn, actor)
-    found = _objects(conn, actor, [object_id])
+    found: list[dict[str, Any]] = json.loads(_objects(conn, actor, "id = :id", {"id": object_id}))
     if not found or (visible is not None and object_id not in visible):
         raise not_found("object", object_id)
-    view: dict[str, Any] = json.loads(found[0])
-    return view
+    return found[0]
 
 
 def _name_free(conn: sqlite3.Connection, kind: str, name: str, object_id: int = 0) -> None:

@@ -23,7 +23,15 @@ from reconciler.sandbox.authz import (
 from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.company import is_advanced, require_projects_on
 from reconciler.sandbox.problems import bad_request, conflict, stale
-from reconciler.sandbox.store import Window, column, json_rows, page_json, scalar, select_page
+from reconciler.sandbox.store import (
+    Page,
+    Window,
+    column,
+    json_array,
+    page_json,
+    scalar,
+    select_page,
+)
 
 INCLUDES = frozenset({"members", "objects"})
 
@@ -50,40 +58,45 @@ def check_version(row: ProjectRow, expected: int | None) -> None:
         raise stale(row[0], row[3], expected)
 
 
-#: The projects ``?1`` as JSON text, one row each in id order. ``?2``: the ids of the
-#: projects the caller belongs to; ``?3``: the caller sees every project in full;
-#: ``?4``, ``?5``: members, objects asked for. Id lists are null where not seen or asked.
+#: The projects ``{where}`` picks (an SQL condition, in id order) as a JSON array.
+#: ``:mine``: the ids of the projects the caller belongs to; ``:all``: the caller sees
+#: every project in full; ``:members``, ``:objects``: asked for. Id lists are null where
+#: not seen or not asked for.
 _PROJECTS = """
-WITH mine(id) AS (SELECT value FROM json_each(?2))
-SELECT json_object(
+WITH mine(id) AS (SELECT value FROM json_each(:mine))
+SELECT json_group_array(json_object(
     'id', p.id, 'name', p.name, 'description', p.description, 'version', p.version,
     'member', json(CASE WHEN p.id IN mine THEN 'true' ELSE 'false' END),
-    'users', CASE WHEN ?4 AND (?3 OR p.id IN mine) THEN json((
+    'users', CASE WHEN :members AND (:all OR p.id IN mine) THEN json((
         SELECT json_group_array(user_id) FROM (SELECT user_id FROM project_users
         WHERE project_id = p.id ORDER BY user_id))) END,
-    'groups', CASE WHEN ?4 AND (?3 OR p.id IN mine) THEN json((
+    'groups', CASE WHEN :members AND (:all OR p.id IN mine) THEN json((
         SELECT json_group_array(group_id) FROM (SELECT group_id FROM project_groups
         WHERE project_id = p.id ORDER BY group_id))) END,
-    'objects', CASE WHEN ?5 AND (?3 OR p.id IN mine) THEN json((
+    'objects', CASE WHEN :objects AND (:all OR p.id IN mine) THEN json((
         SELECT json_group_array(object_id) FROM (SELECT object_id FROM project_objects
-        WHERE project_id = p.id ORDER BY object_id))) END)
-FROM projects p WHERE p.id IN (SELECT value FROM json_each(?1)) ORDER BY p.id
+        WHERE project_id = p.id ORDER BY object_id))) END))
+FROM (SELECT id, name, description, version FROM projects WHERE {where}) AS p
 """
 
 
 def _render(
-    conn: sqlite3.Connection, actor: Actor, ids: list[int], include: frozenset[str]
-) -> list[str]:
-    """The projects ``ids`` as JSON text, in id order: members and objects (as
-    ``include`` asks) where the actor sees the project in full, else null."""
-    params = (
-        json_ids(ids),
-        json_ids(actor.member_projects),
-        actor.sees_everything,
-        "members" in include,
-        "objects" in include,
-    )
-    return json_rows(conn, _PROJECTS, params)
+    conn: sqlite3.Connection,
+    actor: Actor,
+    where: str,
+    params: dict[str, Any],
+    include: frozenset[str],
+) -> str:
+    """The projects ``where`` picks as a JSON array, in id order: members and objects
+    (as ``include`` asks) where the actor sees the project in full, else null."""
+    named = {
+        **params,
+        "mine": json_ids(actor.member_projects),
+        "all": actor.sees_everything,
+        "members": "members" in include,
+        "objects": "objects" in include,
+    }
+    return json_array(conn, _PROJECTS.format(where=where), named)
 
 
 def list_projects(
@@ -92,19 +105,20 @@ def list_projects(
     """A page of the projects the actor sees (tiles only where they see no more), as
     JSON text."""
     if not is_advanced(conn):
-        return page_json([], 0, window, more=False)
+        return page_json("[]", Page("", {}, 0, 0, more=False), window)
     everything = actor.sees_everything or "project_list" in actor.permissions
     visible = None if everything else set(actor.member_projects)
-    ids, total, more = select_page(conn, "projects", visible, window)
-    return page_json(_render(conn, actor, ids, include), total, window, more)
+    page = select_page(conn, "projects", visible, window)
+    return page_json(_render(conn, actor, page.where, page.params, include), page, window)
 
 
 def get_project(
     conn: sqlite3.Connection, actor: Actor, project_id: int, include: frozenset[str]
 ) -> dict[str, Any]:
     readable_project(conn, actor, project_id)
-    view: dict[str, Any] = json.loads(_render(conn, actor, [project_id], include)[0])
-    return view
+    text = _render(conn, actor, "id = :id", {"id": project_id}, include)
+    views: list[dict[str, Any]] = json.loads(text)
+    return views[0]
 
 
 def project_state(conn: sqlite3.Connection, actor: Actor, project_id: int) -> dict[str, Any]:

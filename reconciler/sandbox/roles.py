@@ -12,7 +12,15 @@ from reconciler.sandbox.authz import Actor, json_ids, require_admin, visible_use
 from reconciler.sandbox.changelog import Ctx, record
 from reconciler.sandbox.directory import require_users
 from reconciler.sandbox.problems import bad_request, conflict, not_found
-from reconciler.sandbox.store import Window, column, grouped, page_json, scalar, select_page
+from reconciler.sandbox.store import (
+    Window,
+    column,
+    grouped,
+    page_ids,
+    page_json,
+    scalar,
+    select_page,
+)
 
 
 def _roles(
@@ -51,9 +59,9 @@ def _roles(
 
 def list_roles(conn: sqlite3.Connection, actor: Actor, window: Window) -> str:
     """Every role, as JSON text; holders are limited to the users the caller may see."""
-    ids, total, more = select_page(conn, "roles", None, window)
-    items = _roles(conn, ids, visible_users(conn, actor))
-    return page_json([json.dumps(r, separators=(",", ":")) for r in items], total, window, more)
+    page = select_page(conn, "roles", None, window)
+    items = _roles(conn, page_ids(conn, "roles", page), visible_users(conn, actor))
+    return page_json(json.dumps(items, separators=(",", ":")), page, window)
 
 
 def role(conn: sqlite3.Connection, role_id: int) -> dict[str, Any]:

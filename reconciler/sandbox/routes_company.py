@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from reconciler.sandbox import company, directory, roles
+from reconciler.sandbox import company, directory, reads, roles
 from reconciler.sandbox.authz import require_admin
 from reconciler.sandbox.changelog import list_changes
 from reconciler.sandbox.deps import (
@@ -22,7 +22,6 @@ from reconciler.sandbox.deps import (
     refreshed,
 )
 from reconciler.sandbox.models import (
-    MAX_ID,
     ChangeEntry,
     Company,
     CompanyUpdate,
@@ -43,6 +42,7 @@ from reconciler.sandbox.models import (
     WhoAmI,
     Written,
 )
+from reconciler.sandbox.store import MAX_ID
 
 router = APIRouter(responses=ERRORS)
 PathIdQ = Path(ge=1, le=MAX_ID)
@@ -50,14 +50,13 @@ CREATED = status.HTTP_201_CREATED
 
 
 @router.get("/whoami", response_model=WhoAmI, tags=["company"])
-async def get_whoami(actor: ActorDep) -> dict[str, Any]:
-    return directory.whoami(actor)
+async def get_whoami(actor: ActorDep) -> Response:
+    return json_answer(reads.whoami(actor))
 
 
 @router.get("/company", response_model=Company, tags=["company"])
-async def get_company(sandbox: SandboxDep, actor: ActorDep) -> dict[str, Any]:
-    with sandbox.store.read() as conn:
-        return company.get_company(conn)
+async def get_company(sandbox: SandboxDep, actor: ActorDep) -> Response:
+    return json_answer(reads.company_of(sandbox))
 
 
 @router.put("/company", response_model=CompanyWritten, tags=["company"])
@@ -72,8 +71,7 @@ async def put_company(
 
 @router.get("/users", response_model=Page[User], tags=["users"])
 async def get_users(sandbox: SandboxDep, actor: ActorDep, page: WindowDep) -> Response:
-    with sandbox.store.read() as conn:
-        return json_answer(directory.list_users(conn, actor, page))
+    return json_answer(reads.users(sandbox, actor, page))
 
 
 @router.post("/users", response_model=UserWritten, status_code=CREATED, tags=["users"])
@@ -86,8 +84,7 @@ async def post_user(sandbox: SandboxDep, ctx: CtxDep, body: UserCreate) -> dict[
 
 @router.get("/groups", response_model=Page[Group], tags=["users"])
 async def get_groups(sandbox: SandboxDep, actor: ActorDep, page: WindowDep) -> Response:
-    with sandbox.store.read() as conn:
-        return json_answer(directory.list_groups(conn, actor, page))
+    return json_answer(reads.groups(sandbox, actor, page))
 
 
 @router.post("/groups", response_model=GroupWritten, status_code=CREATED, tags=["users"])
@@ -108,8 +105,7 @@ async def post_group_members(
 
 @router.get("/roles", response_model=Page[Role], tags=["roles"])
 async def get_roles(sandbox: SandboxDep, actor: ActorDep, page: WindowDep) -> Response:
-    with sandbox.store.read() as conn:
-        return json_answer(roles.list_roles(conn, actor, page))
+    return json_answer(reads.roles_of(sandbox, actor, page))
 
 
 @router.post("/roles", response_model=RoleWritten, status_code=CREATED, tags=["roles"])

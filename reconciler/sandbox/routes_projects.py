@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 
 from reconciler.kinds import ObjectKind
-from reconciler.sandbox import contents, objects, projects
+from reconciler.sandbox import contents, objects, projects, reads
 from reconciler.sandbox.deps import (
     ERRORS,
     ActorDep,
@@ -19,7 +19,6 @@ from reconciler.sandbox.deps import (
     refreshed,
 )
 from reconciler.sandbox.models import (
-    MAX_ID,
     ContentsChange,
     MoveRequest,
     MoveResult,
@@ -34,6 +33,7 @@ from reconciler.sandbox.models import (
     ProjectWritten,
     Written,
 )
+from reconciler.sandbox.store import MAX_ID
 
 router = APIRouter(responses=ERRORS)
 PathIdQ = Path(ge=1, le=MAX_ID)
@@ -48,8 +48,7 @@ IncludeQ = Query(
 async def get_objects(
     sandbox: SandboxDep, actor: ActorDep, page: WindowDep, kind: ObjectKind | None = None
 ) -> Response:
-    with sandbox.store.read() as conn:
-        return json_answer(objects.list_objects(conn, actor, kind, page))
+    return json_answer(reads.objects_of(sandbox, actor, page, kind))
 
 
 @router.post(
@@ -85,9 +84,7 @@ async def get_projects(
     page: WindowDep,
     include: Annotated[str | None, IncludeQ] = None,
 ) -> Response:
-    wanted = projects.parse_include(include)
-    with sandbox.store.read() as conn:
-        return json_answer(projects.list_projects(conn, actor, wanted, page))
+    return json_answer(reads.projects_of(sandbox, actor, page, include))
 
 
 @router.get("/projects/{project_id}", response_model=Project, tags=["projects"])

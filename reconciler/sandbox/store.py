@@ -11,6 +11,7 @@ in-process ASGI client); other processes are serialized by SQLite itself.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -217,13 +218,26 @@ def ids_in(conn: sqlite3.Connection, table: str, ids: Iterable[int]) -> set[int]
     return found
 
 
-def scalar(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
-    row = conn.execute(sql, tuple(params)).fetchone()
+Params = Iterable[Any] | dict[str, Any]
+
+
+def _bound(params: Params) -> tuple[Any, ...] | dict[str, Any]:
+    return params if isinstance(params, dict) else tuple(params)
+
+
+def scalar(conn: sqlite3.Connection, sql: str, params: Params = ()) -> Any:
+    row = conn.execute(sql, _bound(params)).fetchone()
     return None if row is None else row[0]
 
 
-def column(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[Any]:
-    return [r[0] for r in conn.execute(sql, tuple(params))]
+def column(conn: sqlite3.Connection, sql: str, params: Params = ()) -> list[Any]:
+    return [r[0] for r in conn.execute(sql, _bound(params))]
+
+
+#: The largest id (and offset) the API takes: JSON numbers stay exact up to here.
+MAX_ID = 2**53
+#: The most items one page holds.
+MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,43 +251,69 @@ class Window:
     after: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: ``where`` picks its items from the table in id order (an SQL
+    condition with its ``ORDER BY`` and ``LIMIT``, named parameters in ``params``);
+    ``count`` items, ``total`` in the whole list, and whether ``more`` follow."""
+
+    where: str
+    params: dict[str, Any]
+    count: int
+    total: int
+    more: bool
+
+
 def select_page(
     conn: sqlite3.Connection,
     table: str,
     visible: set[int] | None,
     window: Window,
-    where: tuple[str, tuple[Any, ...]] | None = None,
-) -> tuple[list[int], int, bool]:
-    """One page of ids of ``table`` in id order (those in ``visible`` unless it is
-    ``None``; those matching the SQL condition ``where``, with its parameters); answers
-    the page, the total of the whole list, and whether more items follow the page."""
-    clause, args = where or ("1 = 1", ())
-    sql = f"SELECT id FROM {table} WHERE {clause} AND id > ? ORDER BY id"  # noqa: S608
+    where: tuple[str, dict[str, Any]] | None = None,
+) -> Page:
+    """The page ``window`` of ``table`` in id order: the items in ``visible`` unless it
+    is ``None``, matching the SQL condition ``where`` (with its named parameters).
+
+    Without ``visible`` the page is picked in SQL, by keyset and offset, so reading it
+    costs no work per item here; else the visible ids are listed and the page's ids
+    passed on (``json_each``)."""
+    clause, args = where or ("1 = 1", {})
     if visible is None:
         if where is None and table in COUNTED:
             total = int(scalar(conn, "SELECT n FROM counts WHERE name = ?", (table,)))
         else:
-            count = f"SELECT COUNT(*) FROM {table} WHERE {clause}"  # noqa: S608
-            total = int(scalar(conn, count, args))
-        page = (*args, window.after, window.limit + 1, window.offset)
-        ids = column(conn, f"{sql} LIMIT ? OFFSET ?", page)
-        return ids[: window.limit], total, len(ids) > window.limit
-    every = [i for i in column(conn, sql, (*args, 0)) if i in visible]
+            total = int(scalar(conn, f"SELECT COUNT(*) FROM {table} WHERE {clause}", args))  # noqa: S608
+        keyset = f"{clause} AND id > :after ORDER BY id LIMIT :limit OFFSET :offset"
+        params = {**args, "after": window.after, "offset": window.offset}
+        ahead = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {keyset})"  # noqa: S608
+        found = int(scalar(conn, ahead, {**params, "limit": window.limit + 1}))
+        count = min(found, window.limit)
+        return Page(keyset, {**params, "limit": window.limit}, count, total, found > count)
+    sql = f"SELECT id FROM {table} WHERE {clause} AND id > 0 ORDER BY id"  # noqa: S608
+    every = [i for i in column(conn, sql, args) if i in visible]
     rest = [i for i in every if i > window.after][window.offset :]
-    return rest[: window.limit], len(every), len(rest) > window.limit
+    ids = rest[: window.limit]
+    chosen = "id IN (SELECT value FROM json_each(:ids)) ORDER BY id"
+    return Page(chosen, {"ids": json.dumps(ids)}, len(ids), len(every), len(rest) > len(ids))
 
 
-def page_json(items: list[str], total: int, window: Window, more: bool) -> str:
-    """A list answer as JSON text, from items already JSON (``json_rows``);
-    ``next_offset`` counts from ``after``, like ``offset``."""
-    following = "null" if not more else str(window.offset + len(items))
-    return f'{{"items":[{",".join(items)}],"total":{total},"next_offset":{following}}}'
+def page_json(items: str, page: Page, window: Window) -> str:
+    """A list answer as JSON text, from the page's items as one JSON array
+    (``json_array``); ``next_offset`` counts from ``after``, like ``offset``."""
+    following = "null" if not page.more else str(window.offset + page.count)
+    return f'{{"items":{items},"total":{page.total},"next_offset":{following}}}'
 
 
-def json_rows(conn: sqlite3.Connection, sql: str, params: Iterable[Any] = ()) -> list[str]:
-    """The first column of each row: JSON text SQLite made (``json_object``), which
-    costs a fraction of building a dict per item and encoding it."""
-    return [str(r[0]) for r in conn.execute(sql, tuple(params))]
+def page_ids(conn: sqlite3.Connection, table: str, page: Page) -> list[int]:
+    """The ids of the page's items, in order."""
+    return column(conn, f"SELECT id FROM {table} WHERE {page.where}", page.params)  # noqa: S608
+
+
+def json_array(conn: sqlite3.Connection, sql: str, params: Params = ()) -> str:
+    """The one value ``sql`` selects: a JSON array SQLite made (``json_group_array`` of
+    ``json_object`` over rows in order), in one call that costs a fraction of building a
+    dict per item and encoding it, or even a string per item."""
+    return str(scalar(conn, sql, params))
 
 
 def grouped(conn: sqlite3.Connection, sql: str, ids_json: str) -> dict[int, list[int]]:

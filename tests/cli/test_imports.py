@@ -26,9 +26,21 @@ def test_validate_imports_neither_the_http_client_nor_the_sandbox(user_repo: Use
     assert heavy == []
 
 
-def test_plan_against_the_sandbox_imports_them(user_repo: UserShell) -> None:
-    """The same check, seeing what it looks for where it is."""
+def test_plan_against_the_sandbox_imports_the_client_but_not_the_web_app(
+    user_repo: UserShell,
+) -> None:
+    """The in-process sandbox answers a plan's reads without FastAPI (``inprocess``)."""
     done = user_repo.run("plan", env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert done.returncode in (0, 2), done.stderr
     modules = imported(done.stderr)
-    assert {"httpx", "fastapi", "reconciler.sandbox.app"} <= modules
+    assert {"httpx", "reconciler.sandbox.inprocess", "reconciler.live.client"} <= modules
+    web = ("fastapi", "starlette", "uvicorn", "reconciler.sandbox.app")
+    assert sorted(m for m in modules if m.split(".")[0] in web or m.startswith(web)) == []
+    assert {"reconciler.live.writes", "reconciler.live.doctor_v1"}.isdisjoint(modules)
+
+
+def test_apply_against_the_sandbox_loads_the_web_app_for_its_writes(user_repo: UserShell) -> None:
+    """The same check, seeing what it looks for where it is: writes go through the app."""
+    done = user_repo.run("apply", "--auto-approve", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert done.returncode == 0, done.stderr
+    assert {"fastapi", "reconciler.sandbox.app", "reconciler.live.writes"} <= imported(done.stderr)

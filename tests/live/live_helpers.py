@@ -21,8 +21,9 @@ from reconciler.live.client import ApiClient
 from reconciler.live.retry import RetryPolicy
 from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings
-from reconciler.sandbox.app import create_app
+from reconciler.sandbox.app import app_for, create_app
 from reconciler.sandbox.demo import init_company
+from reconciler.sandbox.inprocess import SandboxTransport
 
 SECRET = "tok-SUPER-secret-1234567890"
 
@@ -108,13 +109,16 @@ class CountingTransport(httpx.AsyncBaseTransport):
 @dataclass
 class Live:
     """One sandbox company reachable as a target; ``client()`` makes a fresh ApiClient
-    whose requests are counted."""
+    whose requests are counted. In-process, every client goes through one
+    ``SandboxTransport`` (what a ``sandbox:`` target uses), and ``app`` is the FastAPI app
+    on the same store and fault settings."""
 
     kind: str
     db: Path
     token: str
     url: str
     app: Any = None
+    in_process: SandboxTransport | None = None
     transports: list[CountingTransport] = field(default_factory=list)
 
     def client(
@@ -123,11 +127,7 @@ class Live:
         settings: ClientSettings = SANDBOX_SETTINGS,
         sleep: Any = None,
     ) -> ApiClient:
-        inner: httpx.AsyncBaseTransport
-        if self.app is not None:
-            inner = httpx.ASGITransport(app=self.app)
-        else:
-            inner = httpx.AsyncHTTPTransport()
+        inner = self.in_process or httpx.AsyncHTTPTransport()
         transport = CountingTransport(inner)
         self.transports.append(transport)
         extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
@@ -174,10 +174,11 @@ def make_live(kind: str, where: Path, serve: Callable[[Any], str]) -> Live:
     where.mkdir(parents=True, exist_ok=True)
     db = where / "company.db"
     token = init_company(db, demo=True)
-    app = create_app(db)
     if kind == "in-process":
-        return Live(kind, db, token, "http://sandbox.local/api/v1", app=app)
-    return Live(kind, db, token, serve(app))
+        transport = SandboxTransport(db)
+        app = app_for(transport.sandbox)
+        return Live(kind, db, token, "http://sandbox.local/api/v1", app, transport)
+    return Live(kind, db, token, serve(create_app(db)))
 
 
 @pytest.fixture(params=["in-process", "served"])

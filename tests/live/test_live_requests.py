@@ -115,7 +115,8 @@ def test_a_server_without_keyset_paging_is_read_by_offset(tmp_path: Path) -> Non
     seed_projects(live.db, 1000)
     settings = ClientSettings(retry=SANDBOX_SETTINGS.retry, rate_limit=None, page_size=250)
     keyset = fetch(live, settings)
-    transport = IgnoringAfter(httpx.ASGITransport(app=live.app))
+    assert live.in_process is not None
+    transport = IgnoringAfter(live.in_process)
 
     async def go() -> Snapshot:
         token = Token(live.token)

@@ -21,8 +21,8 @@ from reconciler.errors import (
     UncertainWriteError,
 )
 from reconciler.live.client import ApiClient
+from reconciler.live.folding import IdMaps
 from reconciler.live.protocol import Identity, WriteMeta
-from reconciler.live.reading import IdMaps
 from reconciler.live.retry import RetryPolicy
 from reconciler.live.session import RETRY_FIELD, ClientSettings
 from reconciler.plan.changes import ProjectCreate

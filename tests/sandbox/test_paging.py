@@ -54,6 +54,25 @@ def test_after_pages_what_a_member_sees(admin: Api, user: UserFactory) -> None:
     assert page(agent, "/projects", after=ids[5], limit=5) == (["P08"], 3, None)
 
 
+def test_a_filtered_list_pages_like_the_whole_list(admin: Api) -> None:
+    """``kind`` narrows the list in SQL: keyset and offset page it as they page the rest."""
+    every = admin.items("/objects")
+    queues = [o["id"] for o in every if o["kind"] == "queues"]
+    assert len(queues) >= 4 and len(queues) < len(every)
+    named = {o["id"]: o["name"] for o in every}
+    by_offset = admin.ok("GET", "/objects", params={"kind": "queues", "offset": 1, "limit": 2})
+    assert [o["id"] for o in by_offset["items"]] == queues[1:3]
+    assert (by_offset["total"], by_offset["next_offset"]) == (len(queues), 3)
+    expected = [named[i] for i in queues[2:4]]
+    assert page(admin, "/objects", kind="queues", after=queues[1], limit=2)[0] == expected
+    last = page(admin, "/objects", kind="queues", after=queues[-2], limit=2)
+    assert last == ([named[queues[-1]]], len(queues), None)
+    assert page(admin, "/objects", kind="queues", offset=len(queues), limit=2)[1:] == (
+        len(queues),
+        None,
+    )
+
+
 def test_totals_follow_creates_and_deletes(admin: Api) -> None:
     users = admin.ok("GET", "/users")["total"]
     ids = make_projects(admin, 3)

@@ -9,68 +9,20 @@ change log or error messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sandbox_helpers import Api, UserFactory
-
-ROLES = ("admin", "viewer", "lister", "accessor", "manager", "agent", "grouped", "outsider")
-RESTRICTED = ("lister", "accessor", "manager", "agent", "grouped", "outsider")
-BANK_MEMBERS = ("lister", "accessor", "manager", "agent", "grouped")
-#: Strings of FitSecret and Default that only Admin and view_all may ever read.
-SECRETS = ("FitLife", "fit.secret.sam", "Secret sauce", "olga.admin", "Olga")
-#: Tile data: visible to project_list holders, to nobody else outside the project.
-TILES = ("FitSecret", "Default", "Secret sauce")
-
-
-@dataclass
-class World:
-    api: dict[str, Api]
-    ids: dict[str, int]
-
-
-def build_world(admin: Api, user: UserFactory) -> World:
-    bank = admin.ok("POST", "/projects", json={"name": "Bank"})["id"]
-    fit = admin.ok("POST", "/projects", json={"name": "FitSecret", "description": "Secret sauce"})[
-        "id"
-    ]
-    objects = admin.ids("/objects")
-    move = {"from_project_id": 1}
-    admin.ok(
-        "POST",
-        "/moves",
-        json={**move, "object_id": objects["Bank Collections Inbound"], "to_project_id": bank},
-    )
-    admin.ok(
-        "POST",
-        "/moves",
-        json={**move, "object_id": objects["FitLife Retention"], "to_project_id": fit},
-    )
-    group = admin.ok("POST", "/groups", json={"name": "bank-team"})["id"]
-    api = {
-        "admin": admin,
-        "viewer": user("viewer", roles=["view_all"]),
-        "lister": user("lister", roles=["project_list"], projects=["Bank"]),
-        "accessor": user("accessor", roles=["access_management"], projects=["Bank"]),
-        "manager": user("manager", roles=["project_management"], projects=["Bank"]),
-        "agent": user("agent", projects=["Bank"]),
-        "grouped": user("gina", groups=["bank-team"]),
-        "outsider": user("outsider"),
-    }
-    user("fit.secret.sam", projects=["FitSecret"])
-    shared = {"groups": [group], "objects": [objects["24x7"]]}  # 24x7 stays in Default too
-    admin.ok("POST", f"/projects/{bank}/contents", json={"add": shared})
-    logins = admin.ids("/users", key="login")
-    ids = {
-        "bank": bank,
-        "fit": fit,
-        "group": group,
-        "bank_queue": objects["Bank Collections Inbound"],
-        "fit_queue": objects["FitLife Retention"],
-        **{f"user:{k}": v for k, v in logins.items()},
-    }
-    return World(api, ids)
+from sandbox_helpers import (
+    BANK_MEMBERS,
+    RESTRICTED,
+    ROLES,
+    SECRETS,
+    TILES,
+    Api,
+    UserFactory,
+    World,
+    build_world,
+)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.deps import Sandbox
 from reconciler.sandbox.problems import ApiProblem
+from reconciler.sandbox.reads import Sandbox
 from reconciler.sandbox.webapp.routes import router
 from reconciler.sandbox.webapp.session import WebError, web_error
 

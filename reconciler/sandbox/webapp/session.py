@@ -22,10 +22,10 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request, Response
 
 from reconciler.sandbox.authz import Actor, load_actor
-from reconciler.sandbox.deps import Sandbox, get_sandbox
-from reconciler.sandbox.models import MAX_ID
+from reconciler.sandbox.deps import get_sandbox
 from reconciler.sandbox.problems import ApiProblem
-from reconciler.sandbox.store import hash_token
+from reconciler.sandbox.reads import Sandbox
+from reconciler.sandbox.store import MAX_ID, hash_token
 
 SESSION_COOKIE = "laravel_session"
 XSRF_COOKIE = "XSRF-TOKEN"
