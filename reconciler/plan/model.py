@@ -219,5 +219,7 @@ def _encoded_impact(deltas: tuple[AccessDelta, ...]) -> Iterator[_Encoded]:
     for d in deltas:
         user = _ENCODE(d.user)
         yield _Encoded(f'{{"gained":{sights(d.gained)},"lost":{sights(d.lost)},"user":{user}}}')
+
+
 #: Items encoded before they go to the hash.
 _PIECES = 4096
