@@ -74,7 +74,8 @@ def parse_files(texts: Sequence[str], *, with_marks: bool) -> list[FileParse]:
 
 def worker_count() -> int:
     """``RECONCILER_PARSE_WORKERS`` (a whole number), else one per usable CPU (at most
-    :data:`MAX_WORKERS`) when there are several; 0 means parse in this process."""
+    :data:`MAX_WORKERS`) when there are several on a POSIX system; 0 means parse in this
+    process."""
     raw = os.environ.get(ENV_WORKERS, "").strip()
     if raw:
         if not (raw.isascii() and raw.isdigit()):
@@ -82,9 +83,9 @@ def worker_count() -> int:
                 f"{ENV_WORKERS} must be a whole number (0: no worker processes), "
                 f"not {printable(repr(raw))}"
             )
-        return int(raw)
-    if not sys.executable or getattr(sys, "frozen", False):
-        return 0  # no interpreter to start
+        return int(raw) if os.name == "posix" else 0
+    if not sys.executable or getattr(sys, "frozen", False) or os.name != "posix":
+        return 0  # no interpreter to start, or no select() on pipes (Windows)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cpus or 1, MAX_WORKERS) if (cpus or 1) > 1 else 0
 
