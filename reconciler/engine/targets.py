@@ -9,9 +9,9 @@ A target is one of:
   (``reconciler.sandbox.inprocess``: the reads a plan makes answered without the web
   app, the rest by it, built when first needed). Only the default PATH
   (``.reconciler/sandbox.db``, relative to the current directory) is created on first
-  use, with the demo company, its admin token
-  kept next to it in ``PATH.token`` (mode 0600) and one notice on stderr; any other PATH
-  must exist (``reconciler sandbox init``), so a typo never plans against a new company;
+  use, with the demo company, its admin token kept next to it in ``PATH.token`` (mode
+  0600) and one notice on stderr; any other PATH must exist (``reconciler sandbox
+  init``), so a typo never plans against a new company;
 * ``okitoki:https://COMPANY.oki-toki.net`` -- a real account, through the routes of the
   platform's own web app (``reconciler.live.okitoki``); ``okitoki:http://127.0.0.1:PORT``
   (a served sandbox's web app face) and ``okitoki:sandbox:PATH`` (in-process) likewise.

@@ -30,11 +30,22 @@ from reconciler.state.snapshot import (
 
 K = TypeVar("K")
 V = TypeVar("V")
+N = TypeVar("N", str, ObjectRef)
 #: Member ids as a list said them, held compactly (``compact``).
 Ids = Sequence[int]
 
 
-N = TypeVar("N", str, ObjectRef)
+def compact(ids: list[int]) -> Ids:
+    """``ids`` as an array of 64-bit ints; still the list when one does not fit (no
+    company has such an id: it is reported unknown like any other)."""
+    try:
+        return array("q", ids)
+    except OverflowError:
+        return ids
+
+
+def _held(ids: list[int] | None) -> Ids | None:
+    return None if ids is None else compact(ids)
 
 
 class NameIds(Mapping[N, int]):
@@ -114,19 +125,6 @@ def _lookup(table: Mapping[K, int], key: K, what: str) -> int:
 
 _LOGIN, _ID = itemgetter("login"), itemgetter("id")
 _KIND, _NAME = itemgetter("kind"), itemgetter("name")
-
-
-def compact(ids: list[int]) -> Ids:
-    """``ids`` as an array of 64-bit ints; still the list when one does not fit (no
-    company has such an id: it is reported unknown like any other)."""
-    try:
-        return array("q", ids)
-    except OverflowError:
-        return ids
-
-
-def _held(ids: list[int] | None) -> Ids | None:
-    return None if ids is None else compact(ids)
 
 
 class _Group(NamedTuple):
@@ -215,23 +213,12 @@ def build_snapshot(company: api.Company, read: Read, like: Snapshot) -> tuple[Sn
 
     Consumes ``read``, letting go of each table as soon as it has served: the ones that
     shared ``like``'s names while pages were folded, then the member ids and the
-    id -> login table once the sets of names are made (at 10,000 projects the peak of
-    a read is 25 MB lower for it)."""
+    id -> login table once the sets of names are made (at 10,000 projects a read peaks
+    21 MB lower for it)."""
     read.names, read.known = {}, {}
     group_ids = _unique("/groups", "name", ((g.id, g.name) for g in read.groups))
     groups = _groups(read, like)
-    roles = {
-        r["name"]: same(
-            RoleState(
-                name=r["name"],
-                permissions=frozenset(r["permissions"]),
-                users=_names(read.logins, r["user_ids"], "/roles", f"items.{i}.user_ids", "user"),
-                builtin=r["builtin"],
-            ),
-            like.roles.get(r["name"]),
-        )
-        for i, r in enumerate(read.roles)
-    }
+    roles = _roles(read, like)
     projects = _projects(read, {ident: name for name, ident in group_ids.items()}, like)
     versions = {p.name: p.version for p in read.projects}
     project_ids = {p.name: p.id for p in read.projects}
@@ -264,6 +251,21 @@ def _groups(read: Read, like: Snapshot) -> dict[str, frozenset[str]]:
         members = _names(read.logins, g.user_ids, "/groups", f"items.{i}.user_ids", "user")
         groups[g.name] = same(members, like.groups.get(g.name))
     return groups
+
+
+def _roles(read: Read, like: Snapshot) -> dict[str, RoleState]:
+    return {
+        r["name"]: same(
+            RoleState(
+                name=r["name"],
+                permissions=frozenset(r["permissions"]),
+                users=_names(read.logins, r["user_ids"], "/roles", f"items.{i}.user_ids", "user"),
+                builtin=r["builtin"],
+            ),
+            like.roles.get(r["name"]),
+        )
+        for i, r in enumerate(read.roles)
+    }
 
 
 def _projects(

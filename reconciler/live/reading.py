@@ -2,8 +2,9 @@
 
 Six list endpoints (company, users, groups, roles, objects, projects with members and
 objects inline), each paginated at ``page_size``: the request count depends on the kinds
-and on the number of pages, never on the number of projects. After the first page of a
-list, its remaining pages are read concurrently; all requests share one semaphore.
+and on the number of pages, never on the number of projects. The lists are read
+concurrently, each page by keyset from the last; all requests share one semaphore.
+``folding`` makes the snapshot of the pages as they come.
 """
 
 from __future__ import annotations

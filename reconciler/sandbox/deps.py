@@ -18,8 +18,6 @@ from reconciler.sandbox.problems import bad_request
 from reconciler.sandbox.reads import Sandbox, authenticate, caller
 from reconciler.sandbox.store import MAX_ID, MAX_LIMIT, Window
 
-__all__ = ["Sandbox"]
-
 
 def get_sandbox(request: Request) -> Sandbox:
     sandbox = request.app.state.sandbox

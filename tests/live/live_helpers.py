@@ -21,7 +21,7 @@ from reconciler.live.client import ApiClient
 from reconciler.live.retry import RetryPolicy
 from reconciler.live.secret import Token
 from reconciler.live.session import ClientSettings
-from reconciler.sandbox.app import app_for, create_app
+from reconciler.sandbox.app import create_app
 from reconciler.sandbox.demo import init_company
 from reconciler.sandbox.inprocess import SandboxTransport
 
@@ -110,14 +110,12 @@ class CountingTransport(httpx.AsyncBaseTransport):
 class Live:
     """One sandbox company reachable as a target; ``client()`` makes a fresh ApiClient
     whose requests are counted. In-process, every client goes through one
-    ``SandboxTransport`` (what a ``sandbox:`` target uses), and ``app`` is the FastAPI app
-    on the same store and fault settings."""
+    ``SandboxTransport`` (what a ``sandbox:`` target uses)."""
 
     kind: str
     db: Path
     token: str
     url: str
-    app: Any = None
     in_process: SandboxTransport | None = None
     transports: list[CountingTransport] = field(default_factory=list)
 
@@ -175,9 +173,7 @@ def make_live(kind: str, where: Path, serve: Callable[[Any], str]) -> Live:
     db = where / "company.db"
     token = init_company(db, demo=True)
     if kind == "in-process":
-        transport = SandboxTransport(db)
-        app = app_for(transport.sandbox)
-        return Live(kind, db, token, "http://sandbox.local/api/v1", app, transport)
+        return Live(kind, db, token, "http://sandbox.local/api/v1", SandboxTransport(db))
     return Live(kind, db, token, serve(create_app(db)))
 
 
