@@ -30,7 +30,7 @@ from typing import Final
 from reconciler.fsutil import write_text_atomic
 
 #: Bump when the reader's output for the same bytes, or the pack's shape, could change.
-LOADER_VERSION: Final = 3
+LOADER_VERSION: Final = 4
 
 ENV_NO_CACHE: Final = "RECONCILER_NO_CACHE"
 CACHE_DIR: Final = Path(".reconciler") / "cache"

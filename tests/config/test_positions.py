@@ -78,6 +78,10 @@ def test_the_examples(file: Path) -> None:
     check_positions(file.read_text())
 
 
+def test_keys_with_quotes_and_backslashes() -> None:
+    check_positions('\'a\'\'b\': 1\n"c\\"d": {"e\\\\f": [x]}\n\'g"h\': ["i\'j"]\n')
+
+
 def test_lists_broken_by_comments_blank_lines_flow_and_nested_items() -> None:
     check_positions(
         "a:\n  - x\n  - y\n\n  - z  # c\n  # c\n  - w\n  - {k: v, l: [1,\n      2]}\n"
@@ -137,7 +141,7 @@ def test_a_file_read_with_marks_or_from_the_cache_keeps_no_text_and_places_alike
 
 
 @pytest.mark.parametrize(
-    "marks", ["", "{", "3", "[[1]]", '[["a",1,null]]', "[[1,1,3]]", '[[2,3,{"k":[1,true,null]}]]']
+    "marks", ["", "{", "3", "[[1]]", "[['a',1,null]]", "[[1,1,3]]", "[[2,3,{'k':[1,true,null]}]]"]
 )
 def test_damaged_marks_cost_positions_never_an_error(marks: str) -> None:
     document = SourceDocument(SourceFile("f", marks=marks), 0)
