@@ -63,9 +63,12 @@ def unsupported(desired: Snapshot, live: Snapshot, settings: PlanSettings) -> It
         )
     kinds = can.object_kinds
     projects = desired.projects
-    for name in sorted(n for n, p in projects.items() if any(k not in kinds for k, _ in p.objects)):
+    refused = {kind for p in projects.values() for kind, _ in p.objects} - kinds
+    if not refused:
+        return
+    for name in sorted(n for n, p in projects.items() if any(k in refused for k, _ in p.objects)):
         for kind, obj in sorted(projects[name].objects):
-            if kind not in kinds:
+            if kind in refused:
                 yield Violation(
                     "unsupported",
                     f"project {name!r}: {kind} cannot be put into projects through "
