@@ -348,6 +348,8 @@ def show(projects: int, entries: int, rows: list[Row]) -> None:
 
 def growth(sizes: list[int], found: dict[int, dict[str, dict[str, float]]]) -> None:
     small, large = sizes[0], sizes[-1]
+    if small == large:
+        return  # one size: no growth to measure
     print(f"\n== growth exponent per step, {small:,} -> {large:,} projects (1 = linear)")
     for what in found[large]:
         for step, t_large in found[large][what].items():
