@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 from reconciler.kinds import ADMIN_ROLE
 from reconciler.plan.model import AccessDelta, Sight
-from reconciler.state.snapshot import ObjectRef, ProjectState, Snapshot
+from reconciler.state.snapshot import ObjectRef, ProjectState, RoleState, Snapshot
 
 #: What a user who sees everything (Admin, view_all) sees.
 EVERYTHING = Sight("*", "*", "*")
@@ -27,13 +27,14 @@ EVERYTHING = Sight("*", "*", "*")
 VIEW_ALL = "view_all"
 
 
+def sees_all(role: RoleState) -> bool:
+    """Whether holding ``role`` shows everything: the built-in Admin, or ``view_all``."""
+    return role.builtin or role.name == ADMIN_ROLE or VIEW_ALL in role.permissions
+
+
 def sees_everything(snapshot: Snapshot) -> frozenset[str]:
     """Users who see everything: Admin holders and holders of a ``view_all`` role."""
-    users: set[str] = set()
-    for role in snapshot.roles.values():
-        if role.builtin or role.name == ADMIN_ROLE or VIEW_ALL in role.permissions:
-            users |= role.users
-    return frozenset(users)
+    return frozenset().union(*(r.users for r in snapshot.roles.values() if sees_all(r)))
 
 
 class _Index:

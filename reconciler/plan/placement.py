@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from reconciler.kinds import ADMIN_ROLE
-from reconciler.plan.access import VIEW_ALL
+from reconciler.plan.access import sees_all, sees_everything
 from reconciler.plan.changes import Change, MemberRemove, MemberType
 from reconciler.plan.expiry import expiry_reason
 from reconciler.plan.model import Unplaced, Violation
 from reconciler.plan.settings import PlanSettings, PolicySpec
-from reconciler.state.snapshot import RoleState, Snapshot
+from reconciler.state.snapshot import Snapshot
 
 #: Logins listed in one note or violation before "and N more".
 MAX_LISTED = 20
@@ -30,14 +30,10 @@ def seeing_something(snapshot: Snapshot) -> frozenset[str]:
     (directly or through a group)."""
     projects = snapshot.projects.values()
     users = set().union(*(p.users for p in projects))  # one call: the loop runs in C
-    users.update(*(r.users for r in snapshot.roles.values() if _sees_all(r)))
+    users |= sees_everything(snapshot)
     for group in set().union(*(p.groups for p in projects)):
         users |= snapshot.groups.get(group, frozenset())
     return frozenset(users)
-
-
-def _sees_all(role: RoleState) -> bool:
-    return role.builtin or role.name == ADMIN_ROLE or VIEW_ALL in role.permissions
 
 
 def seeing_nothing(target: Snapshot) -> frozenset[str]:
@@ -61,7 +57,7 @@ def unplaced(base: Snapshot, nobody: frozenset[str]) -> tuple[Unplaced, ...]:
             for user in base.groups.get(group, frozenset()) & nobody:
                 member_of.setdefault(user, set()).add(name)
     left = set(member_of)
-    left.update(*(r.users & nobody for r in base.roles.values() if _sees_all(r)))
+    left |= sees_everything(base) & nobody
     return tuple(Unplaced(user, tuple(sorted(member_of.get(user, ())))) for user in sorted(left))
 
 
@@ -155,8 +151,7 @@ def _still_sees(target: Snapshot, user: str) -> str:
     holds = [
         "Admin" if role.builtin or name == ADMIN_ROLE else f"view_all (role {name})"
         for name, role in sorted(target.roles.items())
-        if user in role.users
-        and (role.builtin or name == ADMIN_ROLE or VIEW_ALL in role.permissions)
+        if user in role.users and sees_all(role)
     ]
     return f"; holds {' and '.join(holds)}: still sees everything" if holds else ""
 

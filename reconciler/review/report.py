@@ -20,9 +20,8 @@ from typing import Any
 from reconciler.audit.log import LogEntry
 from reconciler.config.models import Review
 from reconciler.drift.attribution import MATCHERS
-from reconciler.kinds import ADMIN_ROLE
 from reconciler.live.protocol import ChangeLogEntry
-from reconciler.plan.access import VIEW_ALL
+from reconciler.plan.access import sees_all
 from reconciler.plan.changes import Change, MemberRemove, MemberType, RoleHolderRemove
 from reconciler.plan.expiry import expiry_label
 from reconciler.plan.settings import Expiry, Key
@@ -206,9 +205,7 @@ def _holders(snapshot: Snapshot, role: str) -> frozenset[str]:
 def _sees_everything(sources: Sources, role: str) -> bool:
     for snapshot in (sources.declared, sources.live):
         found = snapshot.roles.get(role)
-        if found is not None and (
-            found.builtin or role == ADMIN_ROLE or VIEW_ALL in found.permissions
-        ):
+        if found is not None and sees_all(found):
             return True
     return False
 
