@@ -109,17 +109,7 @@ def _git_env() -> dict[str, str]:
 
 def _run_git(directory: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
     """``git -C directory args``, or None when git cannot be run at all."""
-    try:
-        return subprocess.run(
-            ["git", "-C", str(directory), *args],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            env=_git_env(),
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
+    return _run(directory, args, text=True)
 
 
 def git_bytes(
@@ -127,18 +117,32 @@ def git_bytes(
 ) -> bytes | None:
     """stdout of ``git -C directory args`` as bytes (fed ``stdin``), or None when git
     cannot be run or exits non-zero."""
+    done = _run(directory, args, text=False, stdin=stdin, timeout=timeout)
+    return bytes(done.stdout) if done is not None and done.returncode == 0 else None
+
+
+def _run(
+    directory: Path,
+    args: tuple[str, ...],
+    *,
+    text: bool,
+    stdin: bytes | None = None,
+    timeout: float = GIT_TIMEOUT_SECONDS,
+) -> subprocess.CompletedProcess[Any] | None:
+    """The one way git is run: ``git -C directory args`` with the environment of
+    ``_git_env``, output captured; None when it cannot be run at all."""
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", "-C", str(directory), *args],
             input=stdin,
             capture_output=True,
+            text=text,
             timeout=timeout,
             env=_git_env(),
             check=False,
         )
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def _git(repo_dir: Path, *args: str) -> str | None:
