@@ -77,15 +77,17 @@ def worker_count() -> int:
     :data:`MAX_WORKERS`) when there are several on a POSIX system; 0 means parse in this
     process."""
     raw = os.environ.get(ENV_WORKERS, "").strip()
+    if raw and not (raw.isascii() and raw.isdigit()):
+        raise UsageError(
+            f"{ENV_WORKERS} must be a whole number (0: no worker processes), "
+            f"not {printable(repr(raw))}"
+        )
+    if os.name != "posix":
+        return 0  # no select() on pipes (Windows)
     if raw:
-        if not (raw.isascii() and raw.isdigit()):
-            raise UsageError(
-                f"{ENV_WORKERS} must be a whole number (0: no worker processes), "
-                f"not {printable(repr(raw))}"
-            )
-        return int(raw) if os.name == "posix" else 0
-    if not sys.executable or getattr(sys, "frozen", False) or os.name != "posix":
-        return 0  # no interpreter to start, or no select() on pipes (Windows)
+        return int(raw)
+    if not sys.executable or getattr(sys, "frozen", False):
+        return 0  # no interpreter to start
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return min(cpus or 1, MAX_WORKERS) if (cpus or 1) > 1 else 0
 
