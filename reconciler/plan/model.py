@@ -159,14 +159,13 @@ class Plan:
     def to_data(self, *, impact: bool = True) -> dict[str, Any]:
         """``body()`` and its ``checksum``; without ``access_impact`` when ``impact`` is
         false (for a writer that writes it from ``self.access_impact`` itself)."""
-        if not impact:
-            data = self._body()
-            data["changes"] = list(data["changes"])
+        data = self._body()
+        data["changes"] = list(data["changes"])
+        if impact:
+            data["access_impact"] = list(data["access_impact"])
+        else:
             del data["access_impact"]
-            data["checksum"] = self.checksum()
-            return data
-        data = self.body()
-        data["checksum"] = self._checksum or self._remember(data)  # the body is made once
+        data["checksum"] = self.checksum()
         return data
 
 
