@@ -130,13 +130,15 @@ def _run(
     timeout: float = GIT_TIMEOUT_SECONDS,
 ) -> subprocess.CompletedProcess[Any] | None:
     """The one way git is run: ``git -C directory args`` with the environment of
-    ``_git_env``, output captured; None when it cannot be run at all."""
+    ``_git_env``, output captured; None when it cannot be run at all. Text is UTF-8, a
+    byte that is not (a file name's) kept as Python keeps it in a path (surrogateescape)."""
     try:
         return subprocess.run(
             ["git", "-C", str(directory), *args],
             input=stdin,
             capture_output=True,
-            text=text,
+            encoding="utf-8" if text else None,
+            errors="surrogateescape" if text else None,
             timeout=timeout,
             env=_git_env(),
             check=False,

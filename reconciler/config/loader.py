@@ -49,7 +49,15 @@ ENV_MAX_FILES: Final = "RECONCILER_MAX_FILES"
 #: Never block opening a file (a FIFO swapped in after the walk), never take a terminal.
 _OPEN_FLAGS: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 
-__all__ = ["MAX_FILE_BYTES", "LoadedConfig", "LoadedDocument", "files_digest", "load_config"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "ConfigFiles",
+    "LoadedConfig",
+    "LoadedDocument",
+    "files_digest",
+    "load_config",
+    "read_config",
+]
 
 
 def load_config(
@@ -70,31 +78,70 @@ def load_config(
     them anyway): positions are then answered with no text kept and none re-read, what a
     caller asking many of them wants; else, without a cache, each file keeps its text.
     """
+    return read_config(
+        config_dir, use_cache=use_cache, cache_dir=cache_dir, with_marks=with_marks
+    ).load()
+
+
+def read_config(
+    config_dir: Path,
+    *,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
+    with_marks: bool = False,
+) -> ConfigFiles:
+    """The files of ``config_dir`` found, read and hashed, not parsed yet: the first half
+    of :func:`load_config` (same arguments and errors), which ``ConfigFiles.load``
+    finishes. Between the two, ``files_digest`` already names the exact files."""
     require_libyaml()
     if not config_dir.is_dir():
         raise UsageError(f"config directory not found: {printable(str(config_dir))}")
     max_files = max_files_from_env()
-    cache = None
+    root = None
     if use_cache and not cache_disabled_by_env():
         root = cache_dir or default_cache_dir(config_dir)
-        cache = ParseCache(root, pack_name(config_dir)) if root is not None else None
+    cache = ParseCache(root, pack_name(config_dir)) if root is not None else None
     run = _Run(config_dir, cache, with_marks or cache is not None, max_files)
-    with paused_gc():  # the documents and their checks build much and free little
+    with paused_gc():
         run.read_all()
-        if cache is not None:
-            cache.save()
-        problems = run.problems
-        if not run.files and not problems:
-            problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
-        parse_failed = bool(problems)
-        documents = run.validate()
-        problems.extend(
-            check_rules(documents, references_complete=not parse_failed, broken=run.broken)
-        )
-    if problems:
-        raise ConfigError(problems)
-    digest = files_digest((f.relative, f.sha256) for f in run.files)
-    return LoadedConfig(config_dir, [f.relative for f in run.files], digest, documents)
+    return ConfigFiles(run, root)
+
+
+class ConfigFiles:
+    """The YAML files of a config directory as read: bytes and their hashes.
+
+    ``cache_root`` is where caches of this directory live (``None``: caching is off or
+    there is nowhere to put one). ``files_digest`` is ``None`` when a file could not be
+    read or none was found: ``load`` then raises the ``ConfigError`` naming it."""
+
+    def __init__(self, run: _Run, cache_root: Path | None) -> None:
+        self._run = run
+        self.cache_root = cache_root
+        self.files_digest: str | None = None
+        if run.read and not run.problems:
+            self.files_digest = files_digest((r.relative, r.sha256) for r in run.read)
+
+    def load(self) -> LoadedConfig:
+        """Parse (or take from the parse cache), validate and check every file."""
+        run = self._run
+        config_dir, cache = run.config_dir, run.cache
+        with paused_gc():  # the documents and their checks build much and free little
+            run.parse_all()
+            if cache is not None:
+                cache.save()
+            problems = run.problems
+            if not run.files and not problems:
+                message = "no *.yaml or *.yml files found"
+                problems.append(Problem(Position(str(config_dir)), message))
+            parse_failed = bool(problems)
+            documents = run.validate()
+            problems.extend(
+                check_rules(documents, references_complete=not parse_failed, broken=run.broken)
+            )
+        if problems:
+            raise ConfigError(problems)
+        digest = files_digest((f.relative, f.sha256) for f in run.files)
+        return LoadedConfig(config_dir, [f.relative for f in run.files], digest, documents)
 
 
 def max_files_from_env() -> int:
@@ -110,10 +157,11 @@ def max_files_from_env() -> int:
 
 
 def files_digest(files: Iterator[tuple[str, str]] | list[tuple[str, str]]) -> str:
-    """sha256 over ``(relative POSIX path, sha256 hex of the bytes)`` pairs, sorted by path."""
+    """sha256 over ``(relative POSIX path, sha256 hex of the bytes)`` pairs, sorted by path
+    (a name that is not UTF-8 as its bytes)."""
     outer = hashlib.sha256()
     for relative, sha in sorted(files):
-        outer.update(f"{relative}\0{sha}\n".encode())
+        outer.update(f"{relative}\0{sha}\n".encode("utf-8", "surrogateescape"))
     return outer.hexdigest()
 
 
@@ -123,6 +171,15 @@ class _File:
     sha256: str
     source: SourceFile
     values: list[object]
+
+
+@dataclass
+class _Bytes:
+    """A file read, not yet parsed nor looked up in the parse cache."""
+
+    relative: str
+    sha256: str
+    data: bytes = field(repr=False)
 
 
 @dataclass
@@ -141,20 +198,30 @@ class _Run:
     #: files parsed are read with their marks (else they keep their texts)
     with_marks: bool
     max_files: int = MAX_FILES
+    read: list[_Bytes] = field(default_factory=list)
     files: list[_File] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     #: single-project claims of Project documents that failed validation
     broken: list[ObjectClaims] = field(default_factory=list)
 
     def read_all(self) -> None:
+        """Find and read every file (its bytes and their sha256); nothing is parsed."""
         found = discover(str(self.config_dir), self.max_files)
         for relative, message in found.problems:
             self._problem(relative, message)
-        read = [self._read(relative) for relative in found.files]
-        self._parse_all(read)
+        for relative in found.files:
+            data = self._read(relative)
+            if data is not None:
+                self.read.append(_Bytes(relative, hashlib.sha256(data).hexdigest(), data))
+
+    def parse_all(self) -> None:
+        """Each file read from the parse cache, or else parsed: all the texts together
+        (see ``parsing``); ``files`` in order."""
+        taken = [self._taken(item) for item in self.read]
+        self.read = []
+        self._parse_all(taken)
 
     def _parse_all(self, read: list[_File | _Unparsed | None]) -> None:
-        """Parse the texts of ``read`` together (see ``parsing``); the files, in order."""
         unparsed = [item.text for item in read if isinstance(item, _Unparsed)]
         parses = iter(parse_files(unparsed, with_marks=self.with_marks))
         for item in read:
@@ -169,12 +236,10 @@ class _Run:
     def _problem(self, relative: str, message: str, line: int = 0, column: int = 0) -> None:
         self.problems.append(Problem(Position(self._display(relative), line, column), message))
 
-    def _read(self, relative: str) -> _File | _Unparsed | None:
-        """The file from the cache, or its text to parse; ``None`` (a problem recorded)
-        when it cannot be read."""
-        path = self._display(relative)
+    def _read(self, relative: str) -> bytes | None:
+        """The file's bytes; ``None`` (a problem recorded) when it cannot be read."""
         try:
-            data = _read_capped(path)
+            data = _read_capped(self._display(relative))
         except IsADirectoryError:
             self._problem(relative, "is a directory, not a YAML file")
             return None
@@ -188,12 +253,17 @@ class _Run:
             limit = MAX_FILE_BYTES // (1024 * 1024)
             self._problem(relative, f"file is larger than {limit} MiB; split it into smaller files")
             return None
-        sha = hashlib.sha256(data).hexdigest()
+        return data
+
+    def _taken(self, read: _Bytes) -> _File | _Unparsed | None:
+        """The file from the parse cache, or its text to parse; ``None`` (a problem
+        recorded) when it is not UTF-8."""
+        relative, sha = read.relative, read.sha256
         cached = self.cache.entry(sha) if self.cache is not None else None
         if cached is not None:  # the same bytes parsed with no problem before
             values, marks = cached
-            return _File(relative, sha, SourceFile(path, marks=marks), values)
-        text = self._decode(relative, data)
+            return _File(relative, sha, SourceFile(self._display(relative), marks=marks), values)
+        text = self._decode(relative, read.data)
         return _Unparsed(relative, sha, text) if text is not None else None
 
     def _decode(self, relative: str, data: bytes) -> str | None:

@@ -108,3 +108,23 @@ def test_hostile_names_through_the_installed_command(user_repo: UserShell) -> No
         "expected one of Company, Project, Role, Policy, Review; did you mean 'Project'?",
     ]
     assert not any(CONTROL.search(line) for line in done.stderr.splitlines())
+
+
+def test_a_valid_file_whose_name_is_not_utf8_plans_and_applies(user_repo: UserShell) -> None:
+    """The files' digest and git's status take the name as its bytes (it used to stop
+    ``plan`` with a traceback, and ``apply`` with "git status failed")."""
+    name = os.fsencode(user_repo.path("projects.d")) + b"/extra\xff\x9b.yaml"
+    with open(name, "w", encoding="utf-8") as handle:
+        handle.write("apiVersion: reconciler/v1\nkind: Project\nname: Extra\n")
+    planned = user_repo.run("plan")
+    assert planned.returncode == 0, planned.stderr
+    assert "+ project Extra" in planned.stdout
+    refused = user_repo.run("apply", "--auto-approve")
+    assert refused.returncode == 1, refused.stderr
+    assert "projects.d has uncommitted changes" in refused.stderr
+    user_repo.commit_all("a project in a file whose name is not UTF-8")
+    applied = user_repo.run("apply", "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    assert "Apply complete: " in applied.stdout and "+ project Extra" in applied.stdout
+    again = user_repo.run("plan", "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
