@@ -15,6 +15,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.verbose import NetworkNotes
 from reconciler.errors import ReconcilerError, printable_lines
+from reconciler.heap import fix_mmap_threshold
 
 #: command name -> (module, attribute, one-line help shown by ``reconciler --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -140,6 +141,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 def main() -> None:
+    fix_mmap_threshold()
     try:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
