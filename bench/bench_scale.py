@@ -13,9 +13,11 @@ prints medians of ``--repeat`` runs:
 
   floor        a bare C-parse (libyaml) of the same files, in this process (best run);
   validate     ``validate --no-cache`` on ``plan.d``;
-  plan         ``plan`` on ``plan.d``, parse cache cold (deleted) and warm, against the
-               in-process sandbox (``sandbox:DB``) and the sandbox served on a loopback
-               port (``http://127.0.0.1:PORT/api/v1``, no rate limit);
+  plan         ``plan`` on ``plan.d``, its caches cold (deleted), after one file was
+               edited (the parse cache holds the others, the state cache misses) and warm
+               (the state cache holds the files), against the in-process sandbox
+               (``sandbox:DB``) and the sandbox served on a loopback port
+               (``http://127.0.0.1:PORT/api/v1``, no rate limit);
   drift        ``drift`` on ``insync.d`` (in sync: exit 0), warm cache, both targets;
   apply 1%/10% ``apply --auto-approve`` of ``plan.d`` / ``apply10.d`` against a fresh copy
                of the company served on a loopback port, no rate limit; and, at the
@@ -208,17 +210,25 @@ def repeated(
     repeat: int, args: list[str], co: Company, env: dict[str, str], **kw: Any
 ) -> list[Run]:
     cache = co.work / ".reconciler" / "cache"
+    touch: Path | None = kw.get("touch")
+    kept = touch.read_bytes() if touch is not None else b""
     out = []
-    for _ in range(repeat):
-        if kw.get("cold"):
-            shutil.rmtree(cache, ignore_errors=True)
-        counter: Served | None = kw.get("served")
-        if counter is not None:
-            counter.counts(reset=True)
-        result = run(args, co.work, env, kw.get("ok", (0,)))
-        if counter is not None:
-            result.requests = sum(counter.counts().values())
-        out.append(result)
+    try:
+        for i in range(repeat):
+            if kw.get("cold"):
+                shutil.rmtree(cache, ignore_errors=True)
+            if touch is not None:  # new bytes: the state cache misses, the parse cache not
+                touch.write_bytes(kept + f"# edited {time.time_ns()} {i}\n".encode())
+            counter: Served | None = kw.get("served")
+            if counter is not None:
+                counter.counts(reset=True)
+            result = run(args, co.work, env, kw.get("ok", (0,)))
+            if counter is not None:
+                result.requests = sum(counter.counts().values())
+            out.append(result)
+    finally:
+        if touch is not None:
+            touch.write_bytes(kept)
     return out
 
 
@@ -237,8 +247,19 @@ def bench_reads(co: Company, repeat: int, env: dict[str, str]) -> list[Row]:
             ("served", served.target, http_env, served),
         ):
             plan = [*cli(), "-v", "plan", "--config-dir", "plan.d", "--target", target]
-            for state in ("cold", "warm"):
-                runs = repeated(repeat, plan, co, e, cold=state == "cold", served=counter)
+            for state in ("cold", "one file edited", "warm"):
+                if state == "warm":
+                    repeated(1, plan, co, e)  # the state cache of the files as they are
+                touch = next(iter(sorted((co.work / "plan.d").rglob("*.yaml"))))
+                runs = repeated(
+                    repeat,
+                    plan,
+                    co,
+                    e,
+                    cold=state == "cold",
+                    touch=touch if state == "one file edited" else None,
+                    served=counter,
+                )
                 rows.append(rows_of(f"plan {where}, cache {state}", runs))
             drift = [*cli(), "-v", "drift", "--config-dir", "insync.d", "--target", target]
             repeated(1, drift, co, e)  # the cache of insync.d

@@ -28,9 +28,9 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 from reconciler.apply.executor import ChangeOutcome, execute  # noqa: E402
+from reconciler.engine.declared import load_declared  # noqa: E402
 from reconciler.engine.session import (  # noqa: E402
     PlanOptions,
-    load_desired,
     open_client,
     plan_settings,
     run_async,
@@ -55,7 +55,7 @@ class Clock:
 
 async def measure(config: Path, target: str, do_apply: bool, clock: Clock) -> None:
     with paused_gc():
-        _, desired = load_desired(config)
+        desired = load_declared(config).desired  # as the CLI: the state cache, if it holds
         clock.step("load")
         async with open_client(target, None) as (client, identity):
             clock.step("whoami")

@@ -6,7 +6,9 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -16,11 +18,19 @@ def write_text_atomic(path: Path, text: str) -> None:
     The file keeps the mode of the file it replaces; a new file gets the mode any new
     file gets (0666 less the umask). Raises ``OSError``; the temporary file is removed
     on failure."""
+    with replacing(path) as handle:
+        handle.write(text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """A new file, written (in binary) inside the block, that replaces ``path`` as
+    ``write_text_atomic`` does once the block ends without an error."""
     directory = path.parent if str(path.parent) else Path()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
             os.fchmod(handle.fileno(), _mode_for(path))
         os.replace(tmp, path)
     except BaseException:

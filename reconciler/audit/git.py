@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from reconciler.config.discover import SUFFIXES, discover
-from reconciler.config.loader import MAX_FILES
+from reconciler.config.reading import MAX_FILES
 
 GIT_TIMEOUT_SECONDS = 10.0
 

@@ -30,9 +30,9 @@ from reconciler.audit.log import AuditLog
 from reconciler.audit.record import target_label
 from reconciler.config.cache import ParseCache, cache_disabled_by_env, default_cache_dir, pack_name
 from reconciler.config.discover import SUFFIXES
-from reconciler.config.loader import MAX_FILE_BYTES
 from reconciler.config.models import DOCUMENT_ADAPTER, Project
 from reconciler.config.positions import SourceDocument, SourceFile
+from reconciler.config.reading import MAX_FILE_BYTES
 from reconciler.config.yamlread import parse_text
 from reconciler.errors import AuditError, Position
 from reconciler.plan.settings import AppliedHistory

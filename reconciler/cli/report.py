@@ -29,12 +29,8 @@ from reconciler.cli.options import (
 from reconciler.cli.output import fail
 from reconciler.cli.report_isolation import isolation_command
 from reconciler.cli.report_state import in_state, read_states
-from reconciler.engine.session import (
-    PlanOptions,
-    load_desired,
-    run_async,
-    today,
-)
+from reconciler.engine.declared import load_declared
+from reconciler.engine.session import PlanOptions, run_async, today
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.access import EVERYTHING, VIEW_ALL, what_can_see, who_can_see
@@ -152,7 +148,7 @@ def expiry_note(options: PlanOptions, *, required: bool) -> Note | None:
     if not required and not options.config_dir.is_dir():
         return None
     try:
-        _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+        desired = load_declared(options.config_dir, use_cache=options.use_cache).desired
     except ReconcilerError:
         if required:
             raise

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.engine.session import PlanOptions, load_desired, open_client, plan_settings
+from reconciler.engine.declared import load_declared
+from reconciler.engine.session import PlanOptions, open_client, plan_settings
 from reconciler.plan.expiry import without_expired
 from reconciler.plan.planner import resolve
-from reconciler.state.normalize import Desired
+from reconciler.state.desired import Desired
 from reconciler.state.snapshot import Snapshot
 
 
@@ -31,7 +32,7 @@ async def read_states(options: PlanOptions, state: str, *, need_files: bool) -> 
     ``need_files`` says), the desired one."""
     desired = None
     if need_files or state == "desired":
-        _, desired = load_desired(options.config_dir, use_cache=options.use_cache)
+        desired = load_declared(options.config_dir, use_cache=options.use_cache).desired
     async with open_client(options.target, options.token_file) as (client, identity):
         live = await client.fetch_snapshot()
     if desired is None or state == "live":

@@ -19,7 +19,8 @@ from reconciler.cli.options import (
     target_options,
 )
 from reconciler.cli.output import fail
-from reconciler.engine.session import PlanOptions, load_desired, open_client, run_async, today
+from reconciler.engine.declared import load_desired
+from reconciler.engine.session import PlanOptions, open_client, run_async, today
 from reconciler.errors import ReconcilerError, UsageError, printable
 from reconciler.live.protocol import ChangeLogEntry, ChangeLogReader
 from reconciler.plan.saved import redact_target

@@ -8,17 +8,20 @@ before the live state is read (35 MB of models at 10,000 projects; 15 MB of peak
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import ItemsView, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
+from typing import TYPE_CHECKING
 
-from reconciler.config.loaded import KindName, LoadedConfig, LoadedDocument
-from reconciler.config.models import Policy, Project, Role
 from reconciler.config.positions import PathItem, SourceDocument
 from reconciler.errors import Position
 from reconciler.kinds import OBJECT_KINDS
+from reconciler.plan.settings import Key, Locate
 
-#: Which of a kind's lists each path is (its index in ``Place.ends``).
+if TYPE_CHECKING:  # the models are never imported for a plan from the state cache
+    from reconciler.config.loaded import KindName, LoadedConfig, LoadedDocument
+
+#: Which of a kind's lists each path is (its index in ``Place.ends``), by kind (``KINDS``).
 Paths = Mapping[tuple[str, ...], int]
 _PROJECT: Paths = {
     path: index
@@ -30,6 +33,7 @@ _PROJECT: Paths = {
 _ROLE: Paths = {("users",): 0}
 _POLICY: Paths = {("isolate",): 0}
 _NONE: Paths = {}
+KINDS: Mapping[str, Paths] = {"Project": _PROJECT, "Role": _ROLE, "Policy": _POLICY}
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -45,6 +49,11 @@ class Place:
 
     def position(self, path: Sequence[PathItem] = ()) -> Position:
         return self.source.position(path)
+
+    def lists(self) -> list[tuple[str, ...]]:
+        """The lists of names, in the order of ``paths``."""
+        starts = (0, *self.ends)
+        return [self.names[start:end] for start, end in zip(starts, self.ends, strict=False)]
 
     def item_position(self, path: tuple[str, ...], value: str) -> Position:
         """As ``LoadedDocument.item_position``: where ``value`` is first listed at
@@ -62,30 +71,75 @@ class Place:
 
 class Places:
     """The place of the first document declaring each ``(kind, name)``, as
-    ``LoadedConfig.document`` finds it."""
+    ``LoadedConfig.document`` finds it, in the order of the documents."""
 
-    def __init__(self, loaded: LoadedConfig) -> None:
-        self._places: dict[tuple[str, str | None], Place] = {}
+    def __init__(self, places: dict[tuple[str, str | None], Place]) -> None:
+        self._places = places
+
+    @classmethod
+    def of(cls, loaded: LoadedConfig) -> Places:
+        places: dict[tuple[str, str | None], Place] = {}
         for document in loaded.documents:
             key = (document.kind, document.name)
-            if key not in self._places:
-                self._places[key] = _place(document)
+            if key not in places:
+                places[key] = _place(document)
+        return cls(places)
 
     def get(self, kind: KindName, name: str | None = None) -> Place | None:
         return self._places.get((kind, name))
+
+    def items(self) -> ItemsView[tuple[str, str | None], Place]:
+        return self._places.items()
 
 
 def _place(document: LoadedDocument) -> Place:
     model = document.model
     lists: list[list[str]] = []
-    paths = _NONE
-    if isinstance(model, Project):
-        members, objects, paths = model.members, model.objects, _PROJECT
+    paths = KINDS.get(model.kind, _NONE)
+    if model.kind == "Project":
+        members, objects = model.members, model.objects
         lists = [model.previous_names, members.logins, members.group_names]
         lists += [getattr(objects, kind) for kind in OBJECT_KINDS]
-    elif isinstance(model, Role):
-        lists, paths = [model.logins], _ROLE
-    elif isinstance(model, Policy):
-        lists, paths = [model.isolate], _POLICY
+    elif model.kind == "Role":
+        lists = [model.logins]
+    elif model.kind == "Policy":
+        lists = [model.isolate]
     ends = tuple(accumulate(map(len, lists)))
     return Place(document.source, paths, tuple(chain.from_iterable(lists)), ends)
+
+
+_KINDS: dict[str, KindName] = {"project": "Project", "role": "Role", "policy": "Policy"}
+_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("project", "users"): ("members", "users"),
+    ("project", "groups"): ("members", "groups"),
+    ("project", "previous_names"): ("previous_names",),
+    ("role", "users"): ("users",),
+    ("policy", "isolate"): ("isolate",),
+}
+
+
+def locator(source: LoadedConfig | Places) -> Locate:
+    """The planner's ``locate`` (key shapes in ``reconciler.plan.settings``) over the
+    loader's positions; ``None`` for anything no document declares. It holds the
+    documents' places, not their models."""
+    places = source if isinstance(source, Places) else Places.of(source)
+
+    def locate(key: Key) -> Position | None:
+        if key == ("company",):
+            company = places.get("Company")
+            return company.position() if company else None
+        kind = _KINDS.get(key[0]) if len(key) >= 2 else None
+        document = places.get(kind, key[1]) if kind else None
+        if document is None:
+            return None
+        rest = key[2:]
+        if not rest:
+            return document.position(("name",))
+        if len(rest) == 1:
+            return document.position(rest)
+        if rest[0] == "objects" and len(rest) == 3:
+            return document.item_position(("objects", rest[1]), rest[2])
+        path = _LISTS.get((key[0], rest[0]))
+        return document.item_position(path, rest[1]) if path else document.position()
+
+    return locate

@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
-from reconciler.config.yamlread import Marks, ParsedDocument, parse_text
 from reconciler.errors import Position
+
+if TYPE_CHECKING:  # the YAML reader is imported only to re-read a text (``SourceFile``)
+    from reconciler.config.yamlread import Marks, ParsedDocument
 
 PathItem = str | int
 """A mapping key or a list index, as in a pydantic error ``loc``."""
 
 #: A document's start and marks: ``(line, column, marks)``.
-DocumentMarks = tuple[int, int, Marks]
+DocumentMarks = tuple[int, int, "Marks"]
 _NOWHERE: DocumentMarks = (0, 0, None)
 #: ``"`` and ``'`` swapped: the encoded marks quote their keys with ``'``, so that the JSON
 #: of the parse cache, which holds them as strings, need not escape two quotes per key
@@ -53,6 +55,8 @@ class SourceFile:
             documents = _decoded(self.marks)  # each time: a short text, asked rarely
         else:
             if self._parsed is None:
+                from reconciler.config.yamlread import parse_text  # noqa: PLC0415
+
                 parsed = parse_text(self.text or "", with_marks=True)
                 self._parsed = [(d.line, d.column, d.marks) for d in parsed.documents]
             documents = self._parsed

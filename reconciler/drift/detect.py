@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.config.loaded import LoadedConfig
+from reconciler.config.places import locator
 from reconciler.drift.adopt import AdoptResult, adopt
 from reconciler.drift.attribution import hand_renames, live_names
 from reconciler.drift.report import DriftReport, build_report
@@ -20,7 +21,6 @@ from reconciler.engine.session import (
     Notice,
     Planned,
     PlanOptions,
-    locator,
     open_session,
     plan_settings,
     run_async,

@@ -25,14 +25,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from reconciler.audit.history import applied_history
 from reconciler.audit.log import DEFAULT_LOG_PATH
 from reconciler.capabilities import FULL, Capabilities
-from reconciler.config.loaded import KindName, LoadedConfig
-from reconciler.config.loader import load_config
-from reconciler.config.places import Places
+from reconciler.engine.declared import load_declared
 from reconciler.engine.targets import open_target, resolve_token
-from reconciler.errors import Position, printable_lines
+from reconciler.errors import printable_lines
 from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import check_permissions
 from reconciler.live.protocol import Identity, LiveSystem
@@ -40,8 +37,8 @@ from reconciler.plan.deletes import deletes_projects
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
 from reconciler.plan.saved import redact_target
-from reconciler.plan.settings import Key, Locate, PlanSettings
-from reconciler.state.normalize import Desired, normalize
+from reconciler.plan.settings import PlanSettings
+from reconciler.state.desired import Desired
 from reconciler.state.snapshot import Snapshot, shared
 
 Notice = Callable[[str], None]
@@ -90,51 +87,6 @@ class Session:
 
     client: LiveSystem
     planned: Planned
-
-
-def load_desired(config_dir: Path, *, use_cache: bool = True) -> tuple[LoadedConfig, Desired]:
-    """The validated files and what they declare; ``ConfigError`` lists every problem.
-    Read with their marks: a plan asks many positions (``locator``)."""
-    loaded = load_config(config_dir, use_cache=use_cache, with_marks=True)
-    documents = [d.model for d in loaded.documents]
-    return loaded, normalize(documents, locator(loaded))
-
-
-_KINDS: dict[str, KindName] = {"project": "Project", "role": "Role", "policy": "Policy"}
-_LISTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("project", "users"): ("members", "users"),
-    ("project", "groups"): ("members", "groups"),
-    ("project", "previous_names"): ("previous_names",),
-    ("role", "users"): ("users",),
-    ("policy", "isolate"): ("isolate",),
-}
-
-
-def locator(loaded: LoadedConfig) -> Locate:
-    """The planner's ``locate`` (key shapes in ``reconciler.plan.settings``) over the
-    loader's positions; ``None`` for anything no document declares. It holds the
-    documents' places, not their models (see ``config.places``)."""
-    places = Places(loaded)
-
-    def locate(key: Key) -> Position | None:
-        if key == ("company",):
-            company = places.get("Company")
-            return company.position() if company else None
-        kind = _KINDS.get(key[0]) if len(key) >= 2 else None
-        document = places.get(kind, key[1]) if kind else None
-        if document is None:
-            return None
-        rest = key[2:]
-        if not rest:
-            return document.position(("name",))
-        if len(rest) == 1:
-            return document.position(rest)
-        if rest[0] == "objects" and len(rest) == 3:
-            return document.item_position(("objects", rest[1]), rest[2])
-        path = _LISTS.get((key[0], rest[0]))
-        return document.item_position(path, rest[1]) if path else document.position()
-
-    return locate
 
 
 def plan_settings(
@@ -192,9 +144,10 @@ async def open_session(
     garbage collector is paused until the plan is made (see ``gcpause``)."""
     async with AsyncExitStack() as stack:
         with paused_gc():
-            loaded, desired = load_desired(options.config_dir, use_cache=options.use_cache)
-            documents, files_digest = len(loaded.documents), loaded.files_digest
-            del loaded  # the models, freed before live is read (``locate`` needs none)
+            declared = load_declared(options.config_dir, use_cache=options.use_cache)
+            documents, files_digest = declared.documents, declared.files_digest
+            desired = declared.desired
+            del declared
             if guard is not None:
                 stack.enter_context(guard)
             label = redact_target(options.target)
@@ -231,6 +184,8 @@ def _plan(
     plan = make_plan(desired, live, settings)
     if not deletes_projects(plan):
         return plan, settings
+    from reconciler.audit.history import applied_history  # noqa: PLC0415 -- reads files
+
     history = applied_history(
         options.config_dir, options.audit_log, label, use_cache=options.use_cache
     )

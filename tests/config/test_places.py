@@ -10,7 +10,7 @@ from pathlib import Path
 from config_helpers import EXAMPLES
 
 from reconciler.config.loader import load_config
-from reconciler.engine.session import locator
+from reconciler.config.places import locator
 from reconciler.kinds import OBJECT_KINDS
 
 
