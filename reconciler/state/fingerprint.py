@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -20,9 +19,6 @@ if TYPE_CHECKING:
     from reconciler.state.snapshot import ObjectRef, Snapshot
 
 _SEPARATORS = (",", ":")
-#: A character ``json.dumps`` (``ensure_ascii``) writes as an escape.
-_ESCAPED = re.compile(r"[^ !#-\[\]-~]")
-_ESCAPED_BUT_QUOTE = re.compile(r"[^ -\[\]-~]")
 #: Hashed in pieces of about this many characters.
 _PIECE = 1 << 20
 #: Object lists up to this long are sorted as pairs; longer ones, as names per kind.
@@ -139,7 +135,7 @@ def _role(snapshot: Snapshot, name: str, memo: Memo) -> str:
 
 def _string(text: str) -> str:
     """``json.dumps(text)``."""
-    return f'"{text}"' if _ESCAPED.search(text) is None else json.dumps(text)
+    return f'"{text}"' if _plain_text(text) else json.dumps(text)
 
 
 def _names(names: frozenset[str], memo: Memo) -> str:
@@ -192,9 +188,20 @@ def _kind_refs(kind: str, names: list[str]) -> str:
 def _joined_plain(joined: str, quotes: int) -> bool:
     """Whether strings joined by separators with ``quotes`` quotes in all each encode as
     themselves: nothing to escape but those quotes."""
-    return _ESCAPED_BUT_QUOTE.search(joined) is None and joined.count('"') == quotes
+    return _printable_ascii(joined) and "\\" not in joined and joined.count('"') == quotes
 
 
 def _plain(strings: Sequence[str]) -> bool:
     """Whether every string encodes as itself between quotes."""
-    return _ESCAPED.search("".join(strings)) is None
+    return _plain_text("".join(strings))
+
+
+def _plain_text(text: str) -> bool:
+    """Whether ``json.dumps`` (``ensure_ascii``) writes ``text`` as itself, quoted."""
+    return _printable_ascii(text) and '"' not in text and "\\" not in text
+
+
+def _printable_ascii(text: str) -> bool:
+    """Every character from space to ``~``: what JSON writes as itself but ``"`` and
+    ``\\`` (faster than a pattern: two passes in C)."""
+    return text.isascii() and text.isprintable()
