@@ -25,7 +25,7 @@ prints medians of ``--repeat`` runs:
                its client CPU against its wall, measured).
 
 Each row: median wall, median CPU of the command (user + system), peak RSS of the command
-(``ru_maxrss``), and requests (served: counted by the server; in-process: what ``-v``
+(``ru_maxrss``; each command forked from a small helper, ``spawner.py``, so it is its own), and requests (served: counted by the server; in-process: what ``-v``
 reports). For the applies also the write requests against the projects the plan changes
 per phase, the server's CPU, and what the same requests take at the default rate of 20
 per second, with the client's CPU as a share of that. Then: bytes of peak RSS per list
@@ -63,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx
 from bench_plan_cli import choose_edits, cli, edit_files, seed
 from bench_validate import compose_files
+from spawner import Spawner
 
 from reconciler.engine.targets import sandbox_token_path
 
@@ -81,24 +82,19 @@ class Run:
     stdout: str
 
 
+#: Every command is forked from this helper: its peak RSS is then its own (``spawner``).
+SPAWN = Spawner()
+
+
 def run(args: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> Run:
     """``args`` as a child process; its wall, CPU and peak RSS (from ``wait4``)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if proc.returncode not in ok:
-        sys.stderr.write(stderr[-3000:])
-        raise SystemExit(f"{' '.join(args)} exited {proc.returncode}")
-    found = re.search(r"read the company in (\d+) requests", stderr)
+    done = SPAWN.run(args, cwd, env)
+    if done.returncode not in ok:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"{' '.join(args)} exited {done.returncode}")
+    found = re.search(r"read the company in (\d+) requests", done.stderr)
     requests = int(found.group(1)) if found else None
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(wall, cpu, usage.ru_maxrss / 1024, requests, stdout)
+    return Run(done.wall, done.cpu, done.rss_mb, requests, done.stdout)
 
 
 class Served:
@@ -357,10 +353,10 @@ def phases(co: Company, env: dict[str, str], apply: bool) -> dict[str, dict[str,
 
 def show(projects: int, entries: int, rows: list[Row]) -> None:
     print(f"\n== {projects:,} projects, {entries:,} list entries")
-    print(f"{'step':<30} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'requests':>9}")
+    print(f"{'step':<40} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'requests':>9}")
     for r in rows:
         requests = "" if r["requests"] is None else str(r["requests"])
-        print(f"{r['step']:<30} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss']:8.0f} {requests:>9}")
+        print(f"{r['step']:<40} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss']:8.0f} {requests:>9}")
         if r.get("extra"):
             print(f"{'':<4}{r['extra']}")
     floor = rows[0]["wall"]
