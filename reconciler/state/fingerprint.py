@@ -163,7 +163,7 @@ def _refs(refs: frozenset[ObjectRef], memo: Memo) -> str:
             found = "[]"
         elif len(refs) <= _SMALL:
             ordered = sorted(refs)
-            joined = '"],["'.join([f'{kind}","{name}' for kind, name in ordered])
+            joined = '"],["'.join(map('","'.join, ordered))
             if _joined_plain(joined, 4 * len(ordered) - 2):
                 found = f'[["{joined}"]]'
             else:

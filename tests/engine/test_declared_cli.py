@@ -93,3 +93,16 @@ def test_files_that_fail_are_never_kept(user_repo: UserShell) -> None:
     done = user_repo.run("plan")
     assert done.returncode == 1 and "unknown_field" in done.stderr
     assert not user_repo.path(str(STATE)).exists()
+
+
+def test_no_cache_writes_no_entry_and_an_unwritable_cache_is_skipped(
+    user_repo: UserShell,
+) -> None:
+    reference = plan(user_repo, "--no-cache")
+    assert not user_repo.path(str(STATE)).exists()
+    user_repo.path(str(STATE.parent)).mkdir(parents=True)
+    user_repo.path(str(STATE)).write_text("a file where the directory goes")
+    done = user_repo.run("plan", "--now", "2026-12-01")
+    assert done.returncode == 0 and done.stdout == reference, done.stderr
+    assert "Traceback" not in done.stderr
+    assert user_repo.path(str(STATE)).read_text() == "a file where the directory goes"
