@@ -25,8 +25,9 @@ prints medians of ``--repeat`` runs:
                its client CPU against its wall, measured).
 
 Each row: median wall, median CPU of the command (user + system), peak RSS of the command
-(``ru_maxrss``; each command forked from a small helper, ``spawner.py``, so it is its own), and requests (served: counted by the server; in-process: what ``-v``
-reports). For the applies also the write requests against the projects the plan changes
+(``ru_maxrss``; each command is forked from a small helper, ``spawner.py``, so that it is
+its own), and requests (served: counted by the server; in-process: what ``-v`` reports).
+For the applies also the write requests against the projects the plan changes
 per phase, the server's CPU, and what the same requests take at the default rate of 20
 per second, with the client's CPU as a share of that. Then: bytes of peak RSS per list
 entry (the slope between the smallest and the largest size, and the total at the
