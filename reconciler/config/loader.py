@@ -93,11 +93,12 @@ def finish(reading: Reading) -> LoadedConfig:
         reading.read,
         reading.problems,
     )
-    config_dir, cache = run.config_dir, run.cache
+    config_dir = run.config_dir
     with paused_gc():  # the documents and their checks build much and free little
         run.parse_all()
-        if cache is not None:
-            cache.save()
+        if run.cache is not None:
+            run.cache.save()
+        run.cache = reading.cache = None  # its pack of every file's values: let go of
         problems = run.problems
         if not run.files and not problems:
             problems.append(Problem(Position(str(config_dir)), "no *.yaml or *.yml files found"))
@@ -196,10 +197,13 @@ class _Run(Reading):
         return _File(relative, sha, SourceFile(path, marks=marks), values)
 
     def validate(self) -> list[LoadedDocument]:
+        """The documents of every file, validated; each file's plain values are let go
+        of once its documents are made (the models hold what is kept)."""
         documents = []
         validate = DOCUMENT_ADAPTER.validate_python
         for file in self.files:
-            for index, value in enumerate(file.values):
+            values, file.values = file.values, []
+            for index, value in enumerate(values):
                 source = SourceDocument(file.source, index)
                 if not isinstance(value, dict):
                     self.problems.append(Problem(source.position(), _not_a_mapping(value)))
