@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.config.loaded import LoadedConfig
-from reconciler.config.places import locator
 from reconciler.drift.adopt import AdoptResult, adopt
 from reconciler.drift.attribution import hand_renames, live_names
 from reconciler.drift.report import DriftReport, build_report
 from reconciler.drift.unexpressed import expired_left_out
+from reconciler.engine.declared import desired_of
 from reconciler.engine.session import (
     Notice,
     Planned,
@@ -31,7 +31,6 @@ from reconciler.plan.changes import Change, ProjectCreate, ProjectDelete
 from reconciler.plan.model import Plan
 from reconciler.plan.planner import plan as make_plan
 from reconciler.render.describe import describe
-from reconciler.state.normalize import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +85,7 @@ def adopt_and_check(detected: Detected, options: PlanOptions) -> AdoptResult:
     planned = detected.planned
 
     def check(loaded: LoadedConfig, result: AdoptResult) -> None:
-        desired = normalize([d.model for d in loaded.documents], locator(loaded))
+        desired = desired_of(loaded)
         settings = plan_settings(desired, options, planned.identity, planned.settings.capabilities)
         after = make_plan(desired.snapshot, planned.live, settings)
         expected = {_identity(item.change()) for item in result.left_out}

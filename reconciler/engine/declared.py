@@ -72,12 +72,9 @@ def load_declared(
     found = store.get() if store is not None else None
     if found is not None:
         return found[0]
-    from reconciler.state.normalize import normalize  # noqa: PLC0415 -- the models: a miss
-
     loaded = files.load()
     places = Places.of(loaded)
-    desired = normalize([d.model for d in loaded.documents], locator(places))
-    declared = Declared(len(loaded.documents), loaded.files_digest, desired)
+    declared = Declared(len(loaded.documents), loaded.files_digest, desired_of(loaded, places))
     del files, loaded  # the models and the values they were read from
     if store is not None:
         store.put(declared, places)
@@ -89,11 +86,18 @@ def load_desired(config_dir: Path, *, use_cache: bool = True) -> tuple[LoadedCon
     themselves (``review``); ``ConfigError`` lists every problem. Read with their marks: a
     plan asks many positions (``locator``)."""
     from reconciler.config.loader import load_config  # noqa: PLC0415 -- the models
-    from reconciler.state.normalize import normalize  # noqa: PLC0415
 
     loaded = load_config(config_dir, use_cache=use_cache, with_marks=True)
+    return loaded, desired_of(loaded)
+
+
+def desired_of(loaded: LoadedConfig, places: Places | None = None) -> Desired:
+    """What the loaded documents declare, ``locate`` answering from their places
+    (``places``: those already made of ``loaded``)."""
+    from reconciler.state.normalize import normalize  # noqa: PLC0415 -- the models
+
     documents = [d.model for d in loaded.documents]
-    return loaded, normalize(documents, locator(loaded))
+    return normalize(documents, locator(places if places is not None else Places.of(loaded)))
 
 
 def _store(config_dir: Path, files: ConfigFiles) -> StateCache | None:
