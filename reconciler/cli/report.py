@@ -38,6 +38,7 @@ from reconciler.plan.expiry import expiry_label
 from reconciler.render.describe import clean
 from reconciler.render.selection import Selection, selection
 from reconciler.report.company_graph import company_graph, to_dot, to_mermaid
+from reconciler.state.desired import Desired
 from reconciler.state.snapshot import ObjectRef, Snapshot
 
 
@@ -91,10 +92,11 @@ def access_command(
         _draw(options, state, output_format, chosen)
         return
     try:
-        snapshot = run_async(_snapshot(options, state))
+        states = run_async(read_states(options, state, need_files=False))
+        snapshot = states.shown
         if chosen is not None:
             chosen.check(snapshot.projects, in_state(state))
-        note = expiry_note(options, required=state == "desired")
+        note = expiry_note(options, required=state == "desired", desired=states.desired)
         if login is not None:
             data = user_report(snapshot, login, note)
         else:
@@ -109,10 +111,6 @@ def access_command(
         click.echo(json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False))
     else:
         click.echo(_text(data), nl=False)
-
-
-async def _snapshot(options: PlanOptions, state: str) -> Snapshot:
-    return (await read_states(options, state, need_files=False)).shown
 
 
 def _draw(options: PlanOptions, state: str, output_format: str, chosen: Selection | None) -> None:
@@ -141,19 +139,24 @@ def narrow_user(data: dict[str, Any], chosen: Selection) -> dict[str, Any]:
 Note = Callable[[str, str, str], str]
 
 
-def expiry_note(options: PlanOptions, *, required: bool) -> Note | None:
+def expiry_note(
+    options: PlanOptions, *, required: bool, desired: Desired | None = None
+) -> Note | None:
     """Where the files grant access until a date, ``directly; expires in 30 days
-    (2026-12-31)``. The files are read when they exist (needed for ``--state desired``;
-    for ``live``, files that do not load only lose these words, with a note)."""
-    if not required and not options.config_dir.is_dir():
-        return None
-    try:
-        desired = load_declared(options.config_dir, use_cache=options.use_cache).desired
-    except ReconcilerError:
-        if required:
-            raise
-        click.echo(f"note: {options.config_dir} does not load: expiry dates not shown", err=True)
-        return None
+    (2026-12-31)``. From ``desired`` when the files were read already, else read here
+    when they exist (needed for ``--state desired``; for ``live``, files that do not load
+    only lose these words, with a note)."""
+    if desired is None:
+        if not required and not options.config_dir.is_dir():
+            return None
+        try:
+            desired = load_declared(options.config_dir, use_cache=options.use_cache).desired
+        except ReconcilerError:
+            if required:
+                raise
+            message = f"note: {options.config_dir} does not load: expiry dates not shown"
+            click.echo(message, err=True)
+            return None
     expiries, day = desired.settings.expiries, today(options)
 
     def note(project: str, user: str, how: str) -> str:

@@ -175,7 +175,10 @@ def test_without_now_the_plan_is_made_for_the_wall_clock_day(timed: UserShell) -
 
 def test_the_desired_access_report_leaves_out_expired_access(timed: UserShell) -> None:
     args = ("report", "access", "--user", "trainee.zoe", "--state", "desired")
-    assert "Bank Collections" in timed.run(*args, "--now", "2026-12-30").stdout
+    before = timed.run(*args, "--now", "2026-12-30")
+    assert "Bank Collections" in before.stdout
+    # the expiry words come from the files the desired state was read from
+    assert "  Bank Collections (directly; expires in 1 day (2026-12-31))" in before.stdout
     after = timed.run(*args, "--now", "2026-12-31")
     assert after.returncode == 0, after.stderr
     assert after.stdout == "trainee.zoe sees 0 objects (desired state).\n"
