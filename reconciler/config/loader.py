@@ -81,9 +81,10 @@ def load_config(
     ).load()
 
 
-def finish(reading: Reading) -> LoadedConfig:
+def finish(reading: Reading, digest: str | None) -> LoadedConfig:
     """What ``ConfigFiles.load`` does: parse (or take from the parse cache), validate and
-    check the files ``reading`` read; ``ConfigError`` lists every problem."""
+    check the files ``reading`` read, whose ``files_digest`` is ``digest`` (``None`` when
+    one could not be read: a problem already); ``ConfigError`` lists every problem."""
     require_libyaml()
     run = _Run(
         reading.config_dir,
@@ -109,7 +110,7 @@ def finish(reading: Reading) -> LoadedConfig:
         )
     if problems:
         raise ConfigError(problems)
-    digest = files_digest((f.relative, f.sha256) for f in run.files)
+    assert digest is not None  # every file was read, and each is in run.files
     return LoadedConfig(config_dir, [f.relative for f in run.files], digest, documents)
 
 

@@ -78,7 +78,7 @@ class ConfigFiles:
         from reconciler.config.loader import finish  # noqa: PLC0415 -- see the docstring
 
         reading, self._reading = self._reading, Reading(self._reading.config_dir, None, False)
-        return finish(reading)
+        return finish(reading, self.files_digest)
 
 
 def max_files_from_env() -> int:
