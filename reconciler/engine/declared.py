@@ -28,7 +28,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -40,6 +40,7 @@ from reconciler.config.cache import pack_name
 from reconciler.config.places import KINDS, Place, Places, locator
 from reconciler.config.positions import SourceDocument, SourceFile
 from reconciler.config.reading import ConfigFiles, read_config
+from reconciler.engine.kept_sets import KeptSets
 from reconciler.fsutil import replacing
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.settings import Expiry, Key, PlanSettings, PolicySpec
@@ -60,6 +61,8 @@ class Declared:
     documents: int
     files_digest: str
     desired: Desired
+    #: the desired state's sets as its fingerprint encodes them, kept beside the entry
+    sets: KeptSets | None = None
 
 
 def load_declared(
@@ -69,16 +72,16 @@ def load_declared(
     ``ConfigError`` lists every problem, as ``load_config``'s (``cache_dir``: as its)."""
     files = read_config(config_dir, use_cache=use_cache, cache_dir=cache_dir, with_marks=True)
     store = _store(config_dir, files)
-    found = store.get() if store is not None else None
-    if found is not None:
-        return found[0]
+    if store is not None and (found := store.get()) is not None:
+        return replace(found[0], sets=store.kept_sets())
     loaded = files.load()
     places = Places.of(loaded)
     declared = Declared(len(loaded.documents), loaded.files_digest, desired_of(loaded, places))
     del files, loaded  # the models and the values they were read from
-    if store is not None:
-        store.put(declared, places)
-    return declared
+    if store is None:
+        return declared
+    store.put(declared, places)
+    return replace(declared, sets=store.kept_sets())
 
 
 def load_desired(config_dir: Path, *, use_cache: bool = True) -> tuple[LoadedConfig, Desired]:
@@ -171,6 +174,10 @@ class StateCache:
                 handle.write(self._head(digest.hexdigest()))
         except (OSError, ValueError, TypeError, RecursionError):
             return
+
+    def kept_sets(self) -> KeptSets:
+        """The encodings of this entry's sets, beside it (``engine.kept_sets``)."""
+        return KeptSets(self.path.with_suffix(".sets"), self.key)
 
     def _head(self, sha256: str) -> bytes:
         head = {"state": STATE_VERSION, "key": self.key, "sha256": sha256}

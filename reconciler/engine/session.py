@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from reconciler.audit.log import DEFAULT_LOG_PATH
 from reconciler.capabilities import FULL, Capabilities
 from reconciler.engine.declared import load_declared
+from reconciler.engine.kept_sets import KeptSets
 from reconciler.engine.targets import open_target, resolve_token
 from reconciler.errors import printable_lines
 from reconciler.gcpause import paused_gc
@@ -39,6 +40,7 @@ from reconciler.plan.planner import plan as make_plan
 from reconciler.plan.saved import redact_target
 from reconciler.plan.settings import PlanSettings
 from reconciler.state.desired import Desired
+from reconciler.state.fingerprint import fingerprints
 from reconciler.state.snapshot import Snapshot, shared
 
 Notice = Callable[[str], None]
@@ -146,7 +148,7 @@ async def open_session(
         with paused_gc():
             declared = load_declared(options.config_dir, use_cache=options.use_cache)
             documents, files_digest = declared.documents, declared.files_digest
-            desired = declared.desired
+            desired, kept = declared.desired, declared.sets
             del declared
             if guard is not None:
                 stack.enter_context(guard)
@@ -163,7 +165,7 @@ async def open_session(
                 f"project{'' if len(live.projects) == 1 else 's'}, as {identity.login})"
             )
             settings = plan_settings(desired, options, identity, client.capabilities)
-            plan, settings = _plan(desired.snapshot, live, settings, options, label)
+            plan, settings = _plan(desired.snapshot, live, settings, options, label, kept=kept)
             planned = Planned(
                 plan=plan,
                 live=live,
@@ -177,11 +179,20 @@ async def open_session(
 
 
 def _plan(
-    desired: Snapshot, live: Snapshot, settings: PlanSettings, options: PlanOptions, label: str
+    desired: Snapshot,
+    live: Snapshot,
+    settings: PlanSettings,
+    options: PlanOptions,
+    label: str,
+    *,
+    kept: KeptSets | None = None,
 ) -> tuple[Plan, PlanSettings]:
     """The plan, and the settings it was made with. A plan that deletes projects is made
-    again with the history of applies (the audit log and git), read only then."""
-    plan = make_plan(desired, live, settings)
+    again with the history of applies (the audit log and git), read only then. The
+    fingerprints are made once, from the desired state's ``kept`` sets when there are."""
+    made = kept.fingerprints(live, desired) if kept is not None else fingerprints(live, desired)
+    fingerprinted = (made[0], made[1])
+    plan = make_plan(desired, live, settings, fingerprinted=fingerprinted)
     if not deletes_projects(plan):
         return plan, settings
     from reconciler.audit.history import applied_history  # noqa: PLC0415 -- reads files
@@ -190,7 +201,7 @@ def _plan(
         options.config_dir, options.audit_log, label, use_cache=options.use_cache
     )
     settings = replace(settings, history=history)
-    return make_plan(desired, live, settings), settings
+    return make_plan(desired, live, settings, fingerprinted=fingerprinted), settings
 
 
 def run_async(main: Coroutine[Any, Any, T]) -> T:

@@ -61,8 +61,17 @@ from reconciler.state.snapshot import ObjectRef, ProjectState, Snapshot
 _EMPTY = ProjectState(name="")
 
 
-def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None) -> Plan:
-    """The changes that take ``live`` to ``desired``, checked and explained (pure)."""
+def plan(
+    desired: Snapshot,
+    live: Snapshot,
+    settings: PlanSettings | None = None,
+    *,
+    fingerprinted: tuple[str, str] | None = None,
+) -> Plan:
+    """The changes that take ``live`` to ``desired``, checked and explained (pure).
+
+    ``fingerprinted``: ``fingerprints(live, desired)``, when made already (a plan made
+    from the state cache has them from the desired state's kept sets, ``engine``)."""
     settings = settings or PlanSettings()
     declared, desired = desired, without_expired(desired, settings)
     working, via = expand_groups(desired, live, settings)
@@ -78,7 +87,7 @@ def plan(desired: Snapshot, live: Snapshot, settings: PlanSettings | None = None
         violations.append(_projects_when_simple(settings))
     nobody = seeing_nothing(resolution.target)
     violations += require_placement(nobody, settings)
-    live_fingerprint, desired_fingerprint = fingerprints(live, declared)
+    live_fingerprint, desired_fingerprint = fingerprinted or fingerprints(live, declared)
     return Plan(
         changes=changes,
         live_fingerprint=live_fingerprint,

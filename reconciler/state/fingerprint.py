@@ -6,6 +6,11 @@ later, and a plan's checksum covers them. This module writes the same bytes with
 building the whole dict first: every list is sorted and encoded once, the names of long
 lists that need no escaping (printable ASCII without ``"`` and ``\\``: nearly every
 name) are joined rather than encoded one by one, and the bytes go to the hash in pieces.
+
+A ``Tape`` replays the encodings of the last snapshot's sets, made by an earlier run for
+the same state (``engine.kept_sets`` keeps them beside the state cache): with it,
+none of that snapshot's sets is sorted or encoded, nor any other snapshot's set that is
+one of them (``state.snapshot.shared`` makes the sets live and the files agree on one).
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from reconciler.state.snapshot import ObjectRef, Snapshot
@@ -29,29 +35,42 @@ _SMALL = 256
 Memo = dict[int, str]
 #: What one step writes for one snapshot holding ``key``.
 Encode = Callable[["Snapshot", str, Memo], str]
+#: The encoding of one set: ``_names`` or ``_refs``.
+SetEncode = Callable[[frozenset[Any], Memo], str]
+#: The sets one step encodes for one snapshot, each with how.
+Taped = tuple[tuple[frozenset[Any], SetEncode], ...]
+#: Those of one snapshot holding ``key``.
+Sets = Callable[["Snapshot", str], Taped]
+
+
+class Tape(Protocol):
+    """The encodings of the last snapshot's sets, in the order ``fingerprints`` asks for
+    them: replayed from an earlier run, or recorded from ``encode()`` as they are made."""
+
+    def __call__(self, encode: Callable[[], str]) -> str: ...
 
 
 def fingerprint(snapshot: Snapshot) -> str:
     return fingerprints(snapshot)[0]
 
 
-def fingerprints(*snapshots: Snapshot) -> tuple[str, ...]:
+def fingerprints(*snapshots: Snapshot, tape: Tape | None = None) -> tuple[str, ...]:
     """``"sha256:" + hex`` of each snapshot's canonical JSON.
 
     The snapshots are written side by side, key by key: a set two of them hold at the
     same place (the desired state and live agree on most projects, and
     ``state.snapshot.shared`` makes them one object) is encoded once, and no encoding
-    is kept past its step."""
+    is kept past its step. ``tape``: the last snapshot's sets are encoded through it."""
     outs = [_Out() for _ in snapshots]
-    pairs = list(zip(snapshots, outs, strict=True))
-    _section(pairs, '{"groups":{', lambda s: s.groups, _group)
-    _value(pairs, '},"objects":', lambda s, memo: _refs(s.objects, memo))
-    _section(pairs, ',"projects":{', lambda s: s.projects, _project)
-    _section(pairs, '},"roles":{', lambda s: s.roles, _role)
-    _value(pairs, '},"security_type":', lambda s, memo: json.dumps(s.security_type))
-    _value(pairs, ',"users":', lambda s, memo: _names(s.users, memo))
-    _section(pairs, ',"versions":{', lambda s: s.versions, _version)
-    _value(pairs, "}}", lambda s, memo: "")
+    steps = _Steps(list(zip(snapshots, outs, strict=True)), tape)
+    steps.section('{"groups":{', lambda s: s.groups, _group, _group_sets)
+    steps.value('},"objects":', lambda s, memo: _refs(s.objects, memo), _objects_sets)
+    steps.section(',"projects":{', lambda s: s.projects, _project, _project_sets)
+    steps.section('},"roles":{', lambda s: s.roles, _role, _role_sets)
+    steps.value('},"security_type":', lambda s, memo: json.dumps(s.security_type))
+    steps.value(',"users":', lambda s, memo: _names(s.users, memo), _users_sets)
+    steps.section(',"versions":{', lambda s: s.versions, _version)
+    steps.value("}}", lambda s, memo: "")
     return tuple(out.hexdigest() for out in outs)
 
 
@@ -81,31 +100,71 @@ class _Out:
         return "sha256:" + self.digest.hexdigest()
 
 
-def _value(
-    pairs: list[tuple[Snapshot, _Out]], opening: str, encode: Callable[[Snapshot, Memo], str]
-) -> None:
-    memo: Memo = {}
-    for snapshot, out in pairs:
-        out.put(opening + encode(snapshot, memo))
+class _Steps:
+    """The snapshots written side by side, and the tape of the last one's sets."""
 
+    def __init__(self, pairs: list[tuple[Snapshot, _Out]], tape: Tape | None) -> None:
+        self.pairs = pairs
+        self.tape = tape
 
-def _section(
-    pairs: list[tuple[Snapshot, _Out]],
-    opening: str,
-    mapping: Callable[[Snapshot], Mapping[str, object]],
-    encode: Encode,
-) -> None:
-    """A mapping of each snapshot, key by key in sorted order."""
-    maps = [mapping(snapshot) for snapshot, _ in pairs]
-    for _, out in pairs:
-        out.put(opening)
-        out.first = True
-    keys = maps[0].keys() if len(maps) == 1 else set().union(*maps)
-    for key in sorted(keys):
+    def value(
+        self, opening: str, encode: Callable[[Snapshot, Memo], str], sets: Sets | None = None
+    ) -> None:
+        memo = self._taped(sets, "")
+        for snapshot, out in self.pairs:
+            out.put(opening + encode(snapshot, memo))
+
+    def section(
+        self,
+        opening: str,
+        mapping: Callable[[Snapshot], Mapping[str, object]],
+        encode: Encode,
+        sets: Sets | None = None,
+    ) -> None:
+        """A mapping of each snapshot, key by key in sorted order."""
+        maps = [mapping(snapshot) for snapshot, _ in self.pairs]
+        for _, out in self.pairs:
+            out.put(opening)
+            out.first = True
+        keys = maps[0].keys() if len(maps) == 1 else set().union(*maps)
+        last = maps[-1]
+        for key in sorted(keys):
+            memo = self._taped(sets if key in last else None, key)
+            for (snapshot, out), found in zip(self.pairs, maps, strict=True):
+                if key in found:
+                    out.item(encode(snapshot, key, memo))
+
+    def _taped(self, sets: Sets | None, key: str) -> Memo:
+        """A step's memo, holding the last snapshot's sets of ``key`` from the tape
+        first, so that another snapshot's set that is one of them is not encoded."""
         memo: Memo = {}
-        for (snapshot, out), found in zip(pairs, maps, strict=True):
-            if key in found:
-                out.item(encode(snapshot, key, memo))
+        if self.tape is not None and sets is not None:
+            for found, encode in sets(self.pairs[-1][0], key):
+                memo[id(found)] = self.tape(partial(encode, found, {}))
+        return memo
+
+
+def _group_sets(s: Snapshot, name: str) -> Taped:
+    return ((s.groups[name], _names),)
+
+
+def _objects_sets(s: Snapshot, key: str) -> Taped:
+    return ((s.objects, _refs),)
+
+
+def _users_sets(s: Snapshot, key: str) -> Taped:
+    return ((s.users, _names),)
+
+
+def _project_sets(s: Snapshot, name: str) -> Taped:
+    """In the order ``_project`` writes them."""
+    p = s.projects[name]
+    return ((p.groups, _names), (p.objects, _refs), (p.users, _names))
+
+
+def _role_sets(s: Snapshot, name: str) -> Taped:
+    r = s.roles[name]
+    return ((r.permissions, _names), (r.users, _names))
 
 
 def _group(snapshot: Snapshot, name: str, memo: Memo) -> str:

@@ -30,8 +30,27 @@ def test_a_plan_from_the_cache_is_the_plan_made_without_one(user_repo: UserShell
     assert not user_repo.path(str(STATE)).exists()  # RECONCILER_NO_CACHE writes none
     assert plan(user_repo) == reference  # a miss: loaded in full, then kept
     kept = entry(user_repo).read_bytes()
-    assert plan(user_repo) == reference  # a hit
+    sets = entry(user_repo).with_suffix(".sets")
+    recorded = sets.read_bytes()  # the desired state's sets, as the fingerprints wrote them
+    assert plan(user_repo) == reference  # a hit, its fingerprints replayed
     assert entry(user_repo).read_bytes() == kept  # a hit writes nothing
+    assert sets.read_bytes() == recorded
+
+
+def test_damaged_kept_sets_give_the_same_plan(user_repo: UserShell) -> None:
+    reference = plan(user_repo, env=NO_CACHE)
+    assert plan(user_repo) == reference
+    sets = entry(user_repo).with_suffix(".sets")
+    recorded = sets.read_bytes()
+    for case, data in {
+        "a changed byte": recorded.replace(b'"fit.mark"', b'"fit.marc"', 1),
+        "a cut": recorded[: len(recorded) // 2],
+        "garbage": b"\x00\xff",
+    }.items():
+        assert data != recorded, case
+        sets.write_bytes(data)
+        assert plan(user_repo) == reference, case
+        assert sets.read_bytes() == recorded, case  # recorded again
 
 
 def test_an_edit_is_never_hidden_by_the_cache(user_repo: UserShell) -> None:

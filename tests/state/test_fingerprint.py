@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.state.fingerprint import fingerprint, fingerprints
-from reconciler.state.snapshot import ProjectState, RoleState, Snapshot
+from reconciler.state.snapshot import ProjectState, RoleState, Snapshot, shared
 
 #: Names as users type them, and some that JSON must escape (quotes, backslashes,
 #: control characters, non-ASCII, surrogates' neighbours).
@@ -76,3 +77,58 @@ def test_an_empty_snapshot_and_long_plain_lists() -> None:
         projects={"P": ProjectState("P", "", users, frozenset(), refs)},
     )
     assert fingerprint(big) == canonical(big)
+
+
+def recorded(*snapshots: Snapshot) -> tuple[tuple[str, ...], list[str]]:
+    """The fingerprints made through a recording tape, and what it recorded."""
+    tape: list[str] = []
+
+    def record(encode: Callable[[], str]) -> str:
+        tape.append(encode())
+        return tape[-1]
+
+    return fingerprints(*snapshots, tape=record), tape
+
+
+def replayed(tape: list[str], *snapshots: Snapshot) -> tuple[str, ...]:
+    lines = iter(tape)
+    made = fingerprints(*snapshots, tape=lambda encode: next(lines))
+    assert next(lines, None) is None  # every encoding asked for, no more
+    return made
+
+
+@settings(max_examples=150, deadline=None)
+@given(snapshots(), snapshots(), snapshots())
+def test_a_tape_of_the_last_snapshot_gives_the_same_fingerprints(
+    desired: Snapshot, live: Snapshot, later: Snapshot
+) -> None:
+    """Recorded with one live state and replayed with another (live changes between
+    plans, the files do not): the same bytes, the shared sets taken from the tape."""
+    live = shared(live, desired)  # the sets they agree on are one object, as in a plan
+    made, tape = recorded(live, desired)
+    assert made == (canonical(live), canonical(desired))
+    assert tape == recorded(desired)[1]  # what is taped depends on the last snapshot only
+    assert replayed(tape, shared(later, desired), desired) == (
+        canonical(later),
+        canonical(desired),
+    )
+
+
+def test_a_replayed_encoding_is_what_is_written() -> None:
+    """The tape is used, not checked: a live set that is one of the desired state's is
+    written as the tape says (so the tape must be the desired state's own, which
+    ``engine.kept_sets`` makes sure of)."""
+    users = frozenset({"ann", "bob"})
+    desired = Snapshot(users=users, projects={"P": ProjectState("P", "", users)})
+    live = Snapshot(users=users, projects={"P": desired.projects["P"]})
+    _, tape = recorded(live, desired)
+    assert tape.count('["ann","bob"]') == 2  # the project's users and the company's
+    forged = [t.replace('"bob"', '"eve"') for t in tape]
+    live_print, desired_print = replayed(forged, live, desired)
+    assert (live_print, desired_print) != (canonical(live), canonical(desired))
+    assert live_print == canonical(
+        Snapshot(
+            users=frozenset({"ann", "eve"}),
+            projects={"P": ProjectState("P", "", frozenset({"ann", "eve"}))},
+        )
+    )
