@@ -401,7 +401,13 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work in DIR (kept, reused) instead of a temp")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="reconciler-bench-scale-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
+    # as a user runs it: Python keeps the bytecode it compiles (a machine that sets
+    # PYTHONDONTWRITEBYTECODE would compile every edited module again on every run)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("RECONCILER_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     sizes = sorted(args.projects)
     companies, rows, found = {}, {}, {}
     try:
