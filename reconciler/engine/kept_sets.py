@@ -7,13 +7,16 @@ replayed, none of the desired state's sets is sorted or encoded again, nor any l
 that is one of them (``state.snapshot.shared`` makes the sets live and the files agree
 on one object). The fingerprints are the same bytes either way.
 
-The file is ``<state cache entry>.sets``, for the same key: a head line (JSON: version
-and key), one line per encoding (ASCII JSON: no line break inside), and a last line, the
-sha256 of the lines between. It is read a line at a time as the fingerprints ask (all of
-it held at once would add ~20 MB to a 10,000-project plan's peak) and checked at the
-end: a file cut, damaged, of another key or of another length is found out then, and
-the fingerprints are made again without it, recording a new one. It is written as the
-fingerprints are made, on any miss; a file that cannot be written is skipped.
+The desired state's own fingerprint is kept with them, so a replay writes live's
+canonical JSON alone. The file is ``<state cache entry>.sets``, for the same key: a head
+line (JSON: version and key), one line per encoding (ASCII JSON: no line break inside),
+and a last line: the desired state's fingerprint after the sha256 of the lines between
+and that fingerprint.
+It is read a line at a time as the fingerprints ask (all of it held at once would add
+~20 MB to a 10,000-project plan's peak) and checked at the end: a file cut, damaged, of
+another key or of another length is found out then, and the fingerprints are made again
+without it, recording a new one. It is written as the fingerprints are made, on any
+miss; a file that cannot be written is skipped.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from reconciler.state.snapshot import Snapshot
 SETS_VERSION: Final = 1
 
 Fingerprints = tuple[str, str]
+#: The last line: two sha256 in hex, ``sha256:``, a space and a line break.
+_LAST = 64 + 1 + len("sha256:") + 64 + 1
 
 
 class _Unusable(Exception):
@@ -56,8 +61,9 @@ class KeptSets:
                 if handle.readline() != self._head():
                     return None
                 replay = _Replay(handle)
-                made = _pair(fingerprints(live, desired, tape=replay))
-                return made if replay.ends_right() else None
+                (made,) = fingerprints(live, tape=replay, taped=desired)
+                known = replay.fingerprint()
+                return (made, known) if known is not None else None
         except (OSError, ValueError, _Unusable):
             return None
 
@@ -67,8 +73,8 @@ class KeptSets:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with replacing(self.path) as handle:
                 record = _Record(handle, self._head())
-                made = _pair(fingerprints(live, desired, tape=record))
-                record.finish()  # a failed write: raises, and nothing replaces the file
+                made = _pair(fingerprints(live, desired, tape=record, taped=desired))
+                record.finish(made[1])  # a failed write: raises, nothing replaces the file
         except (OSError, _Unusable):
             pass
         return made if made is not None else _pair(fingerprints(live, desired))
@@ -96,10 +102,15 @@ class _Replay:
         self.digest.update(line)
         return line[:-1].decode("ascii")
 
-    def ends_right(self) -> bool:
-        """Whether the last line is the hash of the lines read, and nothing follows."""
-        last = f"{self.digest.hexdigest()}\n".encode()
-        return self.handle.read(len(last) + 1) == last
+    def fingerprint(self) -> str | None:
+        """The desired state's fingerprint, from the last line when its hash is that of
+        the lines read and the fingerprint, and nothing follows; else ``None``."""
+        last = self.handle.read(_LAST + 1)
+        sha, _, known = last.decode("ascii").partition(" ")
+        if len(last) != _LAST or not known.endswith("\n"):
+            return None
+        self.digest.update(known[:-1].encode())
+        return known[:-1] if sha == self.digest.hexdigest() else None
 
 
 class _Record:
@@ -127,7 +138,8 @@ class _Record:
         except (OSError, ValueError):  # ValueError: not ASCII, which no encoding is
             self.failed = True
 
-    def finish(self) -> None:
-        self._write(f"{self.digest.hexdigest()}\n".encode())
+    def finish(self, fingerprint: str) -> None:
+        self.digest.update(fingerprint.encode())
+        self._write(f"{self.digest.hexdigest()} {fingerprint}\n".encode())
         if self.failed:
             raise _Unusable

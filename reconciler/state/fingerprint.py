@@ -7,10 +7,11 @@ building the whole dict first: every list is sorted and encoded once, the names 
 lists that need no escaping (printable ASCII without ``"`` and ``\\``: nearly every
 name) are joined rather than encoded one by one, and the bytes go to the hash in pieces.
 
-A ``Tape`` replays the encodings of the last snapshot's sets, made by an earlier run for
-the same state (``engine.kept_sets`` keeps them beside the state cache): with it,
-none of that snapshot's sets is sorted or encoded, nor any other snapshot's set that is
-one of them (``state.snapshot.shared`` makes the sets live and the files agree on one).
+A ``Tape`` replays the encodings of one snapshot's sets (``taped``), made by an earlier
+run for the same state (``engine.kept_sets`` keeps them beside the state cache): with
+it, none of that snapshot's sets is sorted or encoded, nor any other snapshot's set that
+is one of them (``state.snapshot.shared`` makes the sets live and the files agree on
+one). What is asked of the tape, in which order, depends on ``taped`` alone.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ Sets = Callable[["Snapshot", str], Taped]
 
 
 class Tape(Protocol):
-    """The encodings of the last snapshot's sets, in the order ``fingerprints`` asks for
+    """The encodings of the taped snapshot's sets, in the order ``fingerprints`` asks for
     them: replayed from an earlier run, or recorded from ``encode()`` as they are made."""
 
     def __call__(self, encode: Callable[[], str]) -> str: ...
@@ -54,15 +55,18 @@ def fingerprint(snapshot: Snapshot) -> str:
     return fingerprints(snapshot)[0]
 
 
-def fingerprints(*snapshots: Snapshot, tape: Tape | None = None) -> tuple[str, ...]:
+def fingerprints(
+    *snapshots: Snapshot, tape: Tape | None = None, taped: Snapshot | None = None
+) -> tuple[str, ...]:
     """``"sha256:" + hex`` of each snapshot's canonical JSON.
 
     The snapshots are written side by side, key by key: a set two of them hold at the
     same place (the desired state and live agree on most projects, and
     ``state.snapshot.shared`` makes them one object) is encoded once, and no encoding
-    is kept past its step. ``tape``: the last snapshot's sets are encoded through it."""
+    is kept past its step. ``tape``: the sets of ``taped`` (one of the snapshots, or one
+    whose fingerprint is known already) are encoded through it."""
     outs = [_Out() for _ in snapshots]
-    steps = _Steps(list(zip(snapshots, outs, strict=True)), tape)
+    steps = _Steps(list(zip(snapshots, outs, strict=True)), tape, taped)
     steps.section('{"groups":{', lambda s: s.groups, _group, _group_sets)
     steps.value('},"objects":', lambda s, memo: _refs(s.objects, memo), _objects_sets)
     steps.section(',"projects":{', lambda s: s.projects, _project, _project_sets)
@@ -101,10 +105,13 @@ class _Out:
 
 
 class _Steps:
-    """The snapshots written side by side, and the tape of the last one's sets."""
+    """The snapshots written side by side, and the tape of the taped one's sets."""
 
-    def __init__(self, pairs: list[tuple[Snapshot, _Out]], tape: Tape | None) -> None:
+    def __init__(
+        self, pairs: list[tuple[Snapshot, _Out]], tape: Tape | None, taped: Snapshot | None
+    ) -> None:
         self.pairs = pairs
+        self.taped = taped if tape is not None else None
         self.tape = tape
 
     def value(
@@ -126,20 +133,21 @@ class _Steps:
         for _, out in self.pairs:
             out.put(opening)
             out.first = True
-        keys = maps[0].keys() if len(maps) == 1 else set().union(*maps)
-        last = maps[-1]
+        taped = mapping(self.taped) if self.taped is not None and sets is not None else {}
+        every = [*maps, taped] if taped else maps
+        keys = every[0].keys() if len(every) == 1 else set().union(*every)
         for key in sorted(keys):
-            memo = self._taped(sets if key in last else None, key)
+            memo = self._taped(sets if key in taped else None, key)
             for (snapshot, out), found in zip(self.pairs, maps, strict=True):
                 if key in found:
                     out.item(encode(snapshot, key, memo))
 
     def _taped(self, sets: Sets | None, key: str) -> Memo:
-        """A step's memo, holding the last snapshot's sets of ``key`` from the tape
+        """A step's memo, holding the taped snapshot's sets of ``key`` from the tape
         first, so that another snapshot's set that is one of them is not encoded."""
         memo: Memo = {}
-        if self.tape is not None and sets is not None:
-            for found, encode in sets(self.pairs[-1][0], key):
+        if self.tape is not None and self.taped is not None and sets is not None:
+            for found, encode in sets(self.taped, key):
                 memo[id(found)] = self.tape(partial(encode, found, {}))
         return memo
 

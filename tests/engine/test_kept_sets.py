@@ -65,7 +65,9 @@ def test_recorded_then_replayed(kept: KeptSets) -> None:
     written = kept.path.read_bytes()
     head, *encodings, trailer, end = lines(kept.path)
     assert json.loads(head) == {"sets": 1, "key": "k" * 64} and end == b""
-    assert trailer == hashlib.sha256(b"".join(e + b"\n" for e in encodings)).hexdigest().encode()
+    desired_print = expected[1].encode()
+    sha = hashlib.sha256(b"".join(e + b"\n" for e in encodings) + desired_print).hexdigest()
+    assert trailer == sha.encode() + b" " + desired_print
     assert all(e.isascii() for e in encodings)
     assert kept.fingerprints(live, desired) == expected  # replayed
     assert kept.path.read_bytes() == written  # a replay writes nothing
@@ -80,17 +82,24 @@ def test_a_replay_takes_the_encodings_from_the_file(kept: KeptSets) -> None:
     desired = desired_state()
     live = live_state(desired)
     kept.fingerprints(live, desired)
-    head, *encodings, _, _ = lines(kept.path)
+    head, *encodings, trailer, _ = lines(kept.path)
     forged = [e.replace(b'"agent.001"', b'"agent.666"') for e in encodings]
     body = b"".join(e + b"\n" for e in forged)
-    kept.path.write_bytes(head + b"\n" + body + hashlib.sha256(body).hexdigest().encode() + b"\n")
-    assert kept.fingerprints(live, desired) != fingerprints(live, desired)
+    desired_print = trailer.split(b" ")[1]
+    sha = hashlib.sha256(body + desired_print).hexdigest().encode()
+    kept.path.write_bytes(head + b"\n" + body + sha + b" " + desired_print + b"\n")
+    made = kept.fingerprints(live, desired)
+    assert made[0] != fingerprints(live, desired)[0]  # live's shared sets as the file says
+    assert made[1] == desired_print.decode()  # the kept fingerprint, not one made again
 
 
 def damaged(written: bytes) -> dict[str, bytes]:
     head, *rest = written.split(b"\n")
     return {
         "a changed byte": written.replace(b"agent.001", b"agent.00l", 1),
+        "a changed fingerprint": written[:-3]
+        + (b"0" if written[-3:-2] != b"0" else b"1")
+        + written[-2:],
         "a cut": written[: len(written) // 2],
         "no trailer": written[: written.rindex(b"\n", 0, len(written) - 1) + 1],
         "a line more": written + b"[]\n",

@@ -80,19 +80,20 @@ def test_an_empty_snapshot_and_long_plain_lists() -> None:
 
 
 def recorded(*snapshots: Snapshot) -> tuple[tuple[str, ...], list[str]]:
-    """The fingerprints made through a recording tape, and what it recorded."""
+    """The fingerprints made through a tape recording the last snapshot's sets, and what
+    it recorded."""
     tape: list[str] = []
 
     def record(encode: Callable[[], str]) -> str:
         tape.append(encode())
         return tape[-1]
 
-    return fingerprints(*snapshots, tape=record), tape
+    return fingerprints(*snapshots, tape=record, taped=snapshots[-1]), tape
 
 
-def replayed(tape: list[str], *snapshots: Snapshot) -> tuple[str, ...]:
+def replayed(tape: list[str], *snapshots: Snapshot, taped: Snapshot) -> tuple[str, ...]:
     lines = iter(tape)
-    made = fingerprints(*snapshots, tape=lambda encode: next(lines))
+    made = fingerprints(*snapshots, tape=lambda encode: next(lines), taped=taped)
     assert next(lines, None) is None  # every encoding asked for, no more
     return made
 
@@ -107,11 +108,13 @@ def test_a_tape_of_the_last_snapshot_gives_the_same_fingerprints(
     live = shared(live, desired)  # the sets they agree on are one object, as in a plan
     made, tape = recorded(live, desired)
     assert made == (canonical(live), canonical(desired))
-    assert tape == recorded(desired)[1]  # what is taped depends on the last snapshot only
-    assert replayed(tape, shared(later, desired), desired) == (
-        canonical(later),
-        canonical(desired),
-    )
+    assert tape == recorded(desired)[1]  # what is taped depends on the taped one only
+    later = shared(later, desired)
+    assert replayed(tape, later, desired, taped=desired) == (canonical(later), canonical(desired))
+    # the taped snapshot need not be written (its fingerprint is kept with the tape)
+    assert replayed(tape, later, taped=desired) == (canonical(later),)
+    empty = Snapshot()
+    assert replayed(recorded(empty)[1], later, taped=empty) == (canonical(later),)
 
 
 def test_a_replayed_encoding_is_what_is_written() -> None:
@@ -124,7 +127,7 @@ def test_a_replayed_encoding_is_what_is_written() -> None:
     _, tape = recorded(live, desired)
     assert tape.count('["ann","bob"]') == 2  # the project's users and the company's
     forged = [t.replace('"bob"', '"eve"') for t in tape]
-    live_print, desired_print = replayed(forged, live, desired)
+    live_print, desired_print = replayed(forged, live, desired, taped=desired)
     assert (live_print, desired_print) != (canonical(live), canonical(desired))
     assert live_print == canonical(
         Snapshot(
