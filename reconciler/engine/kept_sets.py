@@ -39,6 +39,13 @@ Fingerprints = tuple[str, str]
 _LAST = 64 + 1 + len("sha256:") + 64 + 1
 
 
+def fingerprints_of(live: Snapshot, desired: Snapshot, kept: KeptSets | None) -> Fingerprints:
+    """``fingerprints(live, desired)``, through ``kept`` when there is a state cache."""
+    return (
+        kept.fingerprints(live, desired) if kept is not None else _pair(fingerprints(live, desired))
+    )
+
+
 class _Unusable(Exception):
     """The kept file does not hold what is asked of it."""
 

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from reconciler.audit.log import DEFAULT_LOG_PATH
 from reconciler.capabilities import FULL, Capabilities
 from reconciler.engine.declared import load_declared
-from reconciler.engine.kept_sets import KeptSets
+from reconciler.engine.kept_sets import KeptSets, fingerprints_of
 from reconciler.engine.targets import open_target, resolve_token
 from reconciler.errors import printable_lines
 from reconciler.gcpause import paused_gc
@@ -40,7 +40,6 @@ from reconciler.plan.planner import plan as make_plan
 from reconciler.plan.saved import redact_target
 from reconciler.plan.settings import PlanSettings
 from reconciler.state.desired import Desired
-from reconciler.state.fingerprint import fingerprints
 from reconciler.state.snapshot import Snapshot, shared
 
 Notice = Callable[[str], None]
@@ -190,8 +189,7 @@ def _plan(
     """The plan, and the settings it was made with. A plan that deletes projects is made
     again with the history of applies (the audit log and git), read only then. The
     fingerprints are made once, from the desired state's ``kept`` sets when there are."""
-    made = kept.fingerprints(live, desired) if kept is not None else fingerprints(live, desired)
-    fingerprinted = (made[0], made[1])
+    fingerprinted = fingerprints_of(live, desired, kept)
     plan = make_plan(desired, live, settings, fingerprinted=fingerprinted)
     if not deletes_projects(plan):
         return plan, settings
