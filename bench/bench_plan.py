@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from reconciler.config.models import DOCUMENT_ADAPTER, Company, Policy, Project, Role
+from reconciler.config.models import DOCUMENT_ADAPTER, Document
 from reconciler.plan.access import access_impact
 from reconciler.plan.planner import plan, resolve
 from reconciler.state.normalize import normalize
-from reconciler.state.snapshot import ProjectState, RoleState, Snapshot
+from reconciler.state.snapshot import ObjectRef, ProjectState, RoleState, Snapshot
 
 PROJECTS, USERS_PER_PROJECT, GROUPS = 1_000, 20, 500
 QUEUES_PER_PROJECT, SCHEDULES_PER_PROJECT, SCHEDULES = 4, 18, 2_000
@@ -101,15 +101,15 @@ def live_snapshot(docs: list[dict[str, Any]]) -> Snapshot:
     groups = {
         f"group{g:03}": frozenset(f"user{g * 40 + k:05}" for k in range(10)) for g in range(GROUPS)
     }
-    objects = frozenset(o for p in projects.values() for o in p.objects)
-    objects |= {("schedules", f"schedule {k:04}") for k in range(SCHEDULES)}
+    every: frozenset[ObjectRef] = frozenset(o for p in projects.values() for o in p.objects)
+    every |= {("schedules", f"schedule {k:04}") for k in range(SCHEDULES)}
     admin = RoleState("Admin", frozenset(), frozenset({"user00000"}), builtin=True)
     return Snapshot(
-        "advanced", projects, {"Admin": admin}, users, groups, objects, {n: 1 for n in projects}
+        "advanced", projects, {"Admin": admin}, users, groups, every, {n: 1 for n in projects}
     )
 
 
-def documents(docs: list[dict[str, Any]]) -> list[Company | Project | Role | Policy]:
+def documents(docs: list[dict[str, Any]]) -> list[Document]:
     found = [DOCUMENT_ADAPTER.validate_python({"apiVersion": "reconciler/v1", "kind": "Company"})]
     for d in docs:
         found.append(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "render"))
 
-from big_plan import big_plan, live_company
+from big_plan import big_plan, live_company  # type: ignore[import-not-found]
 
 from reconciler.gcpause import paused_gc
 from reconciler.plan.settings import PolicySpec

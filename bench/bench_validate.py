@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_company import generate
 from ruamel.yaml import YAML
-from ruamel.yaml.cyaml import CSafeLoader  # type: ignore[attr-defined]
+from ruamel.yaml.cyaml import CSafeLoader
 
 from reconciler.config.loader import load_config
 
