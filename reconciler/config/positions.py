@@ -10,6 +10,7 @@ asks, once per file, with the same reader that built the values.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class SourceFile:
         """The start and marks of the file's ``index``-th document (``(0, 0, None)``
         for one it does not have, or marks that cannot be read)."""
         if self.marks is not None:
-            documents = _decoded(self.marks)  # each time: a short text, asked rarely
+            documents = _decoded(self.marks)
         else:
             if self._parsed is None:
                 from reconciler.config.yamlread import parse_text  # noqa: PLC0415
@@ -63,9 +64,14 @@ class SourceFile:
         return documents[index] if 0 <= index < len(documents) else _NOWHERE
 
 
+@functools.lru_cache(maxsize=1)
 def _decoded(marks: str) -> list[DocumentMarks]:
     """Encoded marks as ``document_marks`` answers them; ``[]`` for a text that is not
-    what ``encode_marks`` writes (a damaged cache entry costs positions, never a crash)."""
+    what ``encode_marks`` writes (a damaged cache entry costs positions, never a crash).
+
+    The last file's are kept (not every file's: tens of MB at 10,000 files): a plan asks
+    the positions of one file in a row, thousands of them when every name of a large
+    company is unknown. Read only: the lists are shared."""
     try:
         documents = json.loads(marks.translate(_SWAP_QUOTES))
     except (ValueError, RecursionError):

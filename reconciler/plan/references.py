@@ -3,12 +3,17 @@ files name must exist on the platform (the reconciler never creates them).
 
 Each unknown name is a blocking ``unknown_reference`` violation at the place it is
 written, with up to three close live names ("did you mean"), matched without regard to
-case.
+case. Looking for them costs a comparison per live name (``difflib``: about 20 us each,
+seconds for one name against 200,000 users), so it is bounded: a long list of live names
+is looked at only near the unknown one, in sorted order from its start and from its end
+(a typo keeps one of the two, and names alike in it sort together), and only the first
+``SUGGESTED`` unknown names of a plan are looked for; the rest are reported alone.
 """
 
 from __future__ import annotations
 
 import difflib
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 
 from reconciler.plan.model import Violation
@@ -17,29 +22,70 @@ from reconciler.state.snapshot import Snapshot
 
 #: Logins named in the offboarding note before "and more".
 MAX_LISTED = 20
+#: Unknown names of one plan that close live names are looked for (each a few ms at most).
+SUGGESTED = 200
+#: Live names of one sort compared in full with an unknown one, up to this many; from a
+#: longer list, this many on each side of it in sorted order, from its start and its end.
+NEAR = 64
+
+
+class _Budget:
+    """How many more unknown names of this plan close names are looked for."""
+
+    def __init__(self, left: int = SUGGESTED) -> None:
+        self.left = left
 
 
 class _Names:
     """Live names of one sort, with a case-insensitive lookup built on first use."""
 
-    def __init__(self, names: Iterable[str]) -> None:
+    def __init__(self, names: Iterable[str], budget: _Budget) -> None:
         self.names = names
+        self.budget = budget
         self._lower: dict[str, str] | None = None
+        self._sorted: list[str] = []
+        self._ends: list[str] = []  # each lowered name reversed, sorted
+        self._found: dict[str, list[str]] = {}
 
     def suggest(self, name: str) -> list[str]:
+        """Up to three live names close to ``name``, best first (the same name in other
+        places of the files: the same answer, looked for once)."""
+        found = self._found.get(name)
+        if found is None:
+            if self.budget.left <= 0:
+                return []
+            self.budget.left -= 1
+            found = self._found[name] = self._close(name.lower())
+        return found
+
+    def _close(self, name: str) -> list[str]:
         if self._lower is None:
             self._lower = {}
             for live in sorted(self.names):
                 self._lower.setdefault(live.lower(), live)
-        found = difflib.get_close_matches(name.lower(), list(self._lower), n=3, cutoff=0.6)
+            self._sorted = sorted(self._lower)
+            self._ends = sorted(n[::-1] for n in self._sorted)
+        if len(self._sorted) <= 2 * NEAR:
+            candidates: Iterable[str] = self._sorted
+        else:
+            ends = (n[::-1] for n in _around(self._ends, name[::-1]))
+            candidates = sorted({*_around(self._sorted, name), *ends})
+        found = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         return [self._lower[f] for f in found]
+
+
+def _around(ordered: list[str], name: str) -> list[str]:
+    """The ``NEAR`` names on each side of where ``name`` sorts in ``ordered``."""
+    at = bisect_left(ordered, name)
+    return ordered[max(0, at - NEAR) : at + NEAR]
 
 
 def unknown_references(
     desired: Snapshot, live: Snapshot, settings: PlanSettings
 ) -> list[Violation]:
     """A violation for every reference in ``desired`` that ``live`` does not hold."""
-    users, groups = _Names(live.users), _Names(live.groups)
+    budget = _Budget()
+    users, groups = _Names(live.users, budget), _Names(live.groups, budget)
     objects: dict[str, _Names] = {}
     found: list[Violation] = []
     for name in sorted(desired.projects):
@@ -56,7 +102,7 @@ def unknown_references(
             if kind not in settings.capabilities.object_kinds:
                 continue  # the target cannot hold it at all: an ``unsupported`` violation
             if kind not in objects:
-                objects[kind] = _Names(n for k, n in live.objects if k == kind)
+                objects[kind] = _Names((n for k, n in live.objects if k == kind), budget)
             key = ("project", name, "objects", kind, obj)
             found.append(_unknown(kind, obj, key, objects[kind], settings))
     found.extend(_holders(desired, live, users, settings))
