@@ -7,7 +7,6 @@ membership and everything undeclared come from live).
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from reconciler.cli.options import (
 from reconciler.cli.output import fail
 from reconciler.cli.report_isolation import isolation_command
 from reconciler.cli.report_state import in_state, read_states
+from reconciler.closenames import close_names
 from reconciler.engine.declared import load_declared
 from reconciler.engine.session import PlanOptions, run_async, today
 from reconciler.errors import ReconcilerError, UsageError
@@ -170,7 +170,7 @@ def expiry_note(
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
+    close = close_names(name, candidates)
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.closenames import CloseNames
 from reconciler.config.loader import discover_files, load_texts
 from reconciler.drift.documents import kind_of
 from reconciler.drift.yamledit import YamlFile, dump_file, entry_key, load_file
@@ -81,8 +82,9 @@ def offboard(config_dir: Path, logins: Iterable[str], *, write: bool = True) -> 
             result.before[file.path] = file.text
             result.after[file.path] = dump_file(file)
     result.removals.sort(key=lambda r: (r.login, str(r.path), r.line))
+    names = CloseNames(listed)
     for login in sorted(leavers - listed):
-        result.not_found[login] = difflib.get_close_matches(login, sorted(listed), n=3)
+        result.not_found[login] = names.close(login)
     _check(config_dir, files, result)
     if write:
         _write(result)

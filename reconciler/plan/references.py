@@ -3,19 +3,16 @@ files name must exist on the platform (the reconciler never creates them).
 
 Each unknown name is a blocking ``unknown_reference`` violation at the place it is
 written, with up to three close live names ("did you mean"), matched without regard to
-case. Looking for them costs a comparison per live name (``difflib``: about 20 us each,
-seconds for one name against 200,000 users), so it is bounded: a long list of live names
-is looked at only near the unknown one, in sorted order from its start and from its end
-(a typo keeps one of the two, and names alike in it sort together), and only the first
-``SUGGESTED`` unknown names of a plan are looked for; the rest are reported alone.
+case. A long list of live names is looked at only near the unknown one
+(``closenames``), and only the first ``SUGGESTED`` unknown names of a plan are looked
+for, each once; the rest are reported alone.
 """
 
 from __future__ import annotations
 
-import difflib
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 
+from reconciler.closenames import CloseNames
 from reconciler.plan.model import Violation
 from reconciler.plan.settings import Key, PlanSettings
 from reconciler.state.snapshot import Snapshot
@@ -24,9 +21,6 @@ from reconciler.state.snapshot import Snapshot
 MAX_LISTED = 20
 #: Unknown names of one plan that close live names are looked for (each a few ms at most).
 SUGGESTED = 200
-#: Live names of one sort compared in full with an unknown one, up to this many; from a
-#: longer list, this many on each side of it in sorted order, from its start and its end.
-NEAR = 64
 
 
 class _Budget:
@@ -42,9 +36,8 @@ class _Names:
     def __init__(self, names: Iterable[str], budget: _Budget) -> None:
         self.names = names
         self.budget = budget
-        self._lower: dict[str, str] | None = None
-        self._sorted: list[str] = []
-        self._ends: list[str] = []  # each lowered name reversed, sorted
+        #: lower case -> the live name, and the lower-case names' index; made on first use
+        self._index: tuple[dict[str, str], CloseNames] | None = None
         self._found: dict[str, list[str]] = {}
 
     def suggest(self, name: str) -> list[str]:
@@ -55,29 +48,16 @@ class _Names:
             if self.budget.left <= 0:
                 return []
             self.budget.left -= 1
-            found = self._found[name] = self._close(name.lower())
+            lower, index = self._index or self._indexed()
+            found = self._found[name] = [lower[f] for f in index.close(name.lower())]
         return found
 
-    def _close(self, name: str) -> list[str]:
-        if self._lower is None:
-            self._lower = {}
-            for live in sorted(self.names):
-                self._lower.setdefault(live.lower(), live)
-            self._sorted = sorted(self._lower)
-            self._ends = sorted(n[::-1] for n in self._sorted)
-        if len(self._sorted) <= 2 * NEAR:
-            candidates: Iterable[str] = self._sorted
-        else:
-            ends = (n[::-1] for n in _around(self._ends, name[::-1]))
-            candidates = sorted({*_around(self._sorted, name), *ends})
-        found = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
-        return [self._lower[f] for f in found]
-
-
-def _around(ordered: list[str], name: str) -> list[str]:
-    """The ``NEAR`` names on each side of where ``name`` sorts in ``ordered``."""
-    at = bisect_left(ordered, name)
-    return ordered[max(0, at - NEAR) : at + NEAR]
+    def _indexed(self) -> tuple[dict[str, str], CloseNames]:
+        lower: dict[str, str] = {}
+        for live in sorted(self.names):
+            lower.setdefault(live.lower(), live)
+        self._index = lower, CloseNames(lower)
+        return self._index
 
 
 def unknown_references(

@@ -8,12 +8,12 @@ narrows a plan to nothing silently.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import translate
 
+from reconciler.closenames import close_names
 from reconciler.errors import UsageError, printable
 from reconciler.plan.changes import Change, ObjectMove, ProjectRename
 
@@ -49,7 +49,7 @@ class Selection:
         for pattern in self.patterns:
             regex = re.compile(translate(pattern))
             if not any(regex.fullmatch(name) for name in names):
-                close = difflib.get_close_matches(pattern, names, n=3, cutoff=0.6)
+                close = close_names(pattern, names)
                 hint = f"; did you mean {', '.join(printable(c) for c in close)}?" if close else ""
                 raise UsageError(
                     f"--project {printable(pattern)!r} matches no project{where}{hint}"
