@@ -11,12 +11,11 @@ The desired state's own fingerprint is kept with them, so a replay writes live's
 canonical JSON alone. The file is ``<state cache entry>.sets``, for the same key: a head
 line (JSON: version and key), one line per encoding (ASCII JSON: no line break inside),
 and a last line: the desired state's fingerprint after the sha256 of the lines between
-and that fingerprint.
-It is read a line at a time as the fingerprints ask (all of it held at once would add
-~20 MB to a 10,000-project plan's peak) and checked at the end: a file cut, damaged, of
-another key or of another length is found out then, and the fingerprints are made again
-without it, recording a new one. It is written as the fingerprints are made, on any
-miss; a file that cannot be written is skipped.
+and that fingerprint. It is read a line at a time as the fingerprints ask (all of it
+held at once would add ~20 MB to a 10,000-project plan's peak) and checked at the end: a
+file cut, damaged, of another key or of another length is found out then, and the
+fingerprints are made again without it, recording a new one. It is written as the
+fingerprints are made, on any miss; a file that cannot be written is skipped.
 """
 
 from __future__ import annotations
