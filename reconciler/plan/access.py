@@ -16,6 +16,7 @@ are examined, so the cost follows the size of the change, not of the company.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import chain
 
 from reconciler.kinds import ADMIN_ROLE
 from reconciler.plan.model import AccessDelta, Sight
@@ -40,33 +41,18 @@ def sees_everything(snapshot: Snapshot) -> frozenset[str]:
 class _Index:
     """Project membership of users and groups in one snapshot, built once."""
 
-    def __init__(self, snapshot: Snapshot, only: set[str] | None = None) -> None:
-        """Index every user, or (much cheaper for a small change) only ``only``."""
+    def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.everything = sees_everything(snapshot)
-        # lists, not sets: each name is listed once (it comes from a set), and a list of
-        # a few names is a third of the size of a set of them (tens of MB at 10,000)
         self.user_projects: dict[str, list[str]] = {}
-        self.group_projects: dict[str, list[str]] = {}
         self.user_groups: dict[str, list[str]] = {}
         for name, project in snapshot.projects.items():
-            for user in project.users if only is None else project.users & only:
+            for user in project.users:
                 self.user_projects.setdefault(user, []).append(name)
-            for group in project.groups:
-                self.group_projects.setdefault(group, []).append(name)
         for group, members in snapshot.groups.items():
-            for user in members if only is None else members & only:
+            for user in members:
                 self.user_groups.setdefault(user, []).append(group)
-
-    def listing(self, user: str) -> tuple[object, object, bool]:
-        """Where ``user`` is listed: projects, groups, whether they see everything (users
-        with equal listings see alike)."""
-        projects, groups = self.user_projects.get(user), self.user_groups.get(user)
-        return (
-            tuple(projects) if projects else (),
-            tuple(groups) if groups else (),
-            user in self.everything,
-        )
+        self.group_projects = _group_projects(snapshot)
 
     def projects_of(self, user: str) -> set[str]:
         names = set(self.user_projects.get(user, ()))
@@ -116,33 +102,116 @@ def access_impact(live: Snapshot, after: Snapshot) -> tuple[AccessDelta, ...]:
     Both states must name projects alike: pass the live state *after* renames.
     """
     touched = _touched_users(live, after)
-    before_index, after_index = _Index(live, touched), _Index(after, touched)
+    sides = _Sides(live, after, touched)
     deltas = []
     # users listed in the same projects and groups on both sides (most of them: a group's
     # members, a project's agents) gain and lose alike: computed once per listing
-    by_listing: dict[tuple[object, ...], tuple[tuple[Sight, ...], tuple[Sight, ...]]] = {}
+    by_listing: dict[_Listing, tuple[tuple[Sight, ...], tuple[Sight, ...]]] = {}
     for user in sorted(touched):
-        listing = (*before_index.listing(user), *after_index.listing(user))
+        listing = sides.listing(user)
         found = by_listing.get(listing)
         if found is None:
-            found = by_listing[listing] = _delta(user, before_index, after_index)
+            found = by_listing[listing] = sides.delta(listing)
         if found[0] or found[1]:
             deltas.append(AccessDelta(user, *found))
     return tuple(deltas)
 
 
-def _delta(user: str, before: _Index, after: _Index) -> tuple[tuple[Sight, ...], tuple[Sight, ...]]:
-    """What ``user`` gains and loses."""
-    all_before, all_after = user in before.everything, user in after.everything
-    if all_before and all_after:
-        return (), ()
-    if all_after:
-        return (EVERYTHING,), ()
-    if all_before:
-        return (), (EVERYTHING,)
-    return _project_delta(
-        before.projects_of(user), after.projects_of(user), before.snapshot, after.snapshot
-    )
+#: Where a project or group lists a user: on both sides (its name), or on one only
+#: (``(name, _BEFORE)`` or ``(name, _AFTER)``).
+_Item = str | tuple[str, bool]
+#: A user's project items, group items, and whether they see everything before and after.
+_Listing = tuple[tuple[_Item, ...], tuple[_Item, ...], bool, bool]
+_BEFORE, _AFTER = False, True
+
+
+class _Sides:
+    """Where each of ``only`` is listed in ``before`` and ``after``, read in one pass over
+    the projects and groups of both: a project or group whose members are the same on
+    both sides (most of them: the states share their sets) is intersected once."""
+
+    def __init__(self, before: Snapshot, after: Snapshot, only: set[str]) -> None:
+        self.before, self.after = before, after
+        self.everything = sees_everything(before), sees_everything(after)
+        self.projects = _listed(
+            {n: p.users for n, p in before.projects.items()},
+            {n: p.users for n, p in after.projects.items()},
+            only,
+        )
+        self.groups = _listed(before.groups, after.groups, only)
+        self.granted = _group_projects(before), _group_projects(after)
+
+    def listing(self, user: str) -> _Listing:
+        """Users with equal listings see alike."""
+        projects, groups = self.projects.get(user), self.groups.get(user)
+        return (
+            tuple(projects) if projects else (),
+            tuple(groups) if groups else (),
+            user in self.everything[0],
+            user in self.everything[1],
+        )
+
+    def delta(self, listing: _Listing) -> tuple[tuple[Sight, ...], tuple[Sight, ...]]:
+        """What a user listed so gains and loses."""
+        projects, groups, all_before, all_after = listing
+        if all_before and all_after:
+            return (), ()
+        if all_after:
+            return (EVERYTHING,), ()
+        if all_before:
+            return (), (EVERYTHING,)
+        was_in, now_in = _split(projects)
+        groups_before, groups_after = _split(groups)
+        for group in groups_before:
+            was_in.update(self.granted[0].get(group, ()))
+        for group in groups_after:
+            now_in.update(self.granted[1].get(group, ()))
+        return _project_delta(was_in, now_in, self.before, self.after)
+
+
+def _listed(
+    before: Mapping[str, frozenset[str]], after: Mapping[str, frozenset[str]], only: set[str]
+) -> dict[str, list[_Item]]:
+    """user -> the items (``_Item``) of the names whose members include them. Lists, not
+    sets: each name is listed once, and a list of a few names is a third of the size of
+    a set of them (tens of MB at 10,000 projects)."""
+    found: dict[str, list[_Item]] = {}
+    empty: frozenset[str] = frozenset()
+    for name in chain(before, (n for n in after if n not in before)):
+        old, new = before.get(name, empty), after.get(name, empty)
+        if old is new or old == new:
+            for user in old & only:
+                found.setdefault(user, []).append(name)
+            continue
+        for user in old & new & only:
+            found.setdefault(user, []).append(name)
+        gone, came = (name, _BEFORE), (name, _AFTER)
+        for user in (old - new) & only:
+            found.setdefault(user, []).append(gone)
+        for user in (new - old) & only:
+            found.setdefault(user, []).append(came)
+    return found
+
+
+def _split(items: Iterable[_Item]) -> tuple[set[str], set[str]]:
+    """The names of ``items`` listed before, and after."""
+    before, after = set(), set()
+    for item in items:
+        if isinstance(item, str):
+            before.add(item)
+            after.add(item)
+        else:
+            (after if item[1] else before).add(item[0])
+    return before, after
+
+
+def _group_projects(snapshot: Snapshot) -> dict[str, list[str]]:
+    """group -> the projects that list it."""
+    found: dict[str, list[str]] = {}
+    for name, project in snapshot.projects.items():
+        for group in project.groups:
+            found.setdefault(group, []).append(name)
+    return found
 
 
 def _project_delta(

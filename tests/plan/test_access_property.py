@@ -97,3 +97,32 @@ def test_access_impact_is_its_definition(before: Snapshot, after: Snapshot) -> N
 @given(companies())
 def test_a_state_compared_with_itself_changes_nobodys_sight(state: Snapshot) -> None:
     assert access_impact(state, state) == ()
+
+
+@st.composite
+def sharing(draw: st.DrawFn) -> tuple[Snapshot, Snapshot]:
+    """A company before and after, the after state holding some of the before state's
+    own project and group sets (as a plan's target does): a project or group whose
+    members are the same object on both sides is read once."""
+    before, other = draw(companies()), draw(companies())
+    projects = {}
+    for name in sorted(before.projects.keys() | other.projects.keys()):
+        source = draw(st.sampled_from([before, other]))
+        if name in source.projects:
+            projects[name] = source.projects[name]
+    groups = {g: draw(st.sampled_from([before, other])).groups[g] for g in GROUPS}
+    roles = draw(st.sampled_from([before, other])).roles
+    return before, Snapshot(
+        projects=projects,
+        roles=roles,
+        users=before.users,
+        groups=groups,
+        objects=before.objects,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(sharing())
+def test_sets_shared_by_both_states_are_no_shortcut(states: tuple[Snapshot, Snapshot]) -> None:
+    before, after = states
+    assert access_impact(before, after) == expected(before, after)
