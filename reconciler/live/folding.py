@@ -14,6 +14,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import itemgetter
 from typing import NamedTuple, TypeVar
 
@@ -167,12 +168,13 @@ class Read:
         logins = list(map(_LOGIN, rows))
         if self.names:
             logins = list(map(self.names.get, logins, logins))
-        page = set(logins)
-        if len(page) != len(logins) or not self.user_ids.keys().isdisjoint(page):
-            twice = _first_repeated(logins, self.user_ids)
-            raise ResponseShapeError("GET", "/users", f"field 'login': {twice!r} appears twice")
         ids = list(map(_ID, rows))
+        before = len(self.user_ids)
         self.user_ids.update(zip(logins, ids, strict=True))
+        # a login said twice (on this page or an earlier one) adds one entry, not two
+        if len(self.user_ids) != before + len(logins):
+            twice = _first_repeated(logins, set(islice(self.user_ids, before)))
+            raise ResponseShapeError("GET", "/users", f"field 'login': {twice!r} appears twice")
         self.logins.update(zip(ids, logins, strict=True))
 
     def fold_objects(self, rows: list[api.ObjectRow]) -> None:
@@ -199,7 +201,7 @@ class Read:
         )
 
 
-def _first_repeated(names: list[str], earlier: Mapping[str, object]) -> str:
+def _first_repeated(names: list[str], earlier: set[str]) -> str:
     seen: set[str] = set()
     for name in names:
         if name in seen or name in earlier:
