@@ -17,6 +17,13 @@ from reconciler.cli.verbose import NetworkNotes
 from reconciler.errors import ReconcilerError, printable_lines
 from reconciler.heap import fix_mmap_threshold
 
+# httpx imports its own command line (``httpx._main``) whenever it can, and with it rich
+# and pygments where they are installed (the test extras pull them in): 40-90 ms of
+# every command that reads a live system. This program never runs httpx's command line,
+# so that module is marked absent before httpx is imported; httpx then defines its
+# stand-in ``main`` (its ``except ImportError``). Left as it is when already imported.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
 #: command name -> (module, attribute, one-line help shown by ``reconciler --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": (

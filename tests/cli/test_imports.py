@@ -37,6 +37,10 @@ def test_plan_against_the_sandbox_imports_the_client_but_not_the_web_app(
     web = ("fastapi", "starlette", "uvicorn", "reconciler.sandbox.app")
     assert sorted(m for m in modules if m.split(".")[0] in web or m.startswith(web)) == []
     assert {"reconciler.live.writes", "reconciler.live.doctor_v1"}.isdisjoint(modules)
+    # nor what httpx's own command line loads where installed (the test extras install
+    # both: this test sees what it looks for); ``httpx._main`` is listed as the attempt
+    cli = ("rich", "pygments")
+    assert sorted(m for m in modules if m.split(".")[0] in cli or m.startswith(cli)) == []
 
 
 def test_apply_against_the_sandbox_loads_the_web_app_for_its_writes(user_repo: UserShell) -> None:
