@@ -21,7 +21,10 @@ INDEX = CloseNames(LONG)
 
 
 def scores(name: str, found: list[str]) -> list[float]:
-    return [difflib.SequenceMatcher(None, name, f).ratio() for f in found]
+    """Each found name's ratio to ``name`` as ``get_close_matches`` ranks it: the found
+    name first (``ratio`` is not symmetric: with the two swapped, ties of the longest
+    match fall elsewhere, and a right order can look wrong)."""
+    return [difflib.SequenceMatcher(None, f, name).ratio() for f in found]
 
 
 @st.composite
