@@ -41,6 +41,12 @@ def close_names(name: str, names: Iterable[str], n: int = 3, cutoff: float = 0.6
     return CloseNames(names).close(name, n, cutoff)
 
 
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """``"; did you mean a, b?"`` with the names close to ``name``, or ``""``."""
+    close = close_names(name, names)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
 def _around(ordered: list[str], name: str) -> list[str]:
     """The ``NEAR`` names on each side of where ``name`` sorts in ``ordered``."""
     at = bisect_left(ordered, name)

@@ -8,7 +8,7 @@ membership and everything undeclared come from live).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from reconciler.cli.options import (
 from reconciler.cli.output import fail
 from reconciler.cli.report_isolation import isolation_command
 from reconciler.cli.report_state import in_state, read_states
-from reconciler.closenames import close_names
+from reconciler.closenames import did_you_mean
 from reconciler.engine.declared import load_declared
 from reconciler.engine.session import PlanOptions, run_async, today
 from reconciler.errors import ReconcilerError, UsageError
@@ -167,11 +167,6 @@ def expiry_note(
         return f"{how}; {found}" if found else how
 
     return note
-
-
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    close = close_names(name, candidates)
-    return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 def parse_object(snapshot: Snapshot, text: str) -> ObjectRef:

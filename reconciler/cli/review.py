@@ -18,7 +18,7 @@ from reconciler.cli.options import (
     target_options,
 )
 from reconciler.cli.output import fail
-from reconciler.closenames import close_names
+from reconciler.closenames import did_you_mean
 from reconciler.engine.declared import load_desired
 from reconciler.engine.session import PlanOptions, open_client, run_async, today
 from reconciler.errors import ReconcilerError, UsageError, printable
@@ -124,6 +124,5 @@ async def _read_live(options: PlanOptions) -> tuple[Snapshot, list[ChangeLogEntr
 def _check_project(name: str, sources: Sources) -> None:
     known = sorted(sources.declared.projects.keys() | sources.live.projects.keys())
     if name not in known:
-        close = close_names(name, known)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        hint = did_you_mean(name, known)
         raise UsageError(f"no project {printable(name)!r} in the files or live{hint}")
