@@ -42,7 +42,9 @@ def full_scan(name: str) -> list[str]:
 
 
 def scores(name: str, found: list[str]) -> list[float]:
-    return [difflib.SequenceMatcher(None, name.lower(), f).ratio() for f in found]
+    """As ``get_close_matches`` ranks them: the found name first (``ratio`` is not
+    symmetric)."""
+    return [difflib.SequenceMatcher(None, f, name.lower()).ratio() for f in found]
 
 
 def suggested(message: str) -> list[str]:
