@@ -143,10 +143,12 @@ class RoleRow(TypedDict):
 
 @with_config(_ROW)
 class ObjectRow(TypedDict):
+    """Read with ``project_ids=false``: where objects are, the projects' rows say (a
+    server that sends ``project_ids`` anyway is read alike: a key not named is ignored)."""
+
     id: int
     kind: str
     name: str
-    project_ids: list[int]
 
 
 @with_config(_ROW)

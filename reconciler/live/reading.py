@@ -1,10 +1,10 @@
 """Reading a whole company into a ``Snapshot`` (projects API v1).
 
-Six list endpoints (company, users, groups, roles, objects, projects with members and
-objects inline), each paginated at ``page_size``: the request count depends on the kinds
-and on the number of pages, never on the number of projects. The lists are read
-concurrently, each page by keyset from the last; all requests share one semaphore.
-``folding`` makes the snapshot of the pages as they come.
+Six list endpoints (company, users, groups, roles, objects without the projects of each,
+projects with members and objects inline), each paginated at ``page_size``: the request
+count depends on the kinds and on the number of pages, never on the number of projects.
+The lists are read concurrently, each page by keyset from the last; all requests share
+one semaphore. ``folding`` makes the snapshot of the pages as they come.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class Reader:
         like = like or Snapshot()
         read = Read.resembling(like)
         include: dict[str, object] = {"include": "members,objects"}
+        # where each object is, the projects' rows say: not looked up per object again
+        bare: dict[str, object] = {"project_ids": "false"}
         company = asyncio.ensure_future(self._get("/company", api.Company))
         tasks = [
             company,
@@ -44,7 +46,7 @@ class Reader:
             asyncio.ensure_future(self._list("/groups", api.Rows[api.GroupRow], read.fold_groups)),
             asyncio.ensure_future(self._list("/roles", api.Rows[api.RoleRow], read.roles.extend)),
             asyncio.ensure_future(
-                self._list("/objects", api.Rows[api.ObjectRow], read.fold_objects)
+                self._list("/objects", api.Rows[api.ObjectRow], read.fold_objects, bare)
             ),
             asyncio.ensure_future(
                 self._list("/projects", api.Rows[api.ProjectRow], read.fold_projects, include)

@@ -6,9 +6,9 @@ routes call (``reads``): the same token handling, fault injection, visibility an
 bytes, without importing or building the web app. Anything else (writes, the change
 log, the fault settings, the web app face, and any read whose query is not one these
 routes take as given: a repeated or unknown parameter, a number out of range or not
-written plainly) goes to the FastAPI app over ``httpx.ASGITransport``, built on first
-need on the same store and fault injector, so its answers, errors included, are the
-app's own.
+written plainly, a boolean other than ``true`` or ``false``) goes to the FastAPI app
+over ``httpx.ASGITransport``, built on first need on the same store and fault injector,
+so its answers, errors included, are the app's own.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ Answer = Callable[[Sandbox, Actor, Query], str]
 _WINDOW = (("offset", 0, MAX_ID, 0), ("limit", 1, MAX_LIMIT, 100), ("after", 0, MAX_ID, 0))
 #: ``include`` of ``GET /projects``: at most this many characters (``IncludeQ``).
 _INCLUDE_MAX = 100
+#: ``project_ids`` of ``GET /objects`` as taken here; the app's other spellings of a
+#: boolean (``0``, ``off``, ``False``...) go to the app.
+_PLAIN_BOOLEANS = frozenset({"true", "false"})
 
 
 def _window(query: Query) -> Window:
@@ -67,7 +70,8 @@ def _roles(sandbox: Sandbox, actor: Actor, query: Query) -> str:
 
 
 def _objects(sandbox: Sandbox, actor: Actor, query: Query) -> str:
-    return reads.objects_of(sandbox, actor, _window(query))
+    project_ids = query.get("project_ids", "true") == "true"
+    return reads.objects_of(sandbox, actor, _window(query), project_ids=project_ids)
 
 
 def _projects(sandbox: Sandbox, actor: Actor, query: Query) -> str:
@@ -88,7 +92,7 @@ _READS: dict[str, _Read] = {
     f"{API_PREFIX}/users": _Read(_users, _PAGED),
     f"{API_PREFIX}/groups": _Read(_groups, _PAGED),
     f"{API_PREFIX}/roles": _Read(_roles, _PAGED),
-    f"{API_PREFIX}/objects": _Read(_objects, _PAGED),
+    f"{API_PREFIX}/objects": _Read(_objects, _PAGED | {"project_ids"}),
     f"{API_PREFIX}/projects": _Read(_projects, _PAGED | {"include"}),
 }
 
@@ -105,6 +109,8 @@ def _plain_query(request: httpx.Request, takes: frozenset[str]) -> Query | None:
         if text is not None and not _plain_int(text, low, high):
             return None
     if len(query.get("include", "")) > _INCLUDE_MAX:
+        return None
+    if query.get("project_ids", "true") not in _PLAIN_BOOLEANS:
         return None
     return query
 

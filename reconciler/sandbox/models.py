@@ -136,6 +136,12 @@ class Object(BaseModel):
     project_ids: list[int]
 
 
+class ListedObject(Object):
+    """An object in ``GET /objects``: ``project_ids`` is null when not asked for."""
+
+    project_ids: list[int] | None  # type: ignore[assignment]
+
+
 class ObjectWritten(Object):
     change_ids: ChangeIds
 

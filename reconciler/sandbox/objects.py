@@ -25,21 +25,43 @@ SELECT json_group_array(json_object('id', o.id, 'kind', o.kind, 'name', o.name,
         ORDER BY project_id)))))
 FROM (SELECT id, kind, name FROM objects WHERE {where}) AS o
 """
+#: The same with ``project_ids`` null (not asked for): no lookup per object, which is
+#: three quarters of the time of a page of 1,000 objects.
+_BARE_OBJECTS = """
+SELECT json_group_array(json_object('id', o.id, 'kind', o.kind, 'name', o.name,
+    'project_ids', NULL))
+FROM (SELECT id, kind, name FROM objects WHERE {where}) AS o
+"""
 
 
-def _objects(conn: sqlite3.Connection, actor: Actor, where: str, params: dict[str, Any]) -> str:
+def _objects(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    where: str,
+    params: dict[str, Any],
+    project_ids: bool = True,
+) -> str:
     """The objects ``where`` picks (an SQL condition, in id order), as a JSON array;
-    ``project_ids`` only those of the projects the actor sees."""
+    ``project_ids`` only those of the projects the actor sees, or null when not asked."""
+    if not project_ids:
+        return json_array(conn, _BARE_OBJECTS.format(where=where), params)
     named = {**params, "mine": json_ids(actor.member_projects), "all": actor.sees_everything}
     return json_array(conn, _OBJECTS.format(where=where), named)
 
 
-def list_objects(conn: sqlite3.Connection, actor: Actor, kind: str | None, window: Window) -> str:
-    """A page of the objects the actor sees (of ``kind``, when given), as JSON text."""
+def list_objects(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    kind: str | None,
+    window: Window,
+    project_ids: bool = True,
+) -> str:
+    """A page of the objects the actor sees (of ``kind``, when given), as JSON text;
+    ``project_ids`` null when it is false."""
     where = None if kind is None else ("kind = :kind", {"kind": kind})
     visible = visible_objects(conn, actor)
     page = select_page(conn, "objects", visible, window, where)
-    return page_json(_objects(conn, actor, page.where, page.params), page, window)
+    return page_json(_objects(conn, actor, page.where, page.params, project_ids), page, window)
 
 
 def object_view(conn: sqlite3.Connection, actor: Actor, object_id: int) -> dict[str, Any]:

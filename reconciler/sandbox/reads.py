@@ -78,9 +78,15 @@ def roles_of(sandbox: Sandbox, actor: Actor, window: Window) -> str:
         return roles.list_roles(conn, actor, window)
 
 
-def objects_of(sandbox: Sandbox, actor: Actor, window: Window, kind: str | None = None) -> str:
+def objects_of(
+    sandbox: Sandbox,
+    actor: Actor,
+    window: Window,
+    kind: str | None = None,
+    project_ids: bool = True,
+) -> str:
     with sandbox.store.read() as conn:
-        return objects.list_objects(conn, actor, kind, window)
+        return objects.list_objects(conn, actor, kind, window, project_ids)
 
 
 def projects_of(sandbox: Sandbox, actor: Actor, window: Window, include: str | None) -> str:

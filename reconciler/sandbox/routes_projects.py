@@ -20,9 +20,9 @@ from reconciler.sandbox.deps import (
 )
 from reconciler.sandbox.models import (
     ContentsChange,
+    ListedObject,
     MoveRequest,
     MoveResult,
-    Object,
     ObjectCreate,
     ObjectUpdate,
     ObjectWritten,
@@ -37,6 +37,10 @@ from reconciler.sandbox.store import MAX_ID
 
 router = APIRouter(responses=ERRORS)
 PathIdQ = Path(ge=1, le=MAX_ID)
+ProjectIdsQ = Query(
+    description="false: project_ids is null, not looked up (a client that reads where "
+    "objects are from GET /projects?include=objects needs no more)",
+)
 IncludeQ = Query(
     description="Comma-separated: members, objects (inline lists; null where the caller "
     "sees only the tile)",
@@ -44,11 +48,15 @@ IncludeQ = Query(
 )
 
 
-@router.get("/objects", response_model=Page[Object], tags=["objects"])
+@router.get("/objects", response_model=Page[ListedObject], tags=["objects"])
 async def get_objects(
-    sandbox: SandboxDep, actor: ActorDep, page: WindowDep, kind: ObjectKind | None = None
+    sandbox: SandboxDep,
+    actor: ActorDep,
+    page: WindowDep,
+    kind: ObjectKind | None = None,
+    project_ids: Annotated[bool, ProjectIdsQ] = True,
 ) -> Response:
-    return json_answer(reads.objects_of(sandbox, actor, page, kind))
+    return json_answer(reads.objects_of(sandbox, actor, page, kind, project_ids))
 
 
 @router.post(

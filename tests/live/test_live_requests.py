@@ -96,15 +96,16 @@ def test_later_pages_are_read_by_keyset(tmp_path: Path) -> None:
     assert all("after=" in query and "offset=0" in query for query in pages[1:])
 
 
-class IgnoringAfter(httpx.AsyncBaseTransport):
-    """The sandbox as a server that knows no ``after``: the parameter is dropped."""
+class Ignoring(httpx.AsyncBaseTransport):
+    """The sandbox as a server that knows no ``param``: the parameter is dropped."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, param: str) -> None:
         self.inner = inner
+        self.param = param
         self.queries: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        params = [(k, v) for k, v in request.url.params.multi_items() if k != "after"]
+        params = [(k, v) for k, v in request.url.params.multi_items() if k != self.param]
         request.url = request.url.copy_with(params=params)
         self.queries.append(request.url.query.decode())
         return await self.inner.handle_async_request(request)
@@ -116,7 +117,7 @@ def test_a_server_without_keyset_paging_is_read_by_offset(tmp_path: Path) -> Non
     settings = ClientSettings(retry=SANDBOX_SETTINGS.retry, rate_limit=None, page_size=250)
     keyset = fetch(live, settings)
     assert live.in_process is not None
-    transport = IgnoringAfter(live.in_process)
+    transport = Ignoring(live.in_process, "after")
 
     async def go() -> Snapshot:
         token = Token(live.token)
@@ -129,6 +130,29 @@ def test_a_server_without_keyset_paging_is_read_by_offset(tmp_path: Path) -> Non
     assert sorted(offsets) == sorted(
         f"include=members%2Cobjects&limit=250&offset={n}" for n in (250, 500, 750, 1000)
     )
+
+
+def test_objects_are_read_without_their_projects(tmp_path: Path) -> None:
+    """Where each object is, the projects' rows say: ``/objects`` is asked for without
+    ``project_ids``, and a server that sends them anyway is read alike."""
+    live = make_live("in-process", tmp_path, lambda app: "")
+    seed_projects(live.db, 30)
+    settings = ClientSettings(retry=SANDBOX_SETTINGS.retry, rate_limit=None, page_size=10)
+    bare = fetch(live, settings)
+    queries = [query for _, path, query in live.requests if path.endswith("/objects")]
+    assert queries and all("project_ids=false" in query for query in queries)
+    assert live.in_process is not None
+    transport = Ignoring(live.in_process, "project_ids")
+
+    async def go() -> Snapshot:
+        token = Token(live.token)
+        client = ApiClient(live.url, token=token, settings=settings, transport=transport)
+        async with client:
+            return await client.fetch_snapshot()
+
+    assert asyncio.run(go()) == bare
+    assert bare.objects and any(p.objects for p in bare.projects.values())
+    assert all("project_ids" not in q for q in transport.queries)
 
 
 def test_pages_read_are_freed_without_the_cyclic_collector(tmp_path: Path) -> None:

@@ -36,6 +36,8 @@ PLAN_READS = (
     "/roles?offset=0&limit=1000",
     "/objects?offset=0&limit=1000",
     "/objects?limit=1&after=5",
+    "/objects?offset=0&limit=1000&project_ids=false",
+    "/objects?project_ids=true&limit=2",
     "/projects?include=members%2Cobjects&limit=1000&offset=0",
     "/projects?include=members,objects&limit=1&offset=0&after=1",
     "/projects",
@@ -54,6 +56,11 @@ HANDED_OVER = (
     "/users?color=blue",
     "/objects?kind=queues",
     "/objects?kind=nonsense",
+    "/objects?project_ids=0",
+    "/objects?project_ids=False",
+    "/objects?project_ids=off",
+    "/objects?project_ids=maybe",
+    "/objects?project_ids=false&project_ids=true",
     f"/projects?include={'members,' * 13}",
     "/users/",
     "/projects/1",
@@ -160,6 +167,11 @@ def test_what_the_transport_does_not_answer_the_app_does(world_db: tuple[Path, A
         assert app_built
         statuses |= {status for status, _, _ in answers}
     assert statuses == {200, 307, 403, 404, 422}
+    # each of them, not only one: the transport answers none itself
+    transport = SandboxTransport(db)
+    for method, url, headers in _requests(world.api["admin"].token, HANDED_OVER):
+        request = httpx.Request(method, f"http://sandbox.local{url}", headers=headers)
+        assert asyncio.run(transport._read(request)) is None, url
 
 
 def test_writes_go_to_the_app_on_the_same_store(sandbox_db: tuple[Path, str]) -> None:

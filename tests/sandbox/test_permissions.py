@@ -77,6 +77,20 @@ def test_object_user_and_group_visibility(world: World) -> None:
     assert [u["login"] for u in outsider.items("/users")] == ["outsider"]
 
 
+def test_objects_without_project_ids_are_the_same_objects(world: World) -> None:
+    """``project_ids=false``: the same objects, page for page, ``project_ids`` null; as
+    every role sees them (a restricted one no more than before)."""
+    for role in ROLES:
+        api = world.api[role]
+        full = api.items("/objects")
+        bare = api.items("/objects", project_ids="false")
+        assert bare == [{**o, "project_ids": None} for o in full], role
+        assert api.items("/objects", project_ids="true") == full, role
+    first = world.api["admin"].ok("GET", "/objects", params={"limit": 1, "project_ids": "false"})
+    assert first["total"] == len(world.api["admin"].items("/objects"))
+    assert first["next_offset"] == 1
+
+
 def test_roles_list_only_visible_holders(world: World) -> None:
     (admin_role,) = [r for r in world.api["agent"].items("/roles") if r["builtin"]]
     assert admin_role["user_ids"] == []
@@ -183,7 +197,8 @@ def test_write_and_read_matrix(role: str, admin: Api, user: UserFactory) -> None
 
 def _assert_no_leak(world: World, role: str, seen: list[str]) -> None:
     api = world.api[role]
-    for path in ("/projects?include=members,objects", "/objects", "/users", "/groups",
+    for path in ("/projects?include=members,objects", "/objects",
+                 "/objects?project_ids=false", "/users", "/groups",
                  "/roles", "/changelog", f"/projects/{world.ids['fit']}",
                  f"/projects/{world.ids['fit']}?include=members,objects"):  # fmt: skip
         seen.append(api.get(path).text)
