@@ -129,17 +129,20 @@ class RoleUpdate(Request):
     permissions: Annotated[list[Permission], Field(max_length=4)] | None = None
 
 
-class Object(BaseModel):
+class _ObjectName(BaseModel):
     id: int
     kind: ObjectKind
     name: str
+
+
+class Object(_ObjectName):
     project_ids: list[int]
 
 
-class ListedObject(Object):
+class ListedObject(_ObjectName):
     """An object in ``GET /objects``: ``project_ids`` is null when not asked for."""
 
-    project_ids: list[int] | None  # type: ignore[assignment]
+    project_ids: list[int] | None
 
 
 class ObjectWritten(Object):
