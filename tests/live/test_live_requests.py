@@ -48,6 +48,20 @@ def fetch(live: Live, settings: ClientSettings) -> Snapshot:
     return asyncio.run(go())
 
 
+def fetch_through(
+    live: Live, settings: ClientSettings, transport: httpx.AsyncBaseTransport
+) -> Snapshot:
+    """The snapshot of ``live`` read through ``transport``."""
+
+    async def go() -> Snapshot:
+        token = Token(live.token)
+        client = ApiClient(live.url, token=token, settings=settings, transport=transport)
+        async with client:
+            return await client.fetch_snapshot()
+
+    return asyncio.run(go())
+
+
 @pytest.mark.parametrize(("extra", "page_size"), [(10, 1000), (1000, 1000), (1000, 250)])
 def test_request_count_depends_on_pages_not_projects(
     tmp_path: Path, extra: int, page_size: int
@@ -119,13 +133,7 @@ def test_a_server_without_keyset_paging_is_read_by_offset(tmp_path: Path) -> Non
     assert live.in_process is not None
     transport = Ignoring(live.in_process, "after")
 
-    async def go() -> Snapshot:
-        token = Token(live.token)
-        client = ApiClient(live.url, token=token, settings=settings, transport=transport)
-        async with client:
-            return await client.fetch_snapshot()
-
-    assert asyncio.run(go()) == keyset
+    assert fetch_through(live, settings, transport) == keyset
     offsets = [q for q in transport.queries if "include=" in q and "offset=0" not in q]
     assert sorted(offsets) == sorted(
         f"include=members%2Cobjects&limit=250&offset={n}" for n in (250, 500, 750, 1000)
@@ -144,13 +152,7 @@ def test_objects_are_read_without_their_projects(tmp_path: Path) -> None:
     assert live.in_process is not None
     transport = Ignoring(live.in_process, "project_ids")
 
-    async def go() -> Snapshot:
-        token = Token(live.token)
-        client = ApiClient(live.url, token=token, settings=settings, transport=transport)
-        async with client:
-            return await client.fetch_snapshot()
-
-    assert asyncio.run(go()) == bare
+    assert fetch_through(live, settings, transport) == bare
     assert bare.objects and any(p.objects for p in bare.projects.values())
     assert all("project_ids" not in q for q in transport.queries)
 
