@@ -26,7 +26,7 @@ SELECT json_group_array(json_object('id', o.id, 'kind', o.kind, 'name', o.name,
 FROM (SELECT id, kind, name FROM objects WHERE {where}) AS o
 """
 #: The same with ``project_ids`` null (not asked for): no lookup per object, which is
-#: three quarters of the time of a page of 1,000 objects.
+#: three quarters of the query's time for a page of 1,000 objects.
 _BARE_OBJECTS = """
 SELECT json_group_array(json_object('id', o.id, 'kind', o.kind, 'name', o.name,
     'project_ids', NULL))
