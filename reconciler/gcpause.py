@@ -1,4 +1,5 @@
-"""Pausing CPython's cyclic garbage collector around bulk work."""
+"""Pausing CPython's cyclic garbage collector around bulk work, and not freeing a
+command's data one object at a time when the process is about to end."""
 
 from __future__ import annotations
 
@@ -30,3 +31,34 @@ def paused_gc() -> Iterator[None]:
         if was_enabled:
             gc.freeze()
             gc.enable()
+
+
+#: Whether the process ends when the command returns (set by the command line's ``main``).
+_ENDS_WITH_THE_COMMAND = False
+
+
+def the_process_ends_with_the_command() -> None:
+    """Said by ``reconciler.cli.main.main``, which runs one command and exits."""
+    global _ENDS_WITH_THE_COMMAND  # noqa: PLW0603 -- one flag for the whole process
+    _ENDS_WITH_THE_COMMAND = True
+
+
+def left_for_the_exit(*objects: object) -> None:
+    """``objects`` are not freed one by one when the command returns: the system takes
+    the process's memory back whole when it exits.
+
+    Freeing what a 10,000-project plan built, one object at a time as the command's
+    frames unwind, takes 0.07 s of ``reconciler plan``. Here ``objects`` are held by a
+    reference cycle that is frozen (``gc.freeze``): nothing refers to it from outside,
+    and the collector never looks at frozen objects, at exit neither. Exit still runs as
+    usual (``atexit``, the flush of the streams): only data must be handed here, nothing
+    whose finalizer matters (files, connections: those are closed by then).
+
+    Does nothing unless the process ends with the command (``main`` said so): a process
+    that runs commands one after another (a test's ``CliRunner``) frees them as ever.
+    """
+    if not _ENDS_WITH_THE_COMMAND:
+        return
+    holder: list[object] = [*objects]
+    holder.append(holder)
+    gc.freeze()

@@ -25,6 +25,7 @@ from reconciler.drift.render import RENDERERS
 from reconciler.drift.report import narrowed
 from reconciler.engine.session import PlanOptions, stderr_notice
 from reconciler.errors import ReconcilerError
+from reconciler.gcpause import left_for_the_exit
 from reconciler.plan.saved import redact_target
 from reconciler.render.describe import clean
 from reconciler.render.selection import selection
@@ -100,6 +101,7 @@ def drift_command(
         _notify(notify_url, detected, target)
     if adopt_live:
         _adopt(detected, options)
+    left_for_the_exit(detected)
     raise SystemExit(report.exit_code)
 
 

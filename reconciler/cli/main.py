@@ -15,6 +15,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.verbose import NetworkNotes
 from reconciler.errors import ReconcilerError, printable_lines
+from reconciler.gcpause import the_process_ends_with_the_command
 from reconciler.heap import fix_mmap_threshold
 
 # httpx imports its own command line (``httpx._main``) whenever it can, and with it rich
@@ -149,6 +150,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 def main() -> None:
     fix_mmap_threshold()
+    the_process_ends_with_the_command()
     try:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:

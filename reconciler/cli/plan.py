@@ -23,7 +23,7 @@ from reconciler.cli.options import (
 from reconciler.cli.output import fail, use_color
 from reconciler.engine.session import Planned, PlanOptions, run_plan
 from reconciler.errors import ReconcilerError
-from reconciler.gcpause import paused_gc
+from reconciler.gcpause import left_for_the_exit, paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
 from reconciler.plan.sensitive import Sensitive, sensitive_changes
@@ -134,6 +134,7 @@ def plan_command(
         click.echo(f"note: {exc.detail}; a token that may write is needed to apply it", err=True)
     for item in sensitive:
         click.echo(f"note: needs an approval ({item.code}): {clean(item.message)}", err=True)
+    left_for_the_exit(planned, text)
     raise SystemExit(_exit_code(planned, detailed_exitcode))
 
 
