@@ -36,6 +36,9 @@ entry (the slope between the smallest and the largest size, and the total at the
 largest), and per step of ``plan`` and ``apply`` (``scale_phases.py``) its growth
 exponent ``log(t_large / t_small) / log(n_large / n_small)``: 1 is linear.
 
+Before and after each size: how long a fixed loop of this process takes
+(``calibration``), so that a slow hour shows in the figures as such.
+
 Targets (issue: a 10,000-project company): plan under 3 s and 250 MB, in-process and
 served alike; 1,000 projects under 1 s; drift no slower than plan; validate within 1.3x
 of the floor; apply writes no more than the changed projects per phase, client CPU under
@@ -398,6 +401,16 @@ def memory(sizes: list[int], companies: dict[int, Company], rows: dict[int, list
         print(f"slope {small:,} -> {large:,}: {slope:.0f} bytes per additional entry")
 
 
+def calibration() -> float:
+    """Seconds of a fixed loop of this process (3,000,000 dict inserts of new strings and a
+    sort of them): how fast the machine is right now. Printed before and after each size,
+    so that runs at different hours can be told apart by it and not by the code."""
+    start = time.perf_counter()
+    table = {str(i): i for i in range(3_000_000)}
+    sorted(table)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, nargs="+", default=[1000, 3000, 10000])
@@ -419,6 +432,7 @@ def main() -> None:
     try:
         for n in sizes:
             co = companies[n] = setup(root / str(n), n, env)
+            before = calibration()
             rows[n] = bench_reads(co, args.repeat, env)
             if not args.no_apply:
                 rows[n].append(bench_apply(co, "plan.d", "apply 1%", args.apply_repeat, env))
@@ -428,6 +442,10 @@ def main() -> None:
                     rows[n].append(rated)
             found[n] = phases(co, env, not args.no_apply)
             show(n, co.entries, rows[n])
+            print(
+                f"machine: the calibration loop took {before:.2f} s before, "
+                f"{calibration():.2f} s after"
+            )
         growth(sizes, found)
         memory(sizes, companies, rows)
     finally:
