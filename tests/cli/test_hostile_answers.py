@@ -1,11 +1,13 @@
-"""A server whose answer nests JSON far deeper than a parser recurses (with an escape, so
-the token scrubber must decode it) is one clear error, on both APIs, never a traceback.
+"""Hostile answers, on both APIs: JSON nested far deeper than a parser recurses (with
+an escape, so the token scrubber must decode it) is one clear error, never a traceback;
+a refusal that echoes the token where its text is cut never shows any of the token.
 
-The sandbox never answers that, so a tiny loopback HTTP server plays that platform.
+The sandbox never answers so, so a tiny loopback HTTP server plays that platform.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -48,3 +50,43 @@ def test_a_deeply_nested_answer_is_one_error(
     assert "RecursionError" not in done.stderr
     said = done.stdout + done.stderr
     assert "unexpected response" in said or "did not answer as expected" in said
+
+
+TOKEN = "SECRETtok_abcdef1234567890XYZ"
+#: The token starts at character 480 of a refusal cut at 500: cut first, its start shows.
+ECHOED = json.dumps({"error": {"code": "no", "message": "x" * 480 + TOKEN + " tail"}}).encode()
+
+
+class Echoing(BaseHTTPRequestHandler):
+    """Refuses every request, echoing the token across the length errors are cut to."""
+
+    def _answer(self) -> None:
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(ECHOED)))
+        self.end_headers()
+        self.wfile.write(ECHOED)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.mark.parametrize("face", ["{}/api/v1", "okitoki:{}"])
+@pytest.mark.parametrize("command", [("plan",), ("doctor",)])
+def test_a_token_echoed_across_the_cut_of_an_error_never_shows(
+    user_repo: UserShell, face: str, command: tuple[str, ...]
+) -> None:
+    with loopback_server(Echoing) as url:
+        env = {
+            "RECONCILER_TARGET": face.format(url),
+            "RECONCILER_TOKEN": TOKEN,
+            "RECONCILER_MAX_ATTEMPTS": "1",
+        }
+        done = user_repo.run(*command, env=env)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert "x" * 100 in said  # the refusal is shown...
+    assert TOKEN[:8] not in said  # ...and no start of the token
+    assert "Traceback" not in said

@@ -140,17 +140,18 @@ class WebSession(Session):
             )
 
     def parse(self, method: str, where: str, content: bytes, model: type[M]) -> M:
-        refusal = _error_text(content)
+        refusal = _error_text(content, self.token)
         if refusal is not None:
-            message = scrub(refusal, self.token)
-            raise ConflictError(method, where, 200, f"refused: {message}")
+            raise ConflictError(method, where, 200, f"refused: {refusal}")
         return super().parse(method, where, content, model)
 
     def api_error(
         self, method: str, where: str, response: httpx.Response, attempt: int = 1
     ) -> ApiError:
         status = response.status_code
-        message = scrub(_error_text(response.content) or response.reason_phrase, self.token)
+        message = _error_text(response.content, self.token) or scrub(
+            response.reason_phrase, self.token
+        )
         if status in (routes.STATUS_LOGIN, routes.STATUS_CSRF):
             return AuthError(method, where, status, f"{message} -- {LOGIN_HINT}")
         if status in RETRYABLE_STATUSES:
@@ -177,12 +178,36 @@ def _form_value(value: Any) -> str:
     return str(value)
 
 
-def _error_text(content: bytes) -> str | None:
-    """The ``error``/``errors`` text of an answer, if it is a refusal."""
+def _error_text(content: bytes, token: Token | None) -> str | None:
+    """The ``error``/``errors`` text of an answer, if it is a refusal: the token removed
+    first, then cut to ``_ERROR_CHARS`` (cut first, a token across the cut would show
+    its start)."""
+    text = _refusal(content)
+    return None if text is None else scrub(text, token)[:_ERROR_CHARS]
+
+
+#: Characters of a refusal's text shown at most.
+_ERROR_CHARS = 500
+
+
+def _refusal(content: bytes) -> str | None:
     try:
         data = json.loads(content)
     except (ValueError, RecursionError):
         return None
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    if isinstance(error, str) and error:
+        return error
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors:
+        return "; ".join(str(e) for e in errors[:5])
+    if isinstance(errors, dict) and errors:
+        return "; ".join(f"{k}: {v}" for k, v in list(errors.items())[:5])
+    return None
     if not isinstance(data, dict):
         return None
     error = data.get("error")
