@@ -20,6 +20,7 @@ from reconciler.apply.run import Applied, Provenance, apply_plan, note_on_commit
 from reconciler.audit import AuditLog
 from reconciler.audit.history import applied_already
 from reconciler.cli.options import (
+    Number,
     allow_delete_option,
     audit_log_option,
     config_dir_option,
@@ -94,7 +95,7 @@ LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_star
 )
 @click.option(
     "--lock-timeout",
-    type=click.FloatRange(0, 86_400),
+    type=Number(0, 86_400),
     default=0,
     show_default=True,
     help="Seconds to wait while another apply against the same target (started from this "

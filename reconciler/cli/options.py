@@ -6,6 +6,7 @@ message) before a command reads a file or opens a connection.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -251,7 +252,22 @@ def no_cache_option(f: F) -> F:
     )(f)
 
 
-_SHARE = click.FloatRange(0.0, 1.0)
+class Number(click.FloatRange):
+    """A number from ``low`` to ``high``; unlike ``click.FloatRange``, never ``nan``
+    (every comparison with it is false: a range lets it through, and a threshold of
+    ``nan`` is never crossed, so the guard it sets would never fire)."""
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(low, high)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number from {self.min:g} to {self.max:g}.", param, ctx)
+        return number
+
+
+_SHARE = Number(0.0, 1.0)
 
 
 def threshold_options(f: F) -> F:

@@ -26,6 +26,11 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "plan --token-file missing": (("plan", "--token-file", "missing.token"), {}),
     "plan env read timeout": (("plan",), {"RECONCILER_READ_TIMEOUT": "soon"}),
     "plan --max-remove-share 2": (("plan", "--max-remove-share", "2"), {}),
+    # a threshold of nan is never crossed: the guard it sets would never fire
+    "plan --max-remove-share nan": (("plan", "--max-remove-share", "nan"), {}),
+    "plan --max-delete-share nan": (("plan", "--max-delete-share", "NaN"), {}),
+    "apply --max-remove-share nan": (("apply", "--auto-approve", "--max-remove-share", "nan"), {}),
+    "apply --lock-timeout nan": (("apply", "--auto-approve", "--lock-timeout", "nan"), {}),
     "plan --out in a missing directory": (("plan", "--out", "nodir/plan.json"), {}),
     "apply --target foo": (("apply", "--auto-approve", "--target", "foo"), {}),
     "apply --target sandbox typo": (("apply", "--auto-approve", "--target", TYPO), {}),
