@@ -3,8 +3,9 @@
 #   docker build -t reconciler .
 #   docker run --rm -v "$PWD:/work" -e RECONCILER_TARGET -e RECONCILER_TOKEN reconciler plan
 #
-# The runtime dependencies come from requirements.lock, pinned and hash-checked; the
-# reconciler itself is installed with --no-deps on top. It runs as an unprivileged user
+# The runtime dependencies and the build backend come from requirements.lock, pinned and
+# hash-checked; the reconciler itself is installed on top with --no-deps and
+# --no-build-isolation (nothing unpinned is fetched to build it). It runs as an unprivileged user
 # in /work (mount the config repository there); git is in the image because apply
 # records the commit it applied and plan reads what the last applied commit protected.
 
@@ -16,7 +17,7 @@ RUN python -m venv /opt/reconciler \
 COPY pyproject.toml README.md LICENSE ./
 COPY schemas/ schemas/
 COPY reconciler/ reconciler/
-RUN /opt/reconciler/bin/pip install --no-cache-dir --no-deps . \
+RUN /opt/reconciler/bin/pip install --no-cache-dir --no-deps --no-build-isolation . \
     && /opt/reconciler/bin/pip check
 
 FROM python:3.11-slim-bookworm

@@ -73,7 +73,7 @@ def test_a_slim_python_base_a_non_root_user_the_lock_file_and_the_entry_point() 
     assert users[-1].split(":")[0].isdigit()  # numeric: runAsNonRoot can check it
     runs = " ".join(rest for word, rest in steps if word == "RUN")
     assert "--require-hashes -r requirements.lock" in runs
-    assert "pip install --no-cache-dir --no-deps ." in runs
+    assert "pip install --no-cache-dir --no-deps --no-build-isolation ." in runs
     assert ("ENTRYPOINT", '["reconciler"]') in final
 
 

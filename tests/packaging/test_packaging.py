@@ -92,6 +92,24 @@ def test_the_lock_pins_every_runtime_dependency_within_its_range() -> None:
     assert "ruamel-yaml-clib" in pins  # the oldlibyaml extra's C parser, pinned too
 
 
+def test_the_lock_pins_the_build_backend_and_the_reconciler_is_built_with_it() -> None:
+    """Built in isolation, pip would fetch the newest ``setuptools``, unpinned and
+    unchecked, into the job that later holds the secrets (or into the image)."""
+    pins = _pins()
+    for spec in PYPROJECT["build-system"]["requires"]:
+        requirement = Requirement(spec)
+        pinned = pins.get(_normal(requirement.name))
+        assert pinned is not None, f"{requirement.name} (build) is not in requirements.lock"
+        assert requirement.specifier.contains(pinned), f"{requirement.name}=={pinned} ∉ {spec}"
+    for name in ("action.yml", "Dockerfile"):
+        text = (REPO_ROOT / name).read_text(encoding="utf-8")
+        installs = [line for line in text.splitlines() if "pip install" in line]
+        itself = [line for line in installs if "--no-deps" in line]
+        assert itself, name
+        assert all("--no-build-isolation" in line for line in itself), name
+        assert any("--require-hashes -r" in line for line in installs), name
+
+
 def test_every_pin_has_a_hash() -> None:
     text = LOCK.read_text(encoding="utf-8")
     entries = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n\n", 1)[-1])
