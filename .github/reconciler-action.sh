@@ -95,9 +95,12 @@ apply_command() {
 case "$COMMAND" in
   validate)
     commands_off
-    reconciler validate --config-dir "$CONFIG_DIR" || status=$?
+    reconciler validate --config-dir "$CONFIG_DIR" >"$out/validate.txt" 2>&1 || status=$?
+    cat "$out/validate.txt"
     commands_on
     reconciler validate --config-dir "$CONFIG_DIR" --format github 2>/dev/null || true
+    # the report: the text as an indented code block (nothing in it is markdown or HTML)
+    { echo "### reconciler validate"; echo; sed 's/^/    /' "$out/validate.txt"; } >"$report"
     ;;
   plan) plan_command ;;
   apply) apply_command ;;

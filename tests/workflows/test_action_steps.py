@@ -168,10 +168,22 @@ def test_a_name_cannot_issue_workflow_commands(runner: Runner) -> None:
     ]
     assert annotation.startswith("::error file=projects.d/projects/bank-collections.yaml,line=")
     assert "#\u200b#[set-output name=exit_code;]0" in annotation
+    report = Path(runner.outputs()["report"]).read_text(encoding="utf-8")
+    assert runner.summary.read_text(encoding="utf-8") == report  # the job summary has it
+    (problem,) = [line for line in report.splitlines() if "set-output" in line]
+    assert problem.startswith("    pr/projects.d/projects/bank-collections.yaml:")  # code
     status, log = _plan(runner)
     assert status == 1, log  # the plan cannot be made from invalid files: the check fails
     assert _commands_off_for(log, HOSTILE_KEY), log
     assert not runner.mark.exists()
+
+
+def test_valid_files_are_said_so_in_the_job_summary(runner: Runner) -> None:
+    status, log = runner.run("validate", **{"config-dir": "pr/projects.d"})
+    assert status == 0, log
+    summary = runner.summary.read_text(encoding="utf-8")
+    assert summary.startswith("### reconciler validate\n\n    ok: ")
+    assert runner.outputs() == {"exit_code": "0", "report": runner.outputs()["report"]}
 
 
 def test_apply_holds_then_applies_then_refuses_a_stale_plan(runner: Runner) -> None:

@@ -194,6 +194,14 @@ def token_workflows_run_only_on_main(name: str, workflow: Workflow) -> Iterator[
             yield f"{name}: job {job_id}: checkout leaves the GitHub token in .git/config"
 
 
+def no_checkout_keeps_credentials(name: str, workflow: Workflow) -> Iterator[str]:
+    """README: "Checkouts keep no credentials in ``.git/config``", in every workflow: a
+    job that runs the pull request's code (the tests) could otherwise read the token."""
+    for job_id, job in workflow["jobs"].items():
+        if any(c.persist_credentials for c in checkouts(job)):
+            yield f"{name}: job {job_id}: checkout leaves the GitHub token in .git/config"
+
+
 def names_print_with_workflow_commands_off(name: str, workflow: Workflow) -> Iterator[str]:
     """A project or file name like ``::set-output name=exit_code::0`` (or ``##[...]``,
     read anywhere on a line) printed by the reconciler must not be a workflow command."""
@@ -222,6 +230,7 @@ RULES: list[Rule] = [
     pull_request_is_only_data,
     forks_get_no_secret,
     token_workflows_run_only_on_main,
+    no_checkout_keeps_credentials,
     names_print_with_workflow_commands_off,
     no_expression_in_scripts,
 ]
@@ -352,7 +361,8 @@ def test_the_action_installs_only_itself_and_the_locked_dependencies() -> None:
     locked = ["-r", "$GITHUB_ACTION_PATH/requirements.lock"]
     assert len(installs) == 2, installs
     assert "--require-hashes" in installs[0] and installs[0][-2:] == locked
-    assert installs[1][-2:] == ["--no-deps", "$GITHUB_ACTION_PATH"]
+    # itself only, built with the locked setuptools (no build dependency fetched unpinned)
+    assert installs[1][-3:] == ["--no-deps", "--no-build-isolation", "$GITHUB_ACTION_PATH"]
 
 
 def test_the_action_runs_only_its_own_scripts() -> None:
