@@ -24,11 +24,25 @@ DEFAULT_CONFIG_DIR = "projects.d"
 DEFAULT_TARGET = "sandbox:.reconciler/sandbox.db"
 
 
+class _Directory(click.Path):
+    """A directory, never an empty value: ``Path("")`` is ``.``, so ``--config-dir ""``
+    (a variable that expanded to nothing) would walk the working directory."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:
+            self.fail("an empty path is not a directory", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+#: The type of ``--config-dir`` and of ``validate DIRECTORY``.
+CONFIG_DIRECTORY = _Directory(path_type=Path, file_okay=False)
+
+
 def config_dir_option(f: F) -> F:
     return click.option(
         "--config-dir",
         "config_dir",
-        type=click.Path(path_type=Path, file_okay=False),
+        type=CONFIG_DIRECTORY,
         envvar="RECONCILER_CONFIG_DIR",
         default=DEFAULT_CONFIG_DIR,
         show_default=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import (
+    CONFIG_DIRECTORY,
     config_dir_option,
     format_option,
     no_cache_option,
@@ -26,7 +27,7 @@ DEFAULT_SCHEMA_PATH = Path("schemas") / "projects.schema.json"
 
 
 @click.command("validate")
-@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("directory", required=False, type=CONFIG_DIRECTORY)
 @config_dir_option
 @format_option("text", "json", "github")
 @no_color_option
