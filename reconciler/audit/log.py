@@ -227,7 +227,10 @@ def _tail_problem(line: bytes) -> str | None:
     """What is wrong with the last line, for ``append``; None when it is sound."""
     if is_torn(line):
         return "the last record is truncated (crash during write?)"
-    data = parse(line)
+    try:
+        data = parse(line)
+    except ValueError:
+        return "the last record is not JSON: it was edited"
     if not isinstance(data, dict) or not isinstance(data.get("seq"), int):
         return "the last record is not a chained audit record"
     if data.get("hash") != record_hash(data) or canonical(data) + b"\n" != line:

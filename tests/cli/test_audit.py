@@ -138,6 +138,35 @@ def test_verify_torn_tail_then_repair(tmp_path: Path, repo: Path) -> None:
     assert "Nothing to repair" in invoke("repair", "--log", str(path), "--yes").stdout
 
 
+def test_an_edited_last_record_is_evidence_never_repaired_away(tmp_path: Path, repo: Path) -> None:
+    """A whole last line (newline and all) that is not JSON was edited, not torn by a
+    crash: ``verify`` says so and ``repair`` leaves it where it is."""
+    path = tmp_path / "audit.jsonl"
+    record_apply(AuditLog(path), repo, [add("Bank", "alice")], [501])
+    edited = path.read_bytes().replace(b'"outcome":"applied"', b'"outcome":applied')
+    assert edited != path.read_bytes() and edited.endswith(b"\n")
+    path.write_bytes(edited)
+    result = invoke("verify", "--log", str(path))
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON: the line was edited" in result.stderr
+    assert "Nothing to repair" in invoke("repair", "--log", str(path), "--yes").stdout
+    assert path.read_bytes() == edited
+    assert not (tmp_path / "audit.jsonl.torn").exists()
+    with pytest.raises(AuditError, match="not JSON: it was edited"):
+        AuditLog(path).append(
+            apply_started(
+                time="t",
+                actor="local:bob",
+                target="sandbox:x",
+                plan_checksum="p",
+                live_fingerprint="l",
+                desired_fingerprint="d",
+                changes=[add("Bank", "eve")],
+            )
+        )
+    assert path.read_bytes() == edited
+
+
 def test_verify_warns_about_an_interrupted_apply(tmp_path: Path, repo: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)
