@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from reconciler import __version__
@@ -146,7 +148,7 @@ def _load(path: Path) -> SavedPlan:
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_regular(path).decode("utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read plan file {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -160,6 +162,28 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise StalePlanError(f"{path} is not a saved plan: expected a JSON object")
     return data
+
+
+#: A file larger than this is not a saved plan (a 10,000-project plan is a few MB).
+MAX_PLAN_BYTES: Final = 1 << 30
+#: Opening never waits (a FIFO with no writer) and never takes a terminal.
+_OPEN: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of the regular file ``path``; a FIFO, device or directory is refused
+    before anything is read from it (``UsageError``), as the config's files are."""
+    fd = os.open(path, _OPEN)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"plan file {path} is not a regular file")
+        if info.st_size > MAX_PLAN_BYTES:
+            raise StalePlanError(f"{path} is not a saved plan: over {MAX_PLAN_BYTES >> 20} MiB")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(MAX_PLAN_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 def _rebuild(data: dict[str, Any], checksum: str) -> SavedPlan:
