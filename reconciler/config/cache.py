@@ -30,7 +30,8 @@ from typing import Final
 from reconciler.fsutil import write_text_atomic
 
 #: Bump when the reader's output for the same bytes, or the pack's shape, could change.
-LOADER_VERSION: Final = 4
+#: 5: an empty document's position is its ``---``.
+LOADER_VERSION: Final = 5
 
 ENV_NO_CACHE: Final = "RECONCILER_NO_CACHE"
 CACHE_DIR: Final = Path(".reconciler") / "cache"

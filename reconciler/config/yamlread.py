@@ -173,7 +173,7 @@ def _read_stream(parser: Any, text: str, result: ParsedText, with_marks: bool) -
             return
         if not ended and (event.version is not None or event.tags):
             raise _syntax(event.start_mark, DIRECTIVE_WITHOUT_END)
-        builder = _Builder(get_event, text, with_marks, budget)
+        builder = _Builder(get_event, text, with_marks, budget, _dashes(event))
         try:
             value, marks = builder.document()
         except YamlSyntaxError:
@@ -211,8 +211,17 @@ class _Frame:
 class _Builder:
     """Builds one document from events with an explicit stack (no recursion)."""
 
-    def __init__(self, get_event: Any, text: str, with_marks: bool, budget: _Budget) -> None:
+    def __init__(
+        self,
+        get_event: Any,
+        text: str,
+        with_marks: bool,
+        budget: _Budget,
+        dashes: tuple[int, int] | None = None,
+    ) -> None:
         self.get_event = get_event
+        #: where the document's ``---`` is (``None``: it has none)
+        self.dashes = dashes
         self.text = text
         #: whether a ``...`` line ended the document (directives may follow only then)
         self.ended_explicitly = False
@@ -264,10 +273,7 @@ class _Builder:
                             frame.key_mark = None
                         frame.size += 1
                         continue
-                value = self._scalar(event)
-                if event.anchor is not None:
-                    self.anchors[event.anchor] = (value, None, 1)
-                self._add(value, None, 1, event.start_mark)
+                self._scalar_node(event, at_root=frame is root_frame)
             elif cls is DocumentEndEvent:
                 self.ended_explicitly = event.explicit
                 break
@@ -278,6 +284,15 @@ class _Builder:
             elif cls is AliasEvent:
                 self._alias(event)
         return self._result(root, root_frame)
+
+    def _scalar_node(self, event: Any, *, at_root: bool) -> None:
+        """A scalar off the hot path of ``document``: tagged, anchored or the root."""
+        value = self._scalar(event)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (value, None, 1)
+        self._add(value, None, 1, event.start_mark)
+        if at_root and self.dashes is not None and _empty(event):
+            self.root_mark = self.dashes  # an empty document: nothing but its '---' to show
 
     def _result(self, root: list[Any], root_frame: _Frame) -> tuple[object, Marks]:
         self.stack.clear()
@@ -399,6 +414,20 @@ def _scalar_item(segments: list[list[Any]], mark: Any) -> None:
             last[2] = count + 1
             return
     segments.append([line, column, 1])
+
+
+def _dashes(start: Any) -> tuple[int, int] | None:
+    """Where the ``---`` of a document is, from its start event (that event begins at
+    the directives before the ``---``, if any, and ends right after it)."""
+    if not getattr(start, "explicit", False):
+        return None
+    end = start.end_mark
+    return end.line + 1, max(end.column - 2, 1)
+
+
+def _empty(event: Any) -> bool:
+    """Whether a scalar event is an empty node: nothing written (no tag, no anchor)."""
+    return bool(event.value == "" and event.start_mark.index == event.end_mark.index)
 
 
 def _mark(mark: Any) -> tuple[int, int]:
