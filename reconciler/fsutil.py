@@ -1,14 +1,21 @@
-"""Writing files so that a crash or a full disk never leaves one half-written."""
+"""Writing files so that a crash or a full disk never leaves one half-written; reading
+and writing cache files that cannot hang a run nor lead it outside its directory."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Final
+
+#: Opening a cache file never blocks (a FIFO), never follows a symlink in its last
+#: component and never takes a terminal.
+_CACHE_OPEN: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -46,3 +53,78 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0o022)  # reading the umask means setting it; put it back at once
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def stays_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, every symlink in it resolved (the part that does not exist yet
+    taken as written), is ``root`` or below it (``root``'s own symlinks resolved too)."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+
+
+def open_cache_file(path: Path, root: Path, limit: int) -> BinaryIO:
+    """``path`` opened for reading, when it is a regular file (not a symlink, a FIFO, a
+    device) of at most ``limit`` bytes in a directory that stays inside ``root``
+    (``stays_inside``). Reading more than ``limit`` bytes from it (it grew) raises.
+    Raises ``OSError`` for anything else: to a cache, a miss."""
+    if not stays_inside(path.parent, root):
+        raise OSError(errno.EXDEV, "the cache directory leads outside its root", str(path))
+    fd = os.open(path, _CACHE_OPEN)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return io.BufferedReader(_Capped(fd, limit))
+
+
+@contextlib.contextmanager
+def replacing_cache_file(path: Path, root: Path) -> Iterator[BinaryIO]:
+    """``replacing(path)``, its directory made first, when that directory stays inside
+    ``root`` (checked before it is made and again after): a FIFO or a symlink at
+    ``path`` is replaced, never written through. Raises ``OSError`` else."""
+    for make in (True, False):
+        if not stays_inside(path.parent, root):
+            raise OSError(errno.EXDEV, "the cache directory leads outside its root", str(path))
+        if make:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(path) as handle:
+        yield handle
+
+
+class _Capped(io.RawIOBase):
+    """The bytes of a file descriptor, at most ``limit`` of them: a read past the limit
+    raises ``OSError``."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self._left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        want = min(len(buffer), self._left + 1)
+        data = os.read(self._fd, want)
+        if len(data) > self._left:
+            raise OSError(errno.EFBIG, "the file grew past its limit while read")
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                os.close(self._fd)
+            finally:
+                super().close()

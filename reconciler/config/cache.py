@@ -8,14 +8,19 @@ bytes, in one JSON pack per config directory:
 (:func:`default_cache_dir`) is never outside the working directory or the git work tree
 holding the config: ``./.reconciler/cache/`` when the config directory is inside the
 working directory (the default ``./projects.d``), else ``.reconciler/cache/`` at the root
-of the git work tree holding the config directory, else none: no cache. One file rather
-than one per entry: writing a thousand small files cost more than parsing them. The pack
-holds the entries of the last run only, so it never grows with old versions of files.
+of the git work tree holding the config directory, else none: no cache. Symlinks count:
+a cache dir whose real path leaves that directory (``.reconciler`` or its ``cache``
+committed as a symlink to elsewhere) is none, and so is a directory below it that does
+(``fsutil.open_cache_file``). One file rather than one per entry: writing a thousand
+small files cost more than parsing them. The pack holds the entries of the last run
+only, so it never grows with old versions of files.
 
 Only files that parsed with no problem are stored, and only parsing is cached: schema
 validation and the static rules run on every load, so an entry can never turn an invalid
-file valid. An unreadable, corrupt or foreign pack or entry is a miss, never an error; a
-cache that cannot be written is silently skipped. JSON rather than pickle or marshal:
+file valid. An unreadable, corrupt or foreign pack or entry is a miss, never an error, and
+so is one that is not a regular file (a FIFO is never waited on, a symlink never followed)
+or is larger than :func:`cache_limit`; a cache that cannot be written is silently
+skipped. A pack is replaced, never written through. JSON rather than pickle or marshal:
 loading the pack can never run code or crash.
 """
 
@@ -27,7 +32,7 @@ import os
 from pathlib import Path
 from typing import Final
 
-from reconciler.fsutil import write_text_atomic
+from reconciler.fsutil import open_cache_file, replacing_cache_file, stays_inside
 
 #: Bump when the reader's output for the same bytes, or the pack's shape, could change.
 #: 5: an empty document's position is its ``---``.
@@ -35,21 +40,38 @@ LOADER_VERSION: Final = 5
 
 ENV_NO_CACHE: Final = "RECONCILER_NO_CACHE"
 CACHE_DIR: Final = Path(".reconciler") / "cache"
+#: A cache file (parse pack, state entry, kept sets) larger than ``cache_limit`` of the
+#: YAML read is a miss: an entry is about 1.3 times the YAML it was made of (aliases can
+#: make it more, and a miss is only slower).
+CACHE_FLOOR_BYTES: Final = 64 * 1024 * 1024
+CACHE_BYTES_PER_INPUT_BYTE: Final = 16
+#: The limit of a pack read when what the YAML weighs is not known.
+DEFAULT_CACHE_LIMIT: Final = 256 * 1024 * 1024
+
+
+def cache_limit(input_bytes: int) -> int:
+    """The size past which a cache file made of ``input_bytes`` of YAML is a miss."""
+    return CACHE_FLOOR_BYTES + CACHE_BYTES_PER_INPUT_BYTE * input_bytes
 
 
 def default_cache_dir(config_dir: Path, cwd: Path | None = None) -> Path | None:
     """``.reconciler/cache`` in ``cwd`` (default: the working directory) when
     ``config_dir`` is inside it; else at the root of the git work tree holding
-    ``config_dir``; else ``None``: no cache, so nothing is written elsewhere."""
+    ``config_dir``; else ``None``: no cache, so nothing is written elsewhere. ``None``
+    too when that ``.reconciler/cache``, its symlinks resolved, is not inside the
+    directory it is in (a symlink committed to the repository)."""
     try:
         here = Path(os.path.abspath(cwd if cwd is not None else Path.cwd()))
     except OSError:  # the working directory was removed: write nothing
         return None
     config = Path(os.path.abspath(here / config_dir))
     if config.is_relative_to(here) or config.resolve().is_relative_to(here.resolve()):
-        return here / CACHE_DIR
-    repository = _work_tree_root(config.resolve())
-    return repository / CACHE_DIR if repository is not None else None
+        base: Path | None = here
+    else:
+        base = _work_tree_root(config.resolve())
+    if base is None or not stays_inside(base / CACHE_DIR, base):
+        return None
+    return base / CACHE_DIR
 
 
 def _work_tree_root(directory: Path) -> Path | None:
@@ -79,8 +101,13 @@ class ParseCache:
     used (hits and new ones) back to the pack, only when they differ from what was read.
     """
 
-    def __init__(self, root: Path, name: str = "default.json") -> None:
+    def __init__(
+        self, root: Path, name: str = "default.json", limit: int = DEFAULT_CACHE_LIMIT
+    ) -> None:
+        self.root = root
         self.path = root / f"parse-v{LOADER_VERSION}" / name
+        #: a pack larger than this is a miss (``cache_limit``)
+        self.limit = limit
         self._stored: dict[str, object] | None = None
         self._used: dict[str, list[object]] = {}  # digest -> [documents, marks]
 
@@ -88,7 +115,7 @@ class ParseCache:
         if self._stored is None:
             self._stored = {}
             try:
-                with open(self.path, "rb") as handle:
+                with open_cache_file(self.path, self.root, self.limit) as handle:
                     pack = json.loads(handle.read())
             except (OSError, ValueError, RecursionError):
                 return self._stored
@@ -125,8 +152,8 @@ class ParseCache:
         pack = {"loader": LOADER_VERSION, "entries": self._used}
         try:
             text = json.dumps(pack, ensure_ascii=False, separators=(",", ":"))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(self.path, text)
+            with replacing_cache_file(self.path, self.root) as handle:
+                handle.write(text.encode("utf-8"))
         except (OSError, ValueError, TypeError, RecursionError):
             return
         self._stored = dict(self._used)

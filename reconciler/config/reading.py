@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from reconciler.config.cache import ParseCache, cache_disabled_by_env, default_cache_dir, pack_name
+from reconciler.config.cache import (
+    ParseCache,
+    cache_disabled_by_env,
+    cache_limit,
+    default_cache_dir,
+    pack_name,
+)
 from reconciler.config.discover import discover, not_regular
 from reconciler.errors import Position, Problem, UsageError, printable
 from reconciler.gcpause import paused_gc
@@ -54,6 +60,8 @@ def read_config(
     reading = Reading(config_dir, cache, with_marks or cache is not None, max_files)
     with paused_gc():
         reading.read_all()
+    if cache is not None:
+        cache.limit = cache_limit(reading.input_bytes())
     return ConfigFiles(reading, root)
 
 
@@ -61,12 +69,14 @@ class ConfigFiles:
     """The YAML files of a config directory as read: bytes and their hashes.
 
     ``cache_root`` is where caches of this directory live (``None``: caching is off or
-    there is nowhere to put one). ``files_digest`` is ``None`` when a file could not be
-    read or none was found: ``load`` then raises the ``ConfigError`` naming it."""
+    there is nowhere to put one); a cache file larger than ``cache_limit`` is a miss.
+    ``files_digest`` is ``None`` when a file could not be read or none was found:
+    ``load`` then raises the ``ConfigError`` naming it."""
 
     def __init__(self, reading: Reading, cache_root: Path | None) -> None:
         self._reading = reading
         self.cache_root = cache_root
+        self.cache_limit = cache_limit(reading.input_bytes())
         self.files_digest: str | None = None
         if reading.read and not reading.problems:
             self.files_digest = files_digest((r.relative, r.sha256) for r in reading.read)
@@ -132,6 +142,10 @@ class Reading:
             data = self._read(relative)
             if data is not None:
                 self.read.append(FileBytes(relative, hashlib.sha256(data).hexdigest(), data))
+
+    def input_bytes(self) -> int:
+        """What the files read weigh, together."""
+        return sum(len(f.data) for f in self.read)
 
     def display(self, relative: str) -> str:
         return os.path.join(str(self.config_dir), relative) if relative else str(self.config_dir)

@@ -17,9 +17,12 @@ refuses (a special file, a file over the size cap, too many files) is refused as
 One entry per config directory, beside the parse cache: ``<cache
 dir>/state-v<N>/<pack name>``, in JSON lines (``StateCache``; never pickle: reading it can
 run no code), its first line naming its key and the sha256 of the rest. A file that is
-missing, foreign, damaged or of another key is a miss, never an error; one that cannot be
-written is skipped. ``RECONCILER_NO_CACHE`` and ``--no-cache`` turn it off with the parse
-cache. A hit imports neither the YAML parser nor the documents' models.
+missing, foreign, damaged or of another key is a miss, never an error, and so is one that
+is not a regular file (a FIFO, a symlink: never opened through), is larger than the
+cache's limit (``ConfigFiles.cache_limit``) or sits in a directory that leads outside the
+cache dir; it is replaced, never written through. One that cannot be written is skipped.
+``RECONCILER_NO_CACHE`` and ``--no-cache`` turn it off with the parse cache. A hit
+imports neither the YAML parser nor the documents' models.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from reconciler.config.places import KINDS, Place, Places, locator
 from reconciler.config.positions import SourceDocument, SourceFile
 from reconciler.config.reading import ConfigFiles, read_config
 from reconciler.engine.kept_sets import KeptSets
-from reconciler.fsutil import replacing
+from reconciler.fsutil import open_cache_file, replacing_cache_file
 from reconciler.kinds import ADMIN_ROLE, OBJECT_KINDS
 from reconciler.plan.settings import Expiry, Key, PlanSettings, PolicySpec
 from reconciler.state.desired import Desired, declared_snapshot, name_set
@@ -110,7 +113,7 @@ def _store(config_dir: Path, files: ConfigFiles) -> StateCache | None:
     parts = (str(STATE_VERSION), code, pydantic.VERSION, str(config_dir), files.files_digest)
     key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
     path = files.cache_root / f"state-v{STATE_VERSION}" / pack_name(config_dir)
-    return StateCache(path, key)
+    return StateCache(path, key, files.cache_root, files.cache_limit)
 
 
 @functools.cache
@@ -130,7 +133,9 @@ def code_digest() -> str | None:
 
 
 class StateCache:
-    """The state cache entry at ``path``, for the load named by ``key``.
+    """The state cache entry at ``path``, for the load named by ``key``; its directory
+    must stay inside ``root`` (the cache dir) and it may weigh up to ``limit`` bytes (its
+    kept sets too).
 
     The file is JSON lines: the head (``state``, ``key``, the sha256 of every line
     after it), the load (``["load", documents, files_digest, expiries]``), then one line
@@ -139,13 +144,15 @@ class StateCache:
     line at a time: a whole text of it, or all its rows at once, would add tens of MB to
     the peak of a plan."""
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(self, path: Path, key: str, root: Path, limit: int) -> None:
         self.path = path
         self.key = key
+        self.root = root
+        self.limit = limit
 
     def get(self) -> tuple[Declared, Places] | None:
         try:
-            with open(self.path, "rb") as handle:
+            with open_cache_file(self.path, self.root, self.limit) as handle:
                 head = json.loads(handle.readline())
                 if not (isinstance(head, dict) and head.get("key") == self.key):
                     return None
@@ -163,8 +170,7 @@ class StateCache:
             return
         digest = hashlib.sha256()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with replacing(self.path) as handle:
+            with replacing_cache_file(self.path, self.root) as handle:
                 handle.write(self._head("0" * 64))
                 for row in rows:
                     data = (_dumps(row) + "\n").encode()  # a name not UTF-8: no entry
@@ -177,7 +183,7 @@ class StateCache:
 
     def kept_sets(self) -> KeptSets:
         """The encodings of this entry's sets, beside it (``engine.kept_sets``)."""
-        return KeptSets(self.path.with_suffix(".sets"), self.key)
+        return KeptSets(self.path.with_suffix(".sets"), self.key, self.root, self.limit)
 
     def _head(self, sha256: str) -> bytes:
         head = {"state": STATE_VERSION, "key": self.key, "sha256": sha256}

@@ -14,8 +14,11 @@ and a last line: the desired state's fingerprint after the sha256 of the lines b
 and that fingerprint. It is read a line at a time as the fingerprints ask (all of it
 held at once would add ~20 MB to a 10,000-project plan's peak) and checked at the end: a
 file cut, damaged, of another key or of another length is found out then, and the
-fingerprints are made again without it, recording a new one. It is written as the
-fingerprints are made, on any miss; a file that cannot be written is skipped.
+fingerprints are made again without it, recording a new one; so is a file that is not a
+regular file (a FIFO, a symlink: never opened through), one over the cache's limit, or
+one in a directory leading outside the cache dir. It is written as the fingerprints are
+made, on any miss, replacing the file (never writing through it); a file that cannot be
+written is skipped.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from reconciler.fsutil import replacing
+from reconciler.fsutil import open_cache_file, replacing_cache_file
 from reconciler.state.fingerprint import fingerprints
 from reconciler.state.snapshot import Snapshot
 
 #: Bump when the file's shape changes (its key changes with any edit of the code anyway).
 SETS_VERSION: Final = 1
+#: The size past which a kept file is not read, when its state cache does not say.
+DEFAULT_LIMIT: Final = 256 * 1024 * 1024
 
 Fingerprints = tuple[str, str]
 #: The last line: two sha256 in hex, ``sha256:``, a space and a line break.
@@ -50,11 +55,17 @@ class _Unusable(Exception):
 
 
 class KeptSets:
-    """The kept encodings at ``path``, of the desired state named by ``key``."""
+    """The kept encodings at ``path``, of the desired state named by ``key``; its
+    directory must stay inside ``root`` (default: that directory) and it may weigh up to
+    ``limit`` bytes."""
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(
+        self, path: Path, key: str, root: Path | None = None, limit: int = DEFAULT_LIMIT
+    ) -> None:
         self.path = path
         self.key = key
+        self.root = root if root is not None else path.parent
+        self.limit = limit
 
     def fingerprints(self, live: Snapshot, desired: Snapshot) -> Fingerprints:
         """``fingerprints(live, desired)``, from the kept encodings when they are there."""
@@ -63,7 +74,7 @@ class KeptSets:
 
     def _replayed(self, live: Snapshot, desired: Snapshot) -> Fingerprints | None:
         try:
-            with open(self.path, "rb") as handle:
+            with open_cache_file(self.path, self.root, self.limit) as handle:
                 if handle.readline() != self._head():
                     return None
                 replay = _Replay(handle)
@@ -76,8 +87,7 @@ class KeptSets:
     def _recorded(self, live: Snapshot, desired: Snapshot) -> Fingerprints:
         made: Fingerprints | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with replacing(self.path) as handle:
+            with replacing_cache_file(self.path, self.root) as handle:
                 record = _Record(handle, self._head())
                 made = _pair(fingerprints(live, desired, tape=record, taped=desired))
                 record.finish(made[1])  # a failed write: raises, nothing replaces the file
