@@ -13,6 +13,7 @@ import sys
 import click
 
 from reconciler import __version__
+from reconciler.cli.output import error_text
 from reconciler.cli.verbose import NetworkNotes
 from reconciler.errors import ReconcilerError, printable_lines
 from reconciler.gcpause import the_process_ends_with_the_command
@@ -162,7 +163,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except ReconcilerError as exc:
-        click.echo(f"error: {printable_lines(str(exc))}", err=True)
+        click.echo(error_text(exc), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -11,7 +11,7 @@ from reconciler.cli.options import config_dir_option
 from reconciler.cli.output import fail
 from reconciler.config.yamlread import require_libyaml
 from reconciler.drift.offboard import Offboarded, offboard
-from reconciler.errors import ReconcilerError, printable, printable_lines
+from reconciler.errors import ReconcilerError, UsageError, printable, printable_lines
 
 
 def read_logins(stream: TextIO) -> list[str]:
@@ -52,7 +52,7 @@ def offboard_command(
     if not wanted:
         raise click.UsageError("give at least one LOGIN, or --from-file FILE")
     if not config_dir.is_dir():
-        raise click.UsageError(f"config directory not found: {printable(str(config_dir))}")
+        raise UsageError(f"config directory not found: {printable(str(config_dir))}")
     try:
         require_libyaml()
         result = offboard(config_dir, dict.fromkeys(wanted), write=not dry_run)

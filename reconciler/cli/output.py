@@ -1,4 +1,7 @@
-"""How commands end: errors on stderr with their exit code, colour only on a terminal."""
+"""How commands end: errors on stderr with their exit code, colour only on a terminal.
+
+A usage error (exit 2) is shown as click shows its own, ``Error: message``; every other
+error as ``error: message``."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import NoReturn
 
 import click
 
-from reconciler.errors import ConfigError, ReconcilerError, printable_lines
+from reconciler.errors import ConfigError, ReconcilerError, UsageError, printable_lines
 
 
 def use_color(no_color: bool) -> bool:
@@ -24,5 +27,13 @@ def fail(exc: ReconcilerError, *, exit_code: int | None = None) -> NoReturn:
         count = sum(1 for p in exc.problems if p.severity == "error")
         click.echo(f"error: the configuration has {count} error(s)", err=True)
     else:
-        click.echo(f"error: {printable_lines(str(exc))}", err=True)
+        click.echo(error_text(exc, exit_code), err=True)
     raise SystemExit(exc.exit_code if exit_code is None else exit_code)
+
+
+def error_text(exc: ReconcilerError, exit_code: int | None = None) -> str:
+    """``exc`` as stderr shows it: ``Error: ...`` when it is a usage error ending the
+    command with 2 (the form of click's usage errors), else ``error: ...``."""
+    code = exc.exit_code if exit_code is None else exit_code
+    prefix = "Error" if isinstance(exc, UsageError) and code == 2 else "error"
+    return f"{prefix}: {printable_lines(str(exc))}"

@@ -19,7 +19,7 @@ from reconciler.cli.options import (
 from reconciler.config.entries import expiry_warnings
 from reconciler.config.loader import load_config
 from reconciler.config.schema import schema_text
-from reconciler.errors import ConfigError, UsageError, printable
+from reconciler.errors import ConfigError, printable
 from reconciler.fsutil import write_text_atomic
 from reconciler.render.github import problem_annotations
 
@@ -55,8 +55,6 @@ def validate_command(
     target = directory if directory is not None else config_dir
     try:
         loaded = load_config(target, use_cache=not no_cache)
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from exc
     except ConfigError as exc:
         if output_format == "json":
             click.echo(json.dumps([p.to_dict() for p in exc.problems], indent=2))

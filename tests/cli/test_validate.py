@@ -86,10 +86,10 @@ def test_valid_json_format_is_an_empty_list(config: Path) -> None:
     assert json.loads(result.stdout) == []
 
 
-def test_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
-    result = run("validate", str(tmp_path / "absent"))
-    assert result.exit_code == 2
-    assert "config directory not found" in result.stderr
+def test_missing_directory_is_a_usage_error(user_shell: UserShell) -> None:
+    done = user_shell.run("validate", "absent")
+    assert done.returncode == 2
+    assert (done.stdout, done.stderr) == ("", "Error: config directory not found: absent\n")
 
 
 def test_no_cache_flag_writes_no_cache(user_repo: UserShell) -> None:

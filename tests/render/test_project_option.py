@@ -42,7 +42,7 @@ def test_a_pattern_matching_no_project_is_a_usage_error(user_repo: UserShell) ->
     done = user_repo.run("plan", "--project", "Deflt")
     assert done.returncode == 2
     assert done.stdout == ""
-    assert "error: --project 'Deflt' matches no project, live or declared; did you mean " in (
+    assert "Error: --project 'Deflt' matches no project, live or declared; did you mean " in (
         done.stderr
     )
     assert "Default?" in done.stderr
@@ -108,7 +108,7 @@ def test_report_access_on_live_names_the_state_a_pattern_missed(user_repo: UserS
     done = user_repo.run("report", "access", "--user", "bank.anna", "--project", "Bank*")
     assert done.returncode == 2
     assert done.stdout == ""
-    assert "error: --project 'Bank*' matches no project in the live state " in done.stderr
+    assert "Error: --project 'Bank*' matches no project in the live state " in done.stderr
     assert "(declared ones: --state desired)" in done.stderr
     isolation = user_repo.run("report", "isolation", "--project", "Bank*")
     assert isolation.returncode == 2
