@@ -30,7 +30,7 @@ from reconciler.audit import (
 )
 from reconciler.audit.git import locate
 from reconciler.audit.notes import attach_git_note, format_note
-from reconciler.errors import ApplyError, AuditError, UsageError
+from reconciler.errors import ApplyError, AuditError, UsageError, printable
 from reconciler.live.protocol import LiveSystem, WriteMeta
 from reconciler.plan.model import Plan
 
@@ -57,29 +57,32 @@ def provenance(
     record then carries). Outside any repository the record names no commit (``commit``
     and ``dirty`` null) and ``notice`` says so once; a repository git cannot read is
     refused like a dirty tree, since nobody can tell what the commit holds."""
+    shown = printable(str(config_dir))  # every message here is one line
     if not config_dir.is_dir():
-        raise UsageError(f"config directory not found: {config_dir}")
+        raise UsageError(f"config directory not found: {shown}")
     checkout = locate(config_dir)
     git = checkout.metadata(dirty=True)
     if checkout.root is None and not checkout.unknown:
-        notice(f"note: {config_dir}: {checkout.problem}, so the audit record names no commit")
+        why = printable(str(checkout.problem))
+        notice(f"note: {shown}: {why}, so the audit record names no commit")
     elif git.dirty is None and not allow_dirty:
         raise ApplyError(
-            f"refusing to apply: cannot tell whether {config_dir} has uncommitted changes "
-            f"({checkout.problem or 'git status failed'}); fix that, or pass --allow-dirty "
-            "(recorded in the audit log)"
+            f"refusing to apply: cannot tell whether {shown} has uncommitted changes "
+            f"({printable(checkout.problem or 'git status failed')}); fix that, or pass "
+            "--allow-dirty (recorded in the audit log)"
         )
     if git.dirty and not allow_dirty:
         _elsewhere, outside = checkout.linked()
         if outside:
             more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+            linked = printable(str(config_dir / outside[0]))
             raise ApplyError(
-                f"refusing to apply: {config_dir / outside[0]}{more} is read through a "
+                f"refusing to apply: {linked}{more} is read through a "
                 "symlink out of the repository, so no commit describes what it holds; move "
                 "it into the repository, or pass --allow-dirty (recorded in the audit log)"
             )
         raise ApplyError(
-            f"refusing to apply: {config_dir} has uncommitted changes, so no commit describes "
+            f"refusing to apply: {shown} has uncommitted changes, so no commit describes "
             "what would be applied; commit them, or pass --allow-dirty (recorded in the audit log)"
         )
     ci = ci_metadata()

@@ -242,7 +242,7 @@ async def _apply(
     if how.git_notes:
         warning = note_on_commit(options.config_dir, origin, applied)
         if warning:
-            click.echo(f"warning: git note not attached: {warning}", err=True)
+            click.echo(f"warning: git note not attached: {clean(warning)}", err=True)
     if applied.result.ok:
         return 0
     if not applied.result.interrupted:
@@ -310,7 +310,7 @@ def _stale(exc: ReviewedPlanStaleError, report: Path | None) -> None:
         try:
             write_text_atomic(report, render_difference_markdown(exc.difference, exc.reasons))
         except OSError as error:
-            click.echo(f"warning: cannot write {report}: {error.strerror}", err=True)
+            click.echo(f"warning: cannot write {clean(str(report))}: {error.strerror}", err=True)
     fail(exc, exit_code=1)
 
 
@@ -360,7 +360,7 @@ def _report(applied: Applied, audit_log: Path) -> None:
     result: ApplyResult = applied.result
     every: tuple[Status, ...] = ("applied", *LISTED)
     counts = {s: len(result.with_status(s)) for s in every}
-    record = f"audit record #{applied.finished.seq} in {audit_log}"
+    record = f"audit record #{applied.finished.seq} in {clean(str(audit_log))}"
     if not result.outcomes:  # recorded all the same: this commit is now the last applied
         click.echo(f"\nNothing to apply ({record}).")
         return

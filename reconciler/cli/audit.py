@@ -65,7 +65,7 @@ def verify_command(ctx: click.Context, log_path: Path, output_format: str) -> No
         if result.ok:
             click.echo(result.summary())
         else:
-            click.echo(f"error: {log_path}: {result.summary()}", err=True)
+            click.echo(f"error: {clean(f'{log_path}: {result.summary()}')}", err=True)
             click.echo(_advice(result.problem.kind if result.problem else ""), err=True)
     ctx.exit(0 if result.ok else 1)
 
@@ -118,7 +118,8 @@ def log_command(
     verification = log.verify()
     if not verification.ok:
         click.echo(
-            f"warning: {log_path} does not verify ({verification.summary()}); "
+            f"warning: {clean(str(log_path))} does not verify "
+            f"({clean(verification.summary())}); "
             "results may be incomplete or altered",
             err=True,
         )
@@ -165,11 +166,12 @@ def repair_command(log_path: Path, yes: bool) -> None:
     if problem is None or problem.kind != "torn":
         click.echo(f"Nothing to repair: {log.verify().summary()}")
         return
-    click.echo(f"{log_path}: {problem}")
+    click.echo(clean(f"{log_path}: {problem}"))
     if not yes:
-        click.confirm(f"Move the torn record to {log_path}.torn?", abort=True)
+        click.confirm(f"Move the torn record to {clean(str(log_path))}.torn?", abort=True)
     result = log.repair()
     if result is None:
         click.echo("Nothing to repair: the log changed meanwhile.")
         return
-    click.echo(f"Moved {result.torn_bytes} bytes to {result.side_file}. {log.verify().summary()}")
+    moved = f"Moved {result.torn_bytes} bytes to {result.side_file}. {log.verify().summary()}"
+    click.echo(clean(moved))

@@ -13,7 +13,7 @@ from reconciler.cli.options import format_option, no_color_option, target_option
 from reconciler.cli.output import fail
 from reconciler.engine.session import run_async
 from reconciler.engine.targets import open_target, resolve_token
-from reconciler.errors import ReconcilerError, printable_lines
+from reconciler.errors import ReconcilerError, printable, printable_lines
 from reconciler.kinds import OBJECT_KINDS
 from reconciler.live.probe import Check
 from reconciler.live.protocol import Identity
@@ -82,13 +82,13 @@ def guarantees(can: Capabilities) -> list[str]:
 
 
 def render_text(found: Diagnosis) -> str:
-    lines = [f"reconciler doctor: {found.target} ({found.capabilities.label})"]
+    lines = [f"reconciler doctor: {printable(found.target)} ({found.capabilities.label})"]
     if found.identity is not None:
         me = found.identity
         rights = "Admin" if me.is_admin else ", ".join(sorted(me.permissions)) or "no permission"
-        lines.append(f"Signed in as {me.login} ({rights})")
+        lines.append(f"Signed in as {printable(me.login)} ({rights})")
     else:
-        lines.append(f"Not signed in: {found.identity_error}")
+        lines.append(f"Not signed in: {printable(str(found.identity_error))}")
     lines += ["", "Routes:", *(c.line() for c in found.checks)]
     lines += [
         "",

@@ -124,7 +124,8 @@ def _adopt(detected: Detected, options: PlanOptions) -> None:
 
 def _show(result: AdoptResult) -> None:
     """What adopting did, on stderr (stdout holds the drift report)."""
-    lines = [f"Adopted the live values into {result.config_dir}:"]
+    into = clean(str(result.config_dir))
+    lines = [f"Adopted the live values into {into}:"]
     for verb, paths in (
         ("changed", result.changed),
         ("created", result.created),
@@ -132,7 +133,7 @@ def _show(result: AdoptResult) -> None:
     ):
         lines += [f"  {verb} {clean(str(path))}" for path in paths]
     if len(lines) == 1:
-        lines[0] = f"Adopted the live values into {result.config_dir}: no file needed a change."
+        lines[0] = f"Adopted the live values into {into}: no file needed a change."
     lines += [f"  note: {clean(note)}" for note in result.notes]
     if result.left_out:
         lines.append("Not written, because no valid file can say it:")

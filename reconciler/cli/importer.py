@@ -55,8 +55,8 @@ def import_command(*, out_dir: Path, target: str, token_file: Path | None, force
     except ReconcilerError as exc:
         fail(exc)
     click.echo(
-        f"Wrote {len(written)} files to {out_dir}: {len(snapshot.projects)} projects, "
-        f"{len(snapshot.roles)} roles.",
+        f"Wrote {len(written)} files to {printable(str(out_dir))}: "
+        f"{len(snapshot.projects)} projects, {len(snapshot.roles)} roles.",
         err=True,
     )
     if kept.files:

@@ -15,7 +15,7 @@ import click
 from reconciler import __version__
 from reconciler.cli.output import error_text
 from reconciler.cli.verbose import NetworkNotes
-from reconciler.errors import ReconcilerError, printable_lines
+from reconciler.errors import ReconcilerError, printable
 from reconciler.gcpause import the_process_ends_with_the_command
 from reconciler.heap import fix_mmap_threshold
 
@@ -158,8 +158,9 @@ def main() -> None:
         click.echo("Aborted.", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        # a usage message quotes what was typed: escaped like every other message
-        setattr(exc, "message", printable_lines(exc.message))  # noqa: B010 -- Final in click's stubs
+        # a usage message quotes what was typed (a path, a name): one line, escaped. Click
+        # adds its own line breaks (a list of choices) when it shows it, not in ``message``
+        setattr(exc, "message", printable(exc.message))  # noqa: B010 -- Final in click's stubs
         exc.show()
         sys.exit(exc.exit_code)
     except ReconcilerError as exc:

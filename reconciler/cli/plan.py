@@ -22,7 +22,7 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.output import fail, use_color
 from reconciler.engine.session import Planned, PlanOptions, run_plan
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, printable
 from reconciler.gcpause import left_for_the_exit, paused_gc
 from reconciler.live.permissions import MissingPermissionError, check_permissions
 from reconciler.plan.saved import save_plan
@@ -141,7 +141,7 @@ def plan_command(
 def _in_a_directory(out: Path | None) -> Path | None:
     """``--out`` is checked before planning: its directory must exist."""
     if out is not None and not out.absolute().parent.is_dir():
-        raise click.BadParameter(f"directory {out.parent} does not exist")
+        raise click.BadParameter(f"directory {printable(str(out.parent))} does not exist")
     return out
 
 
@@ -154,7 +154,7 @@ def _save(out: Path, planned: Planned, config_dir: Path, sensitive: tuple[Sensit
         target_label=planned.target_label,
         sensitive=sensitive,
     )
-    click.echo(f"Saved the plan to {out} ({planned.plan.checksum()}).", err=True)
+    click.echo(f"Saved the plan to {printable(str(out))} ({planned.plan.checksum()}).", err=True)
 
 
 def _clean_commit(config_dir: Path) -> str | None:
@@ -169,7 +169,8 @@ def _clean_commit(config_dir: Path) -> str | None:
         why = "git cannot tell whether it has uncommitted changes"
     else:
         why = "uncommitted changes" if git.dirty else "no commit yet"
-    click.echo(f"note: {config_dir}: {why}, so the saved plan names no commit", err=True)
+    shown = printable(f"{config_dir}: {why}")
+    click.echo(f"note: {shown}, so the saved plan names no commit", err=True)
     return None
 
 

@@ -154,7 +154,8 @@ def expiry_note(
         except ReconcilerError:
             if required:
                 raise
-            message = f"note: {options.config_dir} does not load: expiry dates not shown"
+            shown = clean(str(options.config_dir))
+            message = f"note: {shown} does not load: expiry dates not shown"
             click.echo(message, err=True)
             return None
     expiries, day = desired.settings.expiries, today(options)

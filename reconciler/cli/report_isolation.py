@@ -22,7 +22,7 @@ from reconciler.cli.options import (
 from reconciler.cli.output import fail
 from reconciler.cli.report_state import in_state, read_states
 from reconciler.engine.session import PlanOptions, run_async
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, printable
 from reconciler.plan.saved import redact_target
 from reconciler.render.selection import selection
 from reconciler.report.isolation import IsolationReport, Stamp, isolation_report
@@ -60,7 +60,8 @@ def isolation_command(
     both (none when it holds). Exit 0 when every policy holds, 1 when one is broken or
     on error. The policies come from --config-dir; the state from the target."""
     if out is not None and not out.absolute().parent.is_dir():
-        raise click.BadParameter(f"directory {out.parent} does not exist", param_hint="--out")
+        shown = printable(str(out.parent))
+        raise click.BadParameter(f"directory {shown} does not exist", param_hint="--out")
     options = PlanOptions(
         config_dir=config_dir, target=target, token_file=token_file, use_cache=not no_cache, now=now
     )
@@ -73,7 +74,8 @@ def isolation_command(
         click.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote the isolation report to {out} ({report.checksum()}).", err=True)
+        shown = printable(str(out))
+        click.echo(f"Wrote the isolation report to {shown} ({report.checksum()}).", err=True)
     raise SystemExit(0 if report.holds else 1)
 
 

@@ -80,13 +80,13 @@ def sandbox_group() -> None:
 def init_command(db_path: Path, demo: bool, token_file: Path | None, force: bool) -> None:
     """Create a company and print an Admin token for the user `reconciler`."""
     if token_file is not None and token_file.exists() and not force:
-        raise UsageError(f"{token_file} already exists; pass --force to replace it")
+        raise UsageError(f"{clean(str(token_file))} already exists; pass --force to replace it")
     token = init_company(db_path, demo=demo, force=force)
     if token_file is None:
         click.echo(token)
         return
     _write_secret(token_file, token)
-    click.echo(f"Admin token written to {token_file}")
+    click.echo(f"Admin token written to {clean(str(token_file))}")
 
 
 def _hand_out(token_file: Path | None, token: str, whose: str) -> None:
@@ -95,18 +95,18 @@ def _hand_out(token_file: Path | None, token: str, whose: str) -> None:
         click.echo(token)
         return
     _write_secret(token_file, token)
-    click.echo(f"Token for {whose} written to {token_file}")
+    click.echo(f"Token for {whose} written to {clean(str(token_file))}")
 
 
 def _existing_db(db_path: Path, token_file: Path | None, force: bool) -> None:
     """Refuse before anything is written: no database there, or a token file in the way."""
     if not db_path.is_file():
         raise UsageError(
-            f"{db_path} does not exist; create it with `reconciler sandbox init` "
+            f"{clean(str(db_path))} does not exist; create it with `reconciler sandbox init` "
             "(or `reconciler plan` for the default .reconciler/sandbox.db)"
         )
     if token_file is not None and token_file.exists() and not force:
-        raise UsageError(f"{token_file} already exists; pass --force to replace it")
+        raise UsageError(f"{clean(str(token_file))} already exists; pass --force to replace it")
 
 
 @contextmanager
@@ -114,7 +114,7 @@ def _sandbox_errors(db_path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{db_path} is not a sandbox database ({exc})") from None
+        raise UsageError(f"{clean(str(db_path))} is not a sandbox database ({exc})") from None
 
 
 @sandbox_group.command("token")
@@ -215,9 +215,12 @@ def _write_secret(path: Path, secret: str) -> None:
 def serve_command(db_path: Path, port: int, host: str, allow_remote: bool) -> None:
     """Serve the projects API v1 under uvicorn at http://HOST:PORT/api/v1."""
     if not _is_loopback(host) and not allow_remote:
-        raise UsageError(f"--host {host} is not a loopback address; add --allow-remote to serve it")
+        raise UsageError(
+            f"--host {clean(host)} is not a loopback address; add --allow-remote to serve it"
+        )
     if not db_path.exists():
-        raise UsageError(f"{db_path} does not exist; create it with `reconciler sandbox init`")
+        shown = clean(str(db_path))
+        raise UsageError(f"{shown} does not exist; create it with `reconciler sandbox init`")
     click.echo(f"Serving the sandbox at http://{host}:{port}/api/v1 (Ctrl-C stops)", err=True)
     uvicorn.run(create_app(db_path), host=host, port=port, log_level="warning")
 
@@ -235,4 +238,4 @@ def openapi_command(out: Path | None) -> None:
         click.echo(render_openapi(), nl=False)
         return
     write_openapi(out)
-    click.echo(f"Wrote {out}", err=True)
+    click.echo(f"Wrote {clean(str(out))}", err=True)

@@ -106,4 +106,4 @@ def schema_command(out: Path) -> None:
         write_text_atomic(out, text)
     except OSError as exc:
         raise click.FileError(str(out), hint=exc.strerror or str(exc)) from exc
-    click.echo(f"wrote {out}")
+    click.echo(f"wrote {printable(str(out))}")

@@ -30,7 +30,7 @@ from reconciler.capabilities import FULL, Capabilities
 from reconciler.engine.declared import load_declared
 from reconciler.engine.kept_sets import KeptSets, fingerprints_of
 from reconciler.engine.targets import open_target, resolve_token
-from reconciler.errors import printable_lines
+from reconciler.errors import printable, printable_lines
 from reconciler.gcpause import paused_gc
 from reconciler.live.permissions import check_permissions
 from reconciler.live.protocol import Identity, LiveSystem
@@ -158,10 +158,11 @@ async def open_session(
             # what the files and live agree on is held once (see ``shared``)
             live = await client.fetch_snapshot(like=desired.snapshot)
             desired = replace(desired, snapshot=shared(desired.snapshot, live))
+            # one line: the directory, the target and the login are escaped, not split
             notice(
-                f"Planning {documents} documents from {options.config_dir} "
-                f"against {label} ({len(live.projects)} live "
-                f"project{'' if len(live.projects) == 1 else 's'}, as {identity.login})"
+                f"Planning {documents} documents from {printable(str(options.config_dir))} "
+                f"against {printable(label)} ({len(live.projects)} live "
+                f"project{'' if len(live.projects) == 1 else 's'}, as {printable(identity.login)})"
             )
             settings = plan_settings(desired, options, identity, client.capabilities)
             plan, settings = _plan(desired.snapshot, live, settings, options, label, kept=kept)

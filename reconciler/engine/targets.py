@@ -38,7 +38,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from reconciler.errors import UsageError
+from reconciler.errors import UsageError, printable
 from reconciler.live.client import ApiClient
 from reconciler.live.protocol import OpenLive
 from reconciler.live.retry import Sleep
@@ -133,13 +133,15 @@ def _is_default_sandbox(path: Path) -> bool:
 
 
 def _check_sandbox_path(path: Path) -> None:
+    shown = printable(str(path))
     if path.is_dir():
-        raise UsageError(f"sandbox database {path} is a directory, not a file")
+        raise UsageError(f"sandbox database {shown} is a directory, not a file")
     if not path.exists() and not _is_default_sandbox(path):
+        token = printable(str(sandbox_token_path(path)))
         raise UsageError(
-            f"sandbox database {path} does not exist (only the default "
+            f"sandbox database {shown} does not exist (only the default "
             f"sandbox:{DEFAULT_SANDBOX.as_posix()} is created on first use); create it with "
-            f"`reconciler sandbox init --db {path} --demo --token-file {sandbox_token_path(path)}`"
+            f"`reconciler sandbox init --db {shown} --demo --token-file {token}`"
         )
 
 
@@ -153,24 +155,26 @@ def _is_loopback(host: str) -> bool:
 
 
 def read_token_file(path: Path) -> Token:
-    """The token in ``path`` (one line); ``UsageError`` when missing, unreadable or empty."""
+    """The token in ``path`` (one line); ``UsageError`` when missing, unreadable or empty
+    (its one-line message shows ``path`` escaped)."""
+    shown = printable(str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"token file {path} does not exist") from None
+        raise UsageError(f"token file {shown} does not exist") from None
     except IsADirectoryError:
-        raise UsageError(f"token file {path} is a directory, not a file") from None
+        raise UsageError(f"token file {shown} is a directory, not a file") from None
     except PermissionError:
-        raise UsageError(f"token file {path} is not readable (permission denied)") from None
+        raise UsageError(f"token file {shown} is not readable (permission denied)") from None
     except UnicodeDecodeError:
-        raise UsageError(f"token file {path} is not UTF-8 text") from None
+        raise UsageError(f"token file {shown} is not UTF-8 text") from None
     except OSError as exc:
-        raise UsageError(f"cannot read token file {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read token file {shown}: {exc.strerror}") from None
     value = text.strip()
     if not value:
-        raise UsageError(f"token file {path} is empty")
+        raise UsageError(f"token file {shown} is empty")
     if any(ch.isspace() for ch in value):
-        raise UsageError(f"token file {path} must hold one token on one line")
+        raise UsageError(f"token file {shown} must hold one token on one line")
     return Token(value)
 
 
@@ -248,7 +252,8 @@ def _sandbox(
         )
     elif token is None:
         raise UsageError(
-            f"no token for the sandbox {path}: {token_path} is missing; set {TOKEN_ENV} "
+            f"no token for the sandbox {printable(str(path))}: {printable(str(token_path))} "
+            f"is missing; set {TOKEN_ENV} "
             "or pass --token-file"
         )
     return SandboxTransport(path), token
