@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from reconciler.cli.options import config_dir_option
+from reconciler.cli.options import config_dir_option, no_cache_option
 from reconciler.cli.output import fail
 from reconciler.config.yamlread import require_libyaml
 from reconciler.drift.offboard import Offboarded, offboard
@@ -35,8 +35,14 @@ def read_logins(stream: TextIO) -> list[str]:
 )
 @config_dir_option
 @click.option("--dry-run", is_flag=True, help="Print the diff only; write nothing.")
+@no_cache_option
 def offboard_command(
-    *, logins: tuple[str, ...], from_file: TextIO | None, config_dir: Path, dry_run: bool
+    *,
+    logins: tuple[str, ...],
+    from_file: TextIO | None,
+    config_dir: Path,
+    dry_run: bool,
+    no_cache: bool,
 ) -> None:
     """Remove users who left from every project's members.users and every role's users.
 
@@ -46,8 +52,10 @@ def offboard_command(
     (exit 1, nothing written, when it would not). Review the diff and open a pull
     request: the plan of that change removes the users on the platform. Group
     membership lives on the platform, not in the files: remove leavers from their
-    groups there.
+    groups there. Every file is parsed again, so it reads and writes no parse cache,
+    with or without --no-cache (accepted as on every command that reads the config).
     """
+    del no_cache  # offboard never uses the parse cache: what --no-cache asks is the rule
     wanted = [*logins, *(read_logins(from_file) if from_file is not None else [])]
     if not wanted:
         raise click.UsageError("give at least one LOGIN, or --from-file FILE")

@@ -74,8 +74,21 @@ def load_file(path: Path) -> YamlFile:
     try:
         documents = [d for d in yaml.load_all(text) if d is not None]
     except YAMLError as exc:
-        raise ConfigError([Problem(Position(str(path)), f"cannot read YAML: {exc}")]) from exc
+        raise ConfigError([_not_yaml(path, text, exc)]) from exc
     return YamlFile(path, text, yaml, documents)
+
+
+def _not_yaml(path: Path, text: str, exc: YAMLError) -> Problem:
+    """Why ``text`` is not YAML, as ``validate`` says it (its parser, its message, at
+    ``path:line:col``); where that parser accepts the text, ruamel's own mark and reason."""
+    from reconciler.config.yamlread import parse_text  # noqa: PLC0415 -- only on a failure
+
+    for line, column, message in parse_text(text).problems:
+        return Problem(Position(str(path), line, column), message)
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    reason = getattr(exc, "problem", None) or "the round-trip parser cannot read it"
+    return Problem(Position(str(path), line, column), f"invalid YAML: {reason}")
 
 
 def dump_file(file: YamlFile) -> str:
