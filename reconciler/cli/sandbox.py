@@ -4,9 +4,12 @@ token) can be tried from the shell."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import ipaddress
 import os
 import re
+import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +18,7 @@ from pathlib import Path
 import click
 import uvicorn
 
-from reconciler.errors import UsageError
+from reconciler.errors import ReconcilerError, UsageError
 from reconciler.kinds import ADMIN_ROLE, PERMISSIONS
 from reconciler.render.describe import clean
 from reconciler.sandbox.app import create_app
@@ -221,8 +224,36 @@ def serve_command(db_path: Path, port: int, host: str, allow_remote: bool) -> No
     if not db_path.exists():
         shown = clean(str(db_path))
         raise UsageError(f"{shown} does not exist; create it with `reconciler sandbox init`")
-    click.echo(f"Serving the sandbox at http://{host}:{port}/api/v1 (Ctrl-C stops)", err=True)
-    uvicorn.run(create_app(db_path), host=host, port=port, log_level="warning")
+    sock = _listen(host, port)
+    shown = f"[{clean(host)}]" if ":" in host else clean(host)
+    port = sock.getsockname()[1]
+    click.echo(f"Serving the sandbox at http://{shown}:{port}/api/v1 (Ctrl-C stops)", err=True)
+    server = uvicorn.Server(uvicorn.Config(create_app(db_path), log_level="warning"))
+    with sock, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops it, as uvicorn.run
+        server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` for uvicorn to serve on (as uvicorn binds one:
+    IPv6 when ``host`` has a ``:``, ``SO_REUSEADDR``). Bound here, not by uvicorn, so a
+    port in use is one ``error:`` line and exit 1, with no moment between checking the
+    port and taking it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)  # uvicorn's backlog; a second bind that got in still fails here
+    except OSError as exc:
+        sock.close()
+        where = f"{clean(host)}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise ReconcilerError(
+                f"port {port} on {clean(host)} is already in use (another `sandbox serve`?): "
+                "stop that server or pass another --port"
+            ) from None
+        raise ReconcilerError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    return sock
 
 
 @sandbox_group.command("openapi")
