@@ -169,6 +169,15 @@ class ApprovalRequiredError(ApplyError):
     exit_code = 3
 
 
+class ApplyCancelledError(ApplyError):
+    """A signal (Ctrl-C, SIGTERM) came before the first write: nothing was written; the
+    exit code is the signal's, 128 + its number."""
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(f"{name}: apply cancelled before any write; nothing was changed")
+        self.exit_code = 128 + signum
+
+
 class AuditError(ReconcilerError):
     pass
 

@@ -2,7 +2,8 @@
 
 The projects API has no lock of its own, so ``reconciler apply`` takes an exclusive
 lock (``reconciler.filelock``) on ``.reconciler/locks/apply-<hash>.lock`` in the working
-directory, keyed by the target as recorded (no secrets), once the files are loaded and
+directory, keyed by the target however it is spelled (``lock_key``: no secrets), once
+the files are loaded and
 before it reads the target, and holds it until the last audit record is written. The
 file says who holds it (pid, host, since); the kernel releases the lock when the process
 ends, however it ends, so a stale file never blocks anyone.
@@ -41,16 +42,19 @@ def lock_path(target_label: str, directory: Path = LOCK_DIR) -> Path:
 def apply_lock(
     target_label: str,
     *,
+    key: str | None = None,
     wait: float = 0.0,
     directory: Path = LOCK_DIR,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Path]:
-    """Hold the apply lock of ``target_label``; wait up to ``wait`` seconds for it.
+    """Hold the apply lock of ``target_label`` (the file is named for ``key``, one for
+    every spelling of the target: ``engine.targets.lock_key``; else for the label); wait
+    up to ``wait`` seconds for it.
 
     Raises ``ApplyError`` naming the holder when it stays held, and when the lock file
     cannot be made."""
-    path = lock_path(target_label, directory)
+    path = lock_path(target_label if key is None else key, directory)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -6,10 +6,11 @@ import asyncio
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -32,7 +33,14 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.output import fail, use_color
 from reconciler.engine.session import Planned, PlanOptions, Session, open_session
-from reconciler.errors import ApplyError, ApprovalRequiredError, ReconcilerError, UsageError
+from reconciler.engine.targets import lock_key
+from reconciler.errors import (
+    ApplyCancelledError,
+    ApplyError,
+    ApprovalRequiredError,
+    ReconcilerError,
+    UsageError,
+)
 from reconciler.fsutil import write_text_atomic
 from reconciler.live.permissions import check_permissions
 from reconciler.plan.model import Plan
@@ -194,12 +202,12 @@ def apply_command(
     try:
         origin = provenance(config_dir, allow_dirty=allow_dirty)
         saved = load_saved_plan(plan_file) if plan_file is not None else None
-        lock = apply_lock(redact_target(target), wait=lock_timeout)
+        lock = apply_lock(redact_target(target), key=lock_key(target), wait=lock_timeout)
         code = asyncio.run(_apply(options, how, origin, saved, lock))
     except ReviewedPlanStaleError as exc:
         _stale(exc, how.stale_report)
     except ReconcilerError as exc:
-        kept = isinstance(exc, UsageError | ApprovalRequiredError)
+        kept = isinstance(exc, UsageError | ApprovalRequiredError | ApplyCancelledError)
         fail(exc, exit_code=exc.exit_code if kept else 1)
     raise SystemExit(code)
 
@@ -211,7 +219,29 @@ async def _apply(
     saved: SavedPlan | None,
     lock: AbstractContextManager[object],
 ) -> int:
-    async with open_session(options, guard=lock) as session:
+    task = asyncio.current_task()
+    assert task is not None
+    with _Signals(task) as signals:
+        try:
+            return await _signalled(options, how, origin, saved, lock, signals=signals)
+        except asyncio.CancelledError:
+            if not signals.cancelled:
+                raise
+            task.uncancel()
+            raise signals.cancellation() from None
+
+
+async def _signalled(
+    options: PlanOptions,
+    how: ApplyOptions,
+    origin: Provenance,
+    saved: SavedPlan | None,
+    lock: AbstractContextManager[object],
+    *,
+    signals: _Signals,
+) -> int:
+    async with open_session(options, guard=_waited(lock, signals)) as session:
+        signals.check()
         plan = _chosen_plan(session, saved, options.target, how.replan_if_subset)
         click.echo(render(plan, "text", color=how.color), nl=False, color=how.color)
         if not plan.applicable:
@@ -225,9 +255,10 @@ async def _apply(
             return 0  # a re-run of the last apply: nothing new to record
         check_permissions(session.planned.identity, plan.changes, need_write=True)
         if saved is None and not how.auto_approve and not plan.empty:
-            _confirm()
-        stop = Stop()
-        with _progress(len(plan.changes)) as progress, _stopped_by_signals(stop) as received:
+            with signals.blocking():
+                _confirm()
+        stop = signals.writing()  # from here, a signal stops the writes (``Stop``)
+        with _progress(len(plan.changes)) as progress:
             applied = await apply_plan(
                 plan,
                 session.client,
@@ -247,20 +278,82 @@ async def _apply(
         return 0
     if not applied.result.interrupted:
         return 1
-    return STOP_SIGNALS[received[0]] if received else 130
+    return STOP_SIGNALS[signals.received[0]] if signals.received else 130
 
 
-@contextmanager
-def _stopped_by_signals(stop: Stop) -> Iterator[list[signal.Signals]]:
-    """While writing, SIGINT and SIGTERM escalate ``stop`` (see ``Stop``); the signals
-    received, in order. Outside this block they keep their usual effect."""
-    loop = asyncio.get_running_loop()
-    received: list[signal.Signals] = []
+class _Signals:
+    """SIGINT and SIGTERM from the start of an apply to its end.
 
-    def on_signal(sig: signal.Signals) -> None:
-        received.append(sig)
-        stop.escalate()
-        if stop.urgent.is_set():
+    The handler records each signal at once (it runs between two bytecodes, even in the
+    middle of a plan), and hands the rest to the event loop. Before the first write
+    (while the files load, the company is read and the plan is made, or at the prompt)
+    a signal cancels the apply: what is being read is cancelled, nothing is written, no
+    audit record is made (``ApplyCancelledError``, exit 130 or 143). The prompt is a
+    blocking read the event loop cannot interrupt, so there the handler raises. Once
+    writing (``writing``), a signal escalates ``Stop``: no new write starts, and a
+    second one abandons those in flight.
+    """
+
+    def __init__(self, task: asyncio.Task[int]) -> None:
+        self.task = task
+        self.loop = asyncio.get_running_loop()
+        self.received: list[signal.Signals] = []
+        self.stop: Stop | None = None
+        self.prompting = False
+        self._before: dict[signal.Signals, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        self._before = {sig: signal.signal(sig, self._on_signal) for sig in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._before.items():
+            signal.signal(sig, handler)
+
+    @property
+    def cancelled(self) -> bool:
+        """A signal came before the writes began."""
+        return bool(self.received) and self.stop is None
+
+    def cancellation(self) -> ApplyCancelledError:
+        first = self.received[0]
+        return ApplyCancelledError(int(first), first.name)
+
+    def check(self) -> None:
+        """Raise the cancellation when a signal came (a plan made meanwhile is dropped)."""
+        if self.cancelled:
+            raise self.cancellation()
+
+    def writing(self) -> Stop:
+        """From now on a signal stops the writes instead of cancelling the apply."""
+        self.check()
+        self.stop = Stop()
+        return self.stop
+
+    @contextmanager
+    def blocking(self) -> Iterator[None]:
+        """While the apply waits where the event loop cannot interrupt it (the prompt, a
+        lock held by another apply), a signal raises the cancellation from its handler."""
+        self.prompting = True
+        try:
+            yield
+        finally:
+            self.prompting = False
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        sig = signal.Signals(signum)
+        self.received.append(sig)
+        if self.prompting and self.stop is None:
+            raise self.cancellation()
+        self.loop.call_soon_threadsafe(self._in_loop, sig)
+
+    def _in_loop(self, sig: signal.Signals) -> None:
+        if self.stop is None:  # still before the writes: a read in progress ends now
+            if not self.task.cancelling():
+                self.task.cancel()
+            return
+        self.stop.escalate()
+        if self.stop.urgent.is_set():
             click.echo(
                 f"\n{sig.name}: abandoning the writes in flight (recorded unknown)", err=True
             )
@@ -271,13 +364,14 @@ def _stopped_by_signals(stop: Stop) -> Iterator[list[signal.Signals]]:
                 err=True,
             )
 
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, on_signal, sig)
-    try:
-        yield received
-    finally:
-        for sig in STOP_SIGNALS:
-            loop.remove_signal_handler(sig)
+
+@contextmanager
+def _waited(lock: AbstractContextManager[object], signals: _Signals) -> Iterator[None]:
+    """``lock``, waited for with a signal cancelling the wait (it sleeps, blocking)."""
+    with ExitStack() as stack:
+        with signals.blocking():
+            stack.enter_context(lock)
+        yield
 
 
 def _chosen_plan(

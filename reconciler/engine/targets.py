@@ -119,6 +119,27 @@ def parse_target(target: str) -> Target:
     return Target("http", url=text.rstrip("/"), api=api)
 
 
+def lock_key(target: str) -> str:
+    """The account a target reaches, as the apply lock knows it: one key however the
+    target is spelled and through whichever API. A sandbox is its file's real path
+    (``sandbox:db``, ``sandbox:./db``, ``sandbox:$PWD/db`` and ``okitoki:sandbox:db`` are
+    one), a URL its scheme, host (lower case) and port when not the default (the
+    projects API under ``/api/v1`` and the web app of one host are one account); never
+    credentials, path, query or fragment. A target that does not parse keys as written
+    (it is refused before the lock is taken anyway)."""
+    try:
+        parsed = parse_target(target)
+    except UsageError:
+        return target
+    if parsed.path is not None:
+        return f"{SANDBOX_PREFIX}{os.path.realpath(parsed.path)}"
+    parts = urlsplit(parsed.url)
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return f"{parts.scheme}://{host}" + ("" if parts.port in (None, default) else f":{parts.port}")
+
+
 def check_target(target: str) -> Target:
     """``parse_target``, and a sandbox PATH other than the default must exist: what can
     be checked before anything runs. ``UsageError`` names the problem."""
