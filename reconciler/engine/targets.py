@@ -39,6 +39,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from reconciler.errors import UsageError, printable
+from reconciler.fsutil import stays_inside
 from reconciler.live.client import ApiClient
 from reconciler.live.protocol import OpenLive
 from reconciler.live.retry import Sleep
@@ -264,6 +265,12 @@ def _sandbox(
     if not path.exists():
         from reconciler.sandbox.demo import init_company  # noqa: PLC0415 -- only its creation
 
+        if not stays_inside(path, Path.cwd()):  # a clone's symlinked .reconciler, say
+            raise UsageError(
+                f"refusing to create the embedded sandbox {printable(str(path))}: a symlink "
+                "on its way leads outside the current directory; create a sandbox with "
+                "`reconciler sandbox init --db PATH` and pass --target sandbox:PATH"
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         token = Token(init_company(path, demo=True))
         _write_private(token_path, token)
