@@ -34,7 +34,7 @@ from reconciler.config.models import DOCUMENT_ADAPTER, Project
 from reconciler.config.positions import SourceDocument, SourceFile
 from reconciler.config.reading import MAX_FILE_BYTES
 from reconciler.config.yamlread import parse_text
-from reconciler.errors import AuditError, Position
+from reconciler.errors import AuditError, Position, printable
 from reconciler.plan.settings import AppliedHistory
 
 _REGULAR: Final = ("100644", "100755")
@@ -65,23 +65,26 @@ def applied_already(audit_log: Path, target: str, commit: str | None) -> bool:
 
 def _last_applied(path: Path, target: str) -> tuple[str, str]:
     """``(commit, "audit record #N in LOG")`` of the last successful apply to ``target``."""
+    shown = printable(str(path))
     if not path.is_file():
         raise AuditError(
-            f"there is no audit log at {path} (--audit-log or RECONCILER_AUDIT_LOG name "
+            f"there is no audit log at {shown} (--audit-log or RECONCILER_AUDIT_LOG name "
             "another; a CI job must restore it first)"
         )
     log = AuditLog(path)
     checked = log.verify()
     if checked.problem is not None:
-        raise AuditError(f"the audit log {path} does not verify ({checked.problem})")
+        raise AuditError(f"the audit log {shown} does not verify ({checked.problem})")
     last, wanted = None, ("apply_finished", "applied", target)
     for entry in log.entries():
         data = entry.data
         if (data.get("type"), data.get("outcome"), data.get("target")) == wanted:
             last = entry
     if last is None:
-        raise AuditError(f"the audit log {path} records no successful apply to {target}")
-    where = f"audit record #{last.seq} in {path}"
+        raise AuditError(
+            f"the audit log {shown} records no successful apply to {printable(target)}"
+        )
+    where = f"audit record #{last.seq} in {shown}"
     git = last.record.git
     if git.commit is None:
         raise AuditError(f"the last successful apply ({where}) was not made from a git commit")
@@ -99,8 +102,8 @@ def _at_commit(config_dir: Path, commit: str, where: str, *, use_cache: bool) ->
     prefix = _git(config_dir, "rev-parse", "--show-prefix")
     if top is None or prefix is None:
         raise AuditError(
-            f"{config_dir} is not inside a git repository (or git is not installed), so "
-            f"what commit {short} ({where}) declared cannot be read"
+            f"{printable(str(config_dir))} is not inside a git repository (or git is not "
+            f"installed), so what commit {short} ({where}) declared cannot be read"
         )
     root = Path(os.fsdecode(top.rstrip(b"\n")))
     if _git(root, "cat-file", "-e", f"{commit}^{{commit}}") is None:
@@ -140,11 +143,13 @@ def _yaml_files(root: Path, commit: str, prefix: str) -> dict[str, str]:
             continue
         mode, kind, blob = meta.decode().split()
         if kind != "blob" or mode not in _REGULAR:
-            raise AuditError(f"{commit[:12]}:{path} is not a regular file in git ({mode})")
+            shown = f"{commit[:12]}:{printable(path)}"
+            raise AuditError(f"{shown} is not a regular file in git ({mode})")
         files[path] = blob
     if not files:
         raise AuditError(
-            f"commit {commit[:12]} has no YAML files under {prefix or 'the repository root'} "
+            f"commit {commit[:12]} has no YAML files under "
+            f"{printable(prefix) or 'the repository root'} "
             "(was the config directory elsewhere then?)"
         )
     return files
@@ -169,11 +174,12 @@ def _blobs(root: Path, ids: list[str]) -> list[bytes]:
 
 def _text(display: str, data: bytes) -> str:
     if len(data) > MAX_FILE_BYTES:
-        raise AuditError(f"{display} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        raise AuditError(f"{printable(display)} is larger than {limit} MiB")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        raise AuditError(f"{display} is not valid UTF-8") from exc
+        raise AuditError(f"{printable(display)} is not valid UTF-8") from exc
 
 
 def _projects(display: str, data: bytes, cache: ParseCache | None) -> list[tuple[int, Project]]:
@@ -193,7 +199,7 @@ def _projects(display: str, data: bytes, cache: ParseCache | None) -> list[tuple
             model = DOCUMENT_ADAPTER.validate_python(value)
         except ValidationError as exc:
             raise AuditError(
-                f"{display}: document {index + 1} is not a valid Project "
+                f"{printable(display)}: document {index + 1} is not a valid Project "
                 f"({exc.error_count()} problem(s))"
             ) from exc
         if isinstance(model, Project):

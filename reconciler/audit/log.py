@@ -39,7 +39,7 @@ from reconciler.audit.chain import (
     verify_lines,
 )
 from reconciler.audit.record import AuditRecord
-from reconciler.errors import AuditError
+from reconciler.errors import AuditError, printable
 
 DEFAULT_LOG_PATH: Final = Path(".reconciler/audit.jsonl")
 CHAIN_KEYS: Final = ("seq", "prev_hash", "hash")
@@ -106,12 +106,17 @@ class AuditLog:
     def __init__(self, path: Path = DEFAULT_LOG_PATH) -> None:
         self.path = Path(path)
 
+    @property
+    def _shown(self) -> str:
+        """The log's path as one-line messages show it (see ``printable``)."""
+        return printable(str(self.path))
+
     @contextmanager
     def _locked(self, flags: int) -> Iterator[int]:
         try:
             fd = os.open(self.path, flags | _BINARY, 0o644)
         except OSError as exc:
-            raise AuditError(f"cannot open audit log {self.path}: {exc.strerror}") from exc
+            raise AuditError(f"cannot open audit log {self._shown}: {exc.strerror}") from exc
         from reconciler.filelock import lock  # noqa: PLC0415 -- fcntl: only when writing
 
         try:
@@ -141,7 +146,7 @@ class AuditLog:
                 if created:
                     _fsync_dir(self.path.parent)
             except OSError as exc:
-                raise AuditError(f"cannot write audit log {self.path}: {exc.strerror}") from exc
+                raise AuditError(f"cannot write audit log {self._shown}: {exc.strerror}") from exc
         return LogEntry(entry["seq"], entry["hash"], prev, entry)
 
     def _prepare_directory(self) -> bool:
@@ -154,7 +159,8 @@ class AuditLog:
                 parent.mkdir(parents=True, exist_ok=True)
                 _fsync_dir(parent.parent)
         except OSError as exc:
-            raise AuditError(f"cannot create {parent} for the audit log: {exc.strerror}") from exc
+            shown = printable(str(parent))
+            raise AuditError(f"cannot create {shown} for the audit log: {exc.strerror}") from exc
         return True
 
     def _tail(self, fd: int) -> tuple[int, str]:
@@ -166,10 +172,10 @@ class AuditLog:
         problem = _tail_problem(line)
         if problem is not None:
             raise AuditError(
-                f"audit log {self.path}: {problem}; nothing was appended. Run "
-                f"`reconciler audit verify --log {self.path}` to see the damage; a torn "
+                f"audit log {self._shown}: {problem}; nothing was appended. Run "
+                f"`reconciler audit verify --log {self._shown}` to see the damage; a torn "
                 f"last record from a crash can be moved aside with "
-                f"`reconciler audit repair --log {self.path}`."
+                f"`reconciler audit repair --log {self._shown}`."
             )
         data = parse(line)
         return int(data["seq"]), str(data["hash"])
@@ -192,12 +198,12 @@ class AuditLog:
         except FileNotFoundError:
             return
         except OSError as exc:
-            raise AuditError(f"cannot read audit log {self.path}: {exc.strerror}") from exc
+            raise AuditError(f"cannot read audit log {self._shown}: {exc.strerror}") from exc
 
     def verify(self) -> Verification:
         """Check the whole chain; see ``reconciler.audit.chain.verify_lines``."""
         if not self.path.exists():
-            raise AuditError(f"no audit log at {self.path} (nothing has been applied yet?)")
+            raise AuditError(f"no audit log at {self._shown} (nothing has been applied yet?)")
         return verify_lines(self._lines(), GENESIS_HASH)
 
     def repair(self) -> RepairResult | None:
@@ -219,7 +225,7 @@ class AuditLog:
                 os.ftruncate(fd, keep)
                 os.fsync(fd)
             except OSError as exc:
-                raise AuditError(f"cannot repair audit log {self.path}: {exc.strerror}") from exc
+                raise AuditError(f"cannot repair audit log {self._shown}: {exc.strerror}") from exc
         return RepairResult(len(line), side)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from reconciler.audit.git import GIT_TIMEOUT_SECONDS
-from reconciler.errors import AuditError
+from reconciler.errors import AuditError, printable
 
 NOTES_REF: Final = "reconciler"
 
@@ -61,7 +61,7 @@ def attach_git_note(repo_dir: Path, commit: str, text: str) -> None:
     env = _env(repo_dir)
     known = _run(repo_dir, ["rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"], env)
     if known.returncode != 0:
-        raise AuditError(f"git notes: no commit {commit[:12]} in {repo_dir}")
+        raise AuditError(f"git notes: no commit {commit[:12]} in {printable(str(repo_dir))}")
     args = ["notes", f"--ref={NOTES_REF}", "append", "-m", text, commit]
     done = _run(repo_dir, args, env)
     if done.returncode != 0:

@@ -101,3 +101,34 @@ def test_schema_names_the_file_it_wrote_on_one_line(user_repo: UserShell) -> Non
     assert done.returncode == 0, done.stderr
     assert_one_line(done)
     assert done.stdout == "wrote s\\n::error::j.json\n"
+
+
+#: A name that, printed as it is, would start a workflow command and colour the terminal;
+#: and the same name as messages show it.
+HOSTILE = "h\n::error::x\x1b[31m"
+HOSTILE_SHOWN = "h\\n::error::x\\x1b[31m"
+
+
+@pytest.mark.parametrize("command", [("audit", "verify"), ("audit", "log")])
+def test_a_missing_audit_log_is_named_on_one_line(
+    user_repo: UserShell, command: tuple[str, ...]
+) -> None:
+    done = user_repo.run(*command, "--log", f"{HOSTILE}.jsonl")
+    assert done.returncode == 1
+    assert_one_line(done)
+    assert done.stderr == (
+        f"error: no audit log at {HOSTILE_SHOWN}.jsonl (nothing has been applied yet?)\n"
+    )
+
+
+def test_apply_names_a_torn_audit_log_on_one_line(user_repo: UserShell) -> None:
+    log = f"{HOSTILE}.jsonl"
+    user_repo.write(log, '{"seq": 1, "prev')
+    done = user_repo.run("apply", "--auto-approve", "--audit-log", log)
+    assert done.returncode == 1
+    assert_one_line(done)
+    assert (
+        f"error: audit log {HOSTILE_SHOWN}.jsonl: the last record is truncated (crash during "
+        f"write?); nothing was appended. Run `reconciler audit verify --log "
+        f"{HOSTILE_SHOWN}.jsonl` to see the damage; "
+    ) in done.stderr
