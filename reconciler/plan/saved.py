@@ -33,7 +33,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from reconciler import __version__
-from reconciler.errors import Position, StalePlanError, UsageError
+from reconciler.errors import Position, StalePlanError, UsageError, printable
 from reconciler.fsutil import write_text_atomic
 from reconciler.plan.changes import change_from_dict
 from reconciler.plan.model import FORMAT_VERSION, AccessDelta, Plan, Sight, Unplaced, Violation
@@ -104,7 +104,8 @@ def _write_atomically(path: Path, text: str) -> None:
     try:
         write_text_atomic(path, text)
     except OSError as exc:
-        raise UsageError(f"cannot write plan file {path}: {exc.strerror or exc}") from exc
+        shown = printable(str(path))
+        raise UsageError(f"cannot write plan file {shown}: {exc.strerror or exc}") from exc
 
 
 def load_saved_plan(path: Path) -> SavedPlan:
@@ -116,51 +117,55 @@ def load_saved_plan(path: Path) -> SavedPlan:
     try:
         return _load(Path(path))
     except RecursionError as exc:  # a hostile file: arrays nested thousands deep
-        raise StalePlanError(f"{path} is not a saved plan: nested too deeply") from exc
+        shown = printable(str(path))
+        raise StalePlanError(f"{shown} is not a saved plan: nested too deeply") from exc
 
 
 def _load(path: Path) -> SavedPlan:
+    shown = printable(str(path))
     data = _read_json(path)
     checksum = data.pop("checksum", None)
     if not isinstance(checksum, str):
-        raise StalePlanError(f"{path} is not a saved plan: it has no checksum")
+        raise StalePlanError(f"{shown} is not a saved plan: it has no checksum")
     if data.get("format_version") != SAVED_FORMAT_VERSION:
         raise StalePlanError(
-            f"{path} has saved-plan format {data.get('format_version')!r}; this reconciler "
+            f"{shown} has saved-plan format {data.get('format_version')!r}; this reconciler "
             f"reads format {SAVED_FORMAT_VERSION}: {_RERUN}"
         )
     if file_checksum(data) != checksum:
-        raise StalePlanError(f"plan file was altered: {path} does not match its checksum")
+        raise StalePlanError(f"plan file was altered: {shown} does not match its checksum")
     try:
         saved = _rebuild(data, checksum)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StalePlanError(
-            f"{path} holds a plan this reconciler cannot read ({type(exc).__name__}: {exc}): "
+            f"{shown} holds a plan this reconciler cannot read "
+            f"({type(exc).__name__}: {printable(str(exc))}): "
             f"{_RERUN}"
         ) from exc
     if saved.plan.checksum() != data["plan"].get("checksum"):
         raise StalePlanError(
-            f"{path} holds a plan that does not rebuild to its own checksum "
+            f"{shown} holds a plan that does not rebuild to its own checksum "
             f"(written by {saved.created_by}?): {_RERUN}"
         )
     return saved
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    shown = printable(str(path))
     try:
         text = _read_regular(path).decode("utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot read plan file {path}: {exc.strerror or exc}") from exc
+        raise UsageError(f"cannot read plan file {shown}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        raise StalePlanError(f"{path} is not a saved plan: not UTF-8 text") from exc
+        raise StalePlanError(f"{shown} is not a saved plan: not UTF-8 text") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise StalePlanError(
-            f"{path} is not a saved plan: invalid JSON at line {exc.lineno} column {exc.colno}"
+            f"{shown} is not a saved plan: invalid JSON at line {exc.lineno} column {exc.colno}"
         ) from exc
     if not isinstance(data, dict):
-        raise StalePlanError(f"{path} is not a saved plan: expected a JSON object")
+        raise StalePlanError(f"{shown} is not a saved plan: expected a JSON object")
     return data
 
 
@@ -173,13 +178,14 @@ _OPEN: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 def _read_regular(path: Path) -> bytes:
     """The bytes of the regular file ``path``; a FIFO, device or directory is refused
     before anything is read from it (``UsageError``), as the config's files are."""
+    shown = printable(str(path))
     fd = os.open(path, _OPEN)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"plan file {path} is not a regular file")
+            raise UsageError(f"plan file {shown} is not a regular file")
         if info.st_size > MAX_PLAN_BYTES:
-            raise StalePlanError(f"{path} is not a saved plan: over {MAX_PLAN_BYTES >> 20} MiB")
+            raise StalePlanError(f"{shown} is not a saved plan: over {MAX_PLAN_BYTES >> 20} MiB")
         with os.fdopen(os.dup(fd), "rb") as handle:
             return handle.read(MAX_PLAN_BYTES + 1)
     finally:
@@ -276,7 +282,8 @@ def staleness(
     """What changed since ``saved`` was made: the target (when given), live, the files."""
     reasons: list[str] = []
     if target_label is not None and redact_target(target_label) != saved.target:
-        reasons.append(f"it was made for target {saved.target}, not {redact_target(target_label)}")
+        made_for, now = printable(saved.target), printable(redact_target(target_label))
+        reasons.append(f"it was made for target {made_for}, not {now}")
     if live_fingerprint != saved.plan.live_fingerprint:
         reasons.append(
             f"the live platform changed since the plan was made (live state "

@@ -8,6 +8,7 @@ newline must show as ``\\n`` inside the message that names the path.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -132,3 +133,25 @@ def test_apply_names_a_torn_audit_log_on_one_line(user_repo: UserShell) -> None:
         f"write?); nothing was appended. Run `reconciler audit verify --log "
         f"{HOSTILE_SHOWN}.jsonl` to see the damage; "
     ) in done.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "apply"])
+def test_a_plan_file_that_is_not_a_regular_file_is_named_on_one_line(
+    user_repo: UserShell, command: str
+) -> None:
+    os.mkfifo(user_repo.path(f"{HOSTILE}.json"))
+    args = ("--auto-approve",) if command == "apply" else ()
+    done = user_repo.run(command, *args, f"{HOSTILE}.json")
+    assert done.returncode == 2
+    assert_one_line(done)
+    assert done.stderr == f"Error: plan file {HOSTILE_SHOWN}.json is not a regular file\n"
+
+
+def test_a_plan_file_that_is_not_json_is_named_on_one_line(user_repo: UserShell) -> None:
+    user_repo.write(f"{HOSTILE}.json", "not json\n")
+    done = user_repo.run("show", f"{HOSTILE}.json")
+    assert done.returncode != 0
+    assert_one_line(done)
+    assert done.stderr == (
+        f"error: {HOSTILE_SHOWN}.json is not a saved plan: invalid JSON at line 1 column 1\n"
+    )
