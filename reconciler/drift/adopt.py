@@ -55,7 +55,7 @@ from reconciler.drift.yamledit import (
     new_yaml,
     scalar,
 )
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.errors import ConfigError, ReconcilerError, printable
 from reconciler.fsutil import write_text_atomic
 from reconciler.importer.documents import FileSpec, project_doc, project_slugs
 from reconciler.importer.expressible import unwritable
@@ -362,5 +362,6 @@ def adopt(
         for path in result.removed:
             path.unlink()
     except OSError as exc:
-        raise ReconcilerError(f"cannot rewrite {config_dir}: {exc.strerror or exc}") from exc
+        shown = printable(str(config_dir))
+        raise ReconcilerError(f"cannot rewrite {shown}: {exc.strerror or exc}") from exc
     return result

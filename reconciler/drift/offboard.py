@@ -20,7 +20,7 @@ from reconciler.closenames import CloseNames
 from reconciler.config.loader import discover_files, load_texts
 from reconciler.drift.documents import kind_of
 from reconciler.drift.yamledit import YamlFile, dump_file, entry_key, load_file
-from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.errors import ConfigError, ReconcilerError, printable
 from reconciler.fsutil import write_text_atomic
 
 
@@ -53,14 +53,15 @@ class Offboarded:
         return sorted(self.after)
 
     def diff(self) -> str:
-        """A unified diff of every changed file (``a/PATH`` -> ``b/PATH``)."""
+        """A unified diff of every changed file (``a/PATH`` -> ``b/PATH``, each path
+        escaped with ``printable``: a header is one line)."""
         out: list[str] = []
         for path in self.changed:
             out += difflib.unified_diff(
                 self.before[path].splitlines(keepends=True),
                 self.after[path].splitlines(keepends=True),
-                fromfile=f"a/{path}",
-                tofile=f"b/{path}",
+                fromfile=f"a/{printable(str(path))}",
+                tofile=f"b/{printable(str(path))}",
             )
         return "".join(out)
 
@@ -139,4 +140,5 @@ def _write(result: Offboarded) -> None:
         for path, text in result.after.items():
             write_text_atomic(path, text)
     except OSError as exc:
-        raise ReconcilerError(f"cannot rewrite {result.config_dir}: {exc.strerror or exc}") from exc
+        shown = printable(str(result.config_dir))
+        raise ReconcilerError(f"cannot rewrite {shown}: {exc.strerror or exc}") from exc

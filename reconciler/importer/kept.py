@@ -16,7 +16,7 @@ from pathlib import Path, PurePath
 
 from reconciler.config.loaded import LoadedDocument
 from reconciler.config.loader import discover_files, load_config
-from reconciler.errors import ReconcilerError, UsageError
+from reconciler.errors import ReconcilerError, UsageError, printable
 from reconciler.plan.settings import Expiry, Key
 from reconciler.state.normalize import expiries
 
@@ -49,9 +49,9 @@ def kept_from(out_dir: Path) -> Kept:
         loaded = load_config(out_dir, use_cache=False)
     except ReconcilerError as exc:
         raise UsageError(
-            f"the files in {out_dir} do not load, so --force cannot keep their Policy and "
-            f"Review documents and until dates:\n{exc}\nfix them, or import into a new "
-            "directory"
+            f"the files in {printable(str(out_dir))} do not load, so --force cannot keep "
+            f"their Policy and Review documents and until dates:\n{exc}\nfix them, or import "
+            "into a new directory"
         ) from exc
     files: dict[str, str] = {}
     for path, documents in _by_file(loaded.documents).items():
@@ -59,7 +59,7 @@ def kept_from(out_dir: Path) -> Kept:
         if not kinds <= KEPT_KINDS and kinds & KEPT_KINDS:
             kept = " and a ".join(sorted(kinds & KEPT_KINDS))
             raise UsageError(
-                f"{path} holds a {kept} beside documents import writes: move the "
+                f"{printable(str(path))} holds a {kept} beside documents import writes: move the "
                 f"{kept} into a file of its own, then import again"
             )
         if kinds <= KEPT_KINDS:

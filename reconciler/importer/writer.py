@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from reconciler.config.loader import load_texts
-from reconciler.errors import ConfigError, ReconcilerError, UsageError
+from reconciler.errors import ConfigError, ReconcilerError, UsageError, printable
 from reconciler.fsutil import write_text_atomic
 from reconciler.importer.documents import FileSpec, layout
 from reconciler.importer.emit import emit
@@ -40,12 +40,12 @@ def _existing_yaml(out_dir: Path) -> list[Path]:
 def _prepare(out_dir: Path, force: bool) -> list[Path]:
     """Check ``out_dir`` may be written; answers the YAML files ``force`` will replace."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir} exists and is not a directory")
+        raise UsageError(f"{printable(str(out_dir))} exists and is not a directory")
     if not (out_dir.is_dir() and any(out_dir.iterdir())):
         return []
     if not force:
         raise UsageError(
-            f"{out_dir} is not empty: choose an empty or new directory, or pass "
+            f"{printable(str(out_dir))} is not empty: choose an empty or new directory, or pass "
             "--force to replace the YAML files in it"
         )
     return _existing_yaml(out_dir)
@@ -81,7 +81,7 @@ def _check_kept(out_dir: Path, rendered: dict[str, str], kept: dict[str, str]) -
     clash = sorted(set(rendered) & set(kept))
     if clash:
         raise UsageError(
-            f"{out_dir / clash[0]} holds only Policy or Review documents at a "
+            f"{printable(str(out_dir / clash[0]))} holds only Policy or Review documents at a "
             "path import writes: rename it, then import again"
         )
     try:
@@ -118,5 +118,6 @@ def write_projects_dir(
             if path not in texts and path.relative_to(out_dir).as_posix() not in kept.files:
                 path.unlink()
     except OSError as exc:
-        raise ReconcilerError(f"cannot write {out_dir}: {exc.strerror or exc}") from exc
+        shown = printable(str(out_dir))
+        raise ReconcilerError(f"cannot write {shown}: {exc.strerror or exc}") from exc
     return list(texts)

@@ -155,3 +155,37 @@ def test_a_plan_file_that_is_not_json_is_named_on_one_line(user_repo: UserShell)
     assert done.stderr == (
         f"error: {HOSTILE_SHOWN}.json is not a saved plan: invalid JSON at line 1 column 1\n"
     )
+
+
+def test_import_names_a_directory_that_is_not_empty_on_one_line(user_repo: UserShell) -> None:
+    user_repo.write(f"{HOSTILE}/notes.txt", "mine\n")
+    done = user_repo.run("import", "--out", HOSTILE)
+    assert done.returncode == 2
+    assert_one_line(done)
+    error = done.stderr.splitlines()[-1]  # after the note that the sandbox was created
+    assert error.startswith(f"Error: {HOSTILE_SHOWN} is not empty: choose "), done.stderr
+
+
+def test_import_force_names_files_that_do_not_load_on_one_line(user_repo: UserShell) -> None:
+    user_repo.write(f"{HOSTILE}/a.yaml", "kind: Nope\n")
+    done = user_repo.run("import", "--force", "--out", HOSTILE)
+    assert done.returncode == 2
+    assert_one_line(done)
+    lines = done.stderr.splitlines()
+    assert lines[-3].startswith(
+        f"Error: the files in {HOSTILE_SHOWN} do not load, so --force cannot keep "
+    ), done.stderr
+    assert lines[-2].startswith(f"{HOSTILE_SHOWN}/a.yaml:1:1: error: unknown kind 'Nope'")
+
+
+def test_offboard_names_the_changed_files_on_one_line(user_repo: UserShell) -> None:
+    shutil.copytree(BUNDLED_CONFIG, user_repo.path(HOSTILE))
+    done = user_repo.run("offboard", "--dry-run", "--no-cache", "--config-dir", HOSTILE, "sv.bank")
+    assert done.returncode == 0, done.stderr
+    assert_one_line(done)
+    headers = [line for line in done.stdout.splitlines() if line.startswith(("---", "+++"))]
+    assert headers[:2] == [
+        f"--- a/{HOSTILE_SHOWN}/projects/bank-collections.yaml",
+        f"+++ b/{HOSTILE_SHOWN}/projects/bank-collections.yaml",
+    ], done.stdout
+    assert f"Would change 2 file(s) under {HOSTILE_SHOWN}:" in done.stderr
