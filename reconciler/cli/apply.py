@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -200,6 +202,8 @@ def apply_command(
         hold_sensitive=hold_sensitive,
     )
     try:
+        if plan_file is None and not auto_approve:
+            _can_confirm()  # a usage error, before anything is read
         origin = provenance(config_dir, allow_dirty=allow_dirty)
         saved = load_saved_plan(plan_file) if plan_file is not None else None
         lock = apply_lock(redact_target(target), key=lock_key(target), wait=lock_timeout)
@@ -408,17 +412,43 @@ def _stale(exc: ReviewedPlanStaleError, report: Path | None) -> None:
     fail(exc, exit_code=1)
 
 
-def _confirm() -> None:
+def _can_confirm() -> None:
     if not sys.stdin.isatty():
         raise UsageError(
             "refusing to apply without confirmation: stdin is not a terminal; "
             "review the plan and pass --auto-approve (CI) or apply a saved plan file"
         )
-    answer = click.prompt(
-        "\nDo you want to apply these changes? Only 'yes' will be accepted", default=""
-    )
+
+
+def _confirm() -> None:
+    _can_confirm()
+    answer = _ask("\nDo you want to apply these changes? Only 'yes' will be accepted: ")
     if answer.strip() != "yes":
         raise ApplyError("apply cancelled; nothing was changed")
+
+
+def _ask(question: str) -> str:
+    """The line typed at the terminal ("" at its end). A signal's handler raises in the
+    wait, even for a signal that came just before it began: ``input()`` checks for one
+    only when its read is interrupted, so a signal between the question and the read
+    was lost there. The wait is on the terminal and on the wakeup fd, which any signal
+    writes to."""
+    if os.name != "posix":
+        return str(click.prompt(question.rstrip(": "), default=""))
+    click.echo(question, nl=False)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    before = signal.set_wakeup_fd(wake_w)
+    try:
+        while True:
+            ready, _, _ = select.select([sys.stdin, wake_r], [], [])
+            if sys.stdin in ready:
+                return sys.stdin.readline()
+            os.read(wake_r, 512)  # a signal's byte: its handler runs now
+    finally:
+        signal.set_wakeup_fd(before)
+        os.close(wake_r)
+        os.close(wake_w)
 
 
 @contextmanager
