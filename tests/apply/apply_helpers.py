@@ -1,11 +1,17 @@
 """Helpers for the apply tests: git, polling with a deadline, a sandbox served by
-``reconciler sandbox serve`` in a process of its own (so a test can kill it)."""
+``reconciler sandbox serve`` in a process of its own (so a test can kill it), and a
+command at a pseudo-terminal (``Terminal``)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pty
+import select
 import socket
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -117,3 +123,71 @@ class Platform:
 def connect(shell: UserShell, url: str, token: str) -> Platform:
     shell.env.update(RECONCILER_TARGET=url, RECONCILER_TOKEN=token)
     return Platform(url, token)
+
+
+#: What the confirmation prompt of ``reconciler apply`` says.
+PROMPT = b"Only 'yes' will be accepted"
+
+
+def _controlling_terminal() -> None:  # in the child, after setsid
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class Terminal:
+    """A command on a pseudo-terminal (its stdin, stdout and stderr), in a session of its
+    own. ``controlling``: the terminal is its controlling terminal, with the command in
+    its foreground, so a typed Ctrl-C is a SIGINT from the terminal driver."""
+
+    def __init__(
+        self, args: list[str], cwd: Path, env: dict[str, str], *, controlling: bool = False
+    ) -> None:
+        self.main, child = pty.openpty()
+        self.proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            stdin=child,
+            stdout=child,
+            stderr=child,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_controlling_terminal if controlling else None,  # noqa: PLW1509
+        )
+        os.close(child)
+        self.screen = b""
+
+    def _read(self, timeout: float) -> bool:
+        """Read what is there within ``timeout``; False once the terminal is closed."""
+        if not select.select([self.main], [], [], timeout)[0]:
+            return True
+        try:
+            chunk = os.read(self.main, 65536)
+        except OSError:  # the child closed the terminal
+            return False
+        self.screen += chunk
+        return bool(chunk)
+
+    def wait_for(self, text: bytes) -> None:
+        """Read until ``text`` is on the screen; fail at the deadline or when it ends."""
+        end = time.monotonic() + DEADLINE
+        while text not in self.screen:
+            if time.monotonic() > end or not self._read(0.2):
+                pytest.fail(f"no {text!r} on the screen: {self.screen[-2000:]!r}")
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.main, keys)
+
+    def finish(self) -> tuple[int, str]:
+        """Read until the command ends; its exit code and the whole screen."""
+        end = time.monotonic() + DEADLINE
+        while self._read(0.2):  # until the terminal is closed: the command ended
+            if self.proc.poll() is not None and not select.select([self.main], [], [], 0)[0]:
+                break
+            if time.monotonic() > end:
+                pytest.fail(f"no exit within {DEADLINE} s: {self.screen[-2000:]!r}")
+        return self.proc.wait(timeout=DEADLINE), self.screen.decode(errors="replace")
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.main)

@@ -1,20 +1,17 @@
 """``reconciler apply`` cancelled before its first write: Ctrl-C at the confirmation
 prompt (typed at a real terminal, the process in the terminal's foreground), SIGTERM
-there (a cancelled CI job), or either signal while the company is being read. Nothing is
-written, no audit record is made, the exit code is 130 or 143, one line says so, and no
-traceback: the prompt does not swallow the signal and wait on, and a ``yes`` typed after
-it applies nothing.
+there (a cancelled CI job), either signal while the company is being read or while
+another apply holds the lock. Nothing is written, no audit record is made, the exit code
+is 130 or 143, one line says so, and no traceback: the prompt does not swallow the
+signal and wait on, and a ``yes`` typed after it applies nothing. And the lock holds
+however the target is spelled.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
 import signal
 import subprocess
-import termios
 import threading
 import time
 from collections.abc import Iterator
@@ -23,59 +20,24 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from apply_helpers import DEADLINE, PROMPT, Terminal
 from loopback import loopback_server
 from usercli import UserShell, reconciler_command
 
-DEADLINE = 120.0
-PROMPT = b"Only 'yes' will be accepted"
 CTRL_C = b"\x03"
 
 
-def _controlling_terminal() -> None:  # runs in the child, after setsid
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-
-
-def at_terminal(shell: UserShell, args: list[str], keys: list[bytes]) -> tuple[int, str]:
-    """``reconciler ARGS`` on a pseudo-terminal that is its controlling terminal (so a
-    typed Ctrl-C is a SIGINT from the terminal driver), typing each of ``keys`` once
-    the prompt is on the screen; the exit code and the screen."""
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [*reconciler_command(), *args],
-        cwd=shell.cwd,
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        env=shell.env,
-        start_new_session=True,
-        preexec_fn=_controlling_terminal,  # noqa: PLW1509 -- a test's single-threaded child
+def at_prompt(shell: UserShell, *args: str, controlling: bool = False) -> Terminal:
+    """``reconciler apply ARGS`` at a terminal, waiting at its confirmation prompt."""
+    terminal = Terminal(
+        [*reconciler_command(), "apply", *args], shell.cwd, shell.env, controlling=controlling
     )
-    os.close(child)
-    screen, end = b"", time.monotonic() + DEADLINE
     try:
-        while time.monotonic() < end:
-            ready, _, _ = select.select([main], [], [], 0.2)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            screen += chunk
-            if keys and PROMPT in screen:
-                os.write(main, keys.pop(0))
-        else:
-            raise AssertionError(f"no exit within {DEADLINE} s: {screen[-2000:]!r}")
-        return proc.wait(timeout=30), screen.decode(errors="replace")
-    finally:
-        os.close(main)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        terminal.wait_for(PROMPT)
+    except BaseException:
+        terminal.close()
+        raise
+    return terminal
 
 
 def _nothing_applied(shell: UserShell) -> None:
@@ -86,7 +48,13 @@ def _nothing_applied(shell: UserShell) -> None:
 
 
 def test_ctrl_c_at_the_prompt_cancels_the_apply(user_repo: UserShell) -> None:
-    code, screen = at_terminal(user_repo, ["apply"], [CTRL_C, b"yes\n"])
+    terminal = at_prompt(user_repo, controlling=True)
+    try:
+        terminal.type(CTRL_C)  # the terminal driver sends SIGINT to the foreground
+        terminal.type(b"yes\n")  # typed after it, it applies nothing
+        code, screen = terminal.finish()
+    finally:
+        terminal.close()
     assert code == 130, screen
     assert "SIGINT: apply cancelled before any write; nothing was changed" in screen
     assert "Traceback" not in screen and "Aborted" not in screen
@@ -94,43 +62,15 @@ def test_ctrl_c_at_the_prompt_cancels_the_apply(user_repo: UserShell) -> None:
 
 
 def test_sigterm_at_the_prompt_cancels_the_apply(user_repo: UserShell) -> None:
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [*reconciler_command(), "apply"],
-        cwd=user_repo.cwd,
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        env=user_repo.env,
-        start_new_session=True,
-    )
-    os.close(child)
-    screen = b""
+    terminal = at_prompt(user_repo)
     try:
-        end = time.monotonic() + DEADLINE
-        while PROMPT not in screen and time.monotonic() < end and proc.poll() is None:
-            if select.select([main], [], [], 0.2)[0]:
-                screen += os.read(main, 65536)
-        assert PROMPT in screen, screen[-2000:]
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=60)
-        while select.select([main], [], [], 0.2)[0]:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
+        terminal.proc.send_signal(signal.SIGTERM)  # right as the prompt shows: no race lost
+        code, screen = terminal.finish()
     finally:
-        os.close(main)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    text = screen.decode(errors="replace")
-    assert code == 143, text
-    assert "SIGTERM: apply cancelled before any write; nothing was changed" in text
-    assert "Traceback" not in text
+        terminal.close()
+    assert code == 143, screen
+    assert "SIGTERM: apply cancelled before any write; nothing was changed" in screen
+    assert "Traceback" not in screen
     _nothing_applied(user_repo)
 
 
@@ -193,29 +133,12 @@ def test_a_signal_while_the_company_is_read_cancels_at_once(
 
 @contextmanager
 def holding_the_lock(shell: UserShell) -> Iterator[subprocess.Popen[bytes]]:
-    """An apply waiting at its prompt on a pseudo-terminal: it holds the apply lock."""
-    main, child = pty.openpty()
-    proc = subprocess.Popen(
-        [*reconciler_command(), "apply"],
-        cwd=shell.cwd,
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        env=shell.env,
-        start_new_session=True,
-    )
-    os.close(child)
+    """An apply waiting at its prompt: it holds the apply lock."""
+    terminal = at_prompt(shell)
     try:
-        screen, end = b"", time.monotonic() + DEADLINE
-        while PROMPT not in screen and time.monotonic() < end and proc.poll() is None:
-            if select.select([main], [], [], 0.2)[0]:
-                screen += os.read(main, 65536)
-        assert PROMPT in screen, screen[-2000:]
-        yield proc
+        yield terminal.proc
     finally:
-        proc.kill()
-        proc.wait()
-        os.close(main)
+        terminal.close()
 
 
 @pytest.mark.parametrize(

@@ -4,58 +4,27 @@ prompt, the progress bar, and a terminal left as it was found."""
 from __future__ import annotations
 
 import os
-import pty
-import select
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-DEADLINE = 120.0
-PROMPT = b"Only 'yes' will be accepted"
+from apply_helpers import PROMPT, Terminal
+
 HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
 
 
 def at_terminal(repo: Path, args: list[str], answer: bytes | None) -> tuple[int, str]:
     """Run ``reconciler ARGS`` with stdin, stdout and stderr on a pseudo-terminal,
     typing ``answer`` at the confirmation prompt; answers the exit code and the screen."""
-    main, child = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *args],
-        cwd=repo,
-        stdin=child,
-        stdout=child,
-        stderr=child,
-        env={**env, "NO_COLOR": "1", "COLUMNS": "100"},
-    )
-    os.close(child)
-    screen, answered, end = b"", False, time.monotonic() + DEADLINE
+    command = [sys.executable, "-m", "reconciler", *args]
+    terminal = Terminal(command, repo, {**env, "NO_COLOR": "1", "COLUMNS": "100"})
     try:
-        while time.monotonic() < end:
-            ready, _, _ = select.select([main], [], [], 0.2)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            screen += chunk
-            if answer is not None and not answered and PROMPT in screen:
-                os.write(main, answer)
-                answered = True
-        else:
-            raise AssertionError(f"no exit within {DEADLINE} s: {screen[-2000:]!r}")
-        return proc.wait(timeout=30), screen.decode(errors="replace")
+        if answer is not None:
+            terminal.wait_for(PROMPT)
+            terminal.type(answer)
+        return terminal.finish()
     finally:
-        os.close(main)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        terminal.close()
 
 
 def test_yes_applies_with_a_progress_bar_and_restores_the_cursor(config_repo: Path) -> None:

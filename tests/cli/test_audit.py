@@ -138,6 +138,19 @@ def test_verify_torn_tail_then_repair(tmp_path: Path, repo: Path) -> None:
     assert "Nothing to repair" in invoke("repair", "--log", str(path), "--yes").stdout
 
 
+def _started() -> AuditRecord:
+    """An apply started (for Bank's eve) that no record finishes."""
+    return apply_started(
+        time="t",
+        actor="local:bob",
+        target="sandbox:x",
+        plan_checksum="p",
+        live_fingerprint="l",
+        desired_fingerprint="d",
+        changes=[add("Bank", "eve")],
+    )
+
+
 def test_an_edited_last_record_is_evidence_never_repaired_away(tmp_path: Path, repo: Path) -> None:
     """A whole last line (newline and all) that is not JSON was edited, not torn by a
     crash: ``verify`` says so and ``repair`` leaves it where it is."""
@@ -153,34 +166,14 @@ def test_an_edited_last_record_is_evidence_never_repaired_away(tmp_path: Path, r
     assert path.read_bytes() == edited
     assert not (tmp_path / "audit.jsonl.torn").exists()
     with pytest.raises(AuditError, match="not JSON: it was edited"):
-        AuditLog(path).append(
-            apply_started(
-                time="t",
-                actor="local:bob",
-                target="sandbox:x",
-                plan_checksum="p",
-                live_fingerprint="l",
-                desired_fingerprint="d",
-                changes=[add("Bank", "eve")],
-            )
-        )
+        AuditLog(path).append(_started())
     assert path.read_bytes() == edited
 
 
 def test_verify_warns_about_an_interrupted_apply(tmp_path: Path, repo: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path)
-    log.append(
-        apply_started(
-            time="t",
-            actor="local:bob",
-            target="sandbox:x",
-            plan_checksum="p",
-            live_fingerprint="l",
-            desired_fingerprint="d",
-            changes=[add("Bank", "eve")],
-        )
-    )
+    log.append(_started())
     result = invoke("verify", "--log", str(path))
     assert result.exit_code == 0
     assert result.stderr.startswith("warning: interrupted apply at seq 1 (line 1)")
