@@ -13,9 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Final
 
-#: Opening a cache file never blocks (a FIFO), never follows a symlink in its last
-#: component and never takes a terminal.
-_CACHE_OPEN: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY | os.O_CLOEXEC
+#: Opening a file to read never blocks (a FIFO) and never takes a terminal.
+_OPEN: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+class NotRegularFileError(OSError):
+    """What was opened is a FIFO, a device, a directory: nothing was read from it."""
+
+
+class TooLargeError(OSError):
+    """The file weighs more than the limit it was opened with, or grew past it."""
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -64,24 +71,32 @@ def stays_inside(path: Path, root: Path) -> bool:
         return False
 
 
-def open_cache_file(path: Path, root: Path, limit: int) -> BinaryIO:
-    """``path`` opened for reading, when it is a regular file (not a symlink, a FIFO, a
-    device) of at most ``limit`` bytes in a directory that stays inside ``root``
-    (``stays_inside``). Reading more than ``limit`` bytes from it (it grew) raises.
-    Raises ``OSError`` for anything else: to a cache, a miss."""
-    if not stays_inside(path.parent, root):
-        raise OSError(errno.EXDEV, "the cache directory leads outside its root", str(path))
-    fd = os.open(path, _CACHE_OPEN)
+def open_regular(path: Path, limit: int, *, follow: bool = True) -> BinaryIO:
+    """``path`` opened for reading, when it is a regular file of at most ``limit`` bytes
+    (``NotRegularFileError``, ``TooLargeError`` before anything is read, else): opening
+    never waits on a FIFO. Reading more than ``limit`` bytes from it (it grew) raises
+    ``TooLargeError``. ``follow``: a symlink as the last component is followed (else
+    ``OSError``)."""
+    fd = os.open(path, _OPEN if follow else _OPEN | os.O_NOFOLLOW)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
+            raise NotRegularFileError(errno.EINVAL, "not a regular file", str(path))
         if info.st_size > limit:
-            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+            raise TooLargeError(errno.EFBIG, f"larger than {limit} bytes", str(path))
     except BaseException:
         os.close(fd)
         raise
     return io.BufferedReader(_Capped(fd, limit))
+
+
+def open_cache_file(path: Path, root: Path, limit: int) -> BinaryIO:
+    """``open_regular(path, limit)``, never through a symlink, and only in a directory
+    that stays inside ``root`` (``stays_inside``). Raises ``OSError`` for anything else:
+    to a cache, a miss."""
+    if not stays_inside(path.parent, root):
+        raise OSError(errno.EXDEV, "the cache directory leads outside its root", str(path))
+    return open_regular(path, limit, follow=False)
 
 
 @contextlib.contextmanager
@@ -117,7 +132,7 @@ class _Capped(io.RawIOBase):
         want = min(len(buffer), self._left + 1)
         data = os.read(self._fd, want)
         if len(data) > self._left:
-            raise OSError(errno.EFBIG, "the file grew past its limit while read")
+            raise TooLargeError(errno.EFBIG, "the file grew past its limit while read")
         self._left -= len(data)
         buffer[: len(data)] = data
         return len(data)

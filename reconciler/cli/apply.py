@@ -74,8 +74,8 @@ NOT_STARTED_SHOWN = 20
 #: Above this many changes a terminal gets a progress bar instead of one line per batch.
 PROGRESS_BAR_MIN = 6
 
-#: The signals that stop an apply gracefully, and its exit code after each (128 + n).
-STOP_SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+#: The signals that stop an apply gracefully; its exit code after each is 128 + n.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: Statuses listed one by one in the report (when there are any).
 LISTED: tuple[Status, ...] = ("applied_by_other", "failed", "unknown", "not_started")
 
@@ -282,7 +282,7 @@ async def _signalled(
         return 0
     if not applied.result.interrupted:
         return 1
-    return STOP_SIGNALS[signals.received[0]] if signals.received else 130
+    return 128 + signals.received[0] if signals.received else 128 + signal.SIGINT
 
 
 class _Signals:
@@ -303,7 +303,7 @@ class _Signals:
         self.loop = asyncio.get_running_loop()
         self.received: list[signal.Signals] = []
         self.stop: Stop | None = None
-        self.prompting = False
+        self.blocked = False
         self._before: dict[signal.Signals, Any] = {}
 
     def __enter__(self) -> _Signals:
@@ -338,16 +338,16 @@ class _Signals:
     def blocking(self) -> Iterator[None]:
         """While the apply waits where the event loop cannot interrupt it (the prompt, a
         lock held by another apply), a signal raises the cancellation from its handler."""
-        self.prompting = True
+        self.blocked = True
         try:
             yield
         finally:
-            self.prompting = False
+            self.blocked = False
 
     def _on_signal(self, signum: int, frame: object) -> None:
         sig = signal.Signals(signum)
         self.received.append(sig)
-        if self.prompting and self.stop is None:
+        if self.blocked and self.stop is None:
             raise self.cancellation()
         self.loop.call_soon_threadsafe(self._in_loop, sig)
 

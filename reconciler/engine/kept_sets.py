@@ -29,14 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Final
 
+from reconciler.config.cache import DEFAULT_CACHE_LIMIT
 from reconciler.fsutil import open_cache_file, replacing_cache_file
 from reconciler.state.fingerprint import fingerprints
 from reconciler.state.snapshot import Snapshot
 
 #: Bump when the file's shape changes (its key changes with any edit of the code anyway).
 SETS_VERSION: Final = 1
-#: The size past which a kept file is not read, when its state cache does not say.
-DEFAULT_LIMIT: Final = 256 * 1024 * 1024
 
 Fingerprints = tuple[str, str]
 #: The last line: two sha256 in hex, ``sha256:``, a space and a line break.
@@ -60,7 +59,7 @@ class KeptSets:
     ``limit`` bytes."""
 
     def __init__(
-        self, path: Path, key: str, root: Path | None = None, limit: int = DEFAULT_LIMIT
+        self, path: Path, key: str, root: Path | None = None, limit: int = DEFAULT_CACHE_LIMIT
     ) -> None:
         self.path = path
         self.key = key

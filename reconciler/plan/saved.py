@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from reconciler import __version__
 from reconciler.errors import Position, StalePlanError, UsageError, printable
-from reconciler.fsutil import write_text_atomic
+from reconciler.fsutil import NotRegularFileError, TooLargeError, open_regular, write_text_atomic
 from reconciler.plan.changes import change_from_dict
 from reconciler.plan.model import FORMAT_VERSION, AccessDelta, Plan, Sight, Unplaced, Violation
 from reconciler.plan.sensitive import Sensitive
@@ -153,7 +151,13 @@ def _load(path: Path) -> SavedPlan:
 def _read_json(path: Path) -> dict[str, Any]:
     shown = printable(str(path))
     try:
-        text = _read_regular(path).decode("utf-8")
+        with open_regular(path, MAX_PLAN_BYTES) as handle:
+            text = handle.read().decode("utf-8")
+    except NotRegularFileError as exc:  # as the config's files: refused before a read
+        raise UsageError(f"plan file {shown} is not a regular file") from exc
+    except TooLargeError as exc:
+        limit = MAX_PLAN_BYTES >> 20
+        raise StalePlanError(f"{shown} is not a saved plan: over {limit} MiB") from exc
     except OSError as exc:
         raise UsageError(f"cannot read plan file {shown}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -171,25 +175,6 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 #: A file larger than this is not a saved plan (a 10,000-project plan is a few MB).
 MAX_PLAN_BYTES: Final = 1 << 30
-#: Opening never waits (a FIFO with no writer) and never takes a terminal.
-_OPEN: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-
-
-def _read_regular(path: Path) -> bytes:
-    """The bytes of the regular file ``path``; a FIFO, device or directory is refused
-    before anything is read from it (``UsageError``), as the config's files are."""
-    shown = printable(str(path))
-    fd = os.open(path, _OPEN)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"plan file {shown} is not a regular file")
-        if info.st_size > MAX_PLAN_BYTES:
-            raise StalePlanError(f"{shown} is not a saved plan: over {MAX_PLAN_BYTES >> 20} MiB")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read(MAX_PLAN_BYTES + 1)
-    finally:
-        os.close(fd)
 
 
 def _rebuild(data: dict[str, Any], checksum: str) -> SavedPlan:

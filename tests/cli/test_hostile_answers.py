@@ -18,23 +18,28 @@ from usercli import UserShell
 DEEP = ("[" * 100_000 + '"\\u0041"').encode()
 
 
-class Deep(BaseHTTPRequestHandler):
-    def _answer(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(DEEP)))
-        self.end_headers()
-        self.wfile.write(DEEP)
+def answering(status: int, body: bytes) -> type[BaseHTTPRequestHandler]:
+    """A handler that answers every GET and POST with ``status`` and the JSON ``body``."""
 
-    do_GET = do_POST = _answer
+    class Answer(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:
-        return
+        do_GET = do_POST = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    return Answer
 
 
 @pytest.fixture
 def deep_server() -> Iterator[str]:
-    with loopback_server(Deep) as url:
+    with loopback_server(answering(200, DEEP)) as url:
         yield url
 
 
@@ -57,28 +62,13 @@ TOKEN = "SECRETtok_abcdef1234567890XYZ"
 ECHOED = json.dumps({"error": {"code": "no", "message": "x" * 480 + TOKEN + " tail"}}).encode()
 
 
-class Echoing(BaseHTTPRequestHandler):
-    """Refuses every request, echoing the token across the length errors are cut to."""
-
-    def _answer(self) -> None:
-        self.send_response(404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(ECHOED)))
-        self.end_headers()
-        self.wfile.write(ECHOED)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
 @pytest.mark.parametrize("face", ["{}/api/v1", "okitoki:{}"])
 @pytest.mark.parametrize("command", [("plan",), ("doctor",)])
 def test_a_token_echoed_across_the_cut_of_an_error_never_shows(
     user_repo: UserShell, face: str, command: tuple[str, ...]
 ) -> None:
-    with loopback_server(Echoing) as url:
+    # every request refused, the token echoed across the length errors are cut to
+    with loopback_server(answering(404, ECHOED)) as url:
         env = {
             "RECONCILER_TARGET": face.format(url),
             "RECONCILER_TOKEN": TOKEN,
